@@ -1,0 +1,149 @@
+// zod schemas for config/distributed_hosts.yaml and config/runbook.yaml (DESIGN §3).
+// The seed's own file must load unchanged, so every extension is optional with a default.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const NODE_NAME = /^[A-Za-z0-9._-]+$/;
+// RFC 1123 hostname: the seed's §4.3 loop uses node names as SSH targets, so names resolve too.
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export const nodeName = z
+  .string()
+  .regex(NODE_NAME, 'node names may only contain letters, digits, ".", "_" and "-"');
+
+export const address = z.string().refine((s) => isIP(s) !== 0 || (HOSTNAME.test(s) && !/^[0-9.]+$/.test(s)), {
+  message: 'expected an IPv4/IPv6 address or a hostname',
+});
+
+export const port = z.number().int().min(1).max(65535);
+
+const portsOverride = z
+  .object({ ssh: port, http_api: port, p2p: port, admin: port })
+  .partial()
+  .strict();
+
+export const providerName = z.enum(['lambda', 'runpod', 'vast', 'nebius', 'vultr', 'unknown']);
+
+export const hostSchema = z
+  .object({
+    name: nodeName,
+    host: address,
+    fallback_host: address.optional(),
+    /** The seed's `port` is the SSH port (§5.4 `port: 22`). */
+    port: port.optional(),
+    tailscale_ip: address.optional(),
+    provider: providerName.optional(),
+    ports: portsOverride.optional(),
+  })
+  .strict();
+
+export const hostsFileSchema = z
+  .object({
+    hosts: z.array(hostSchema).min(1, 'at least one host is required'),
+    voter_nodes: z.array(nodeName).default([]),
+    ssh: z
+      .object({
+        user: z.string().min(1).default('ubuntu'),
+        key_path: z.string().min(1).default('~/.ssh/id_cluster'),
+        known_hosts: z.string().min(1).default('~/.ssh/known_hosts'),
+        connect_timeout_s: z.number().positive().max(120).default(5),
+      })
+      .strict()
+      .default({}),
+    ports: z
+      .object({
+        ssh: port.default(22),
+        http_api: port.default(8765),
+        p2p: port.default(8770),
+        admin: port.default(8001),
+      })
+      .strict()
+      .default({}),
+    service_dir: z.string().min(1).default('~/ringrift/ai-service'),
+    backbone: nodeName.optional(),
+    coordinator: nodeName.optional(),
+    tailscale: z
+      .union([z.object({ socket: z.string().min(1) }).strict(), z.object({ cli: z.string().min(1) }).strict()])
+      .default({ cli: 'tailscale' }),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Map<string, number>();
+    file.hosts.forEach((h, i) => {
+      const first = seen.get(h.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['hosts', i, 'name'],
+          message: `duplicate node name "${h.name}" (first defined at hosts[${first}])`,
+        });
+      } else {
+        seen.set(h.name, i);
+      }
+    });
+    file.voter_nodes.forEach((v, i) => {
+      if (!seen.has(v)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['voter_nodes', i],
+          message: `voter "${v}" is not one of the hosts`,
+        });
+      }
+    });
+    for (const key of ['backbone', 'coordinator'] as const) {
+      const v = file[key];
+      if (v !== undefined && !seen.has(v)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `${key} "${v}" is not one of the hosts` });
+      }
+    }
+  });
+
+export type HostsFile = z.infer<typeof hostsFileSchema>;
+
+const approvalMode = z.enum(['auto', 'require']);
+
+export const runbookPolicySchema = z
+  .object({
+    heartbeat_interval_s: z.number().positive().default(5),
+    failure_threshold: z.number().int().min(1).default(3),
+    recovery_backoff_s: z.number().nonnegative().default(10),
+    escalation: z
+      .object({
+        unreachable_fraction: z.number().gt(0).max(1).default(0.5),
+        leaderless_minutes: z.number().positive().default(5),
+        sync_stall_minutes: z.number().positive().default(10),
+      })
+      .strict()
+      .default({}),
+    approval: z
+      .object({
+        timeout_minutes: z.number().positive().default(15),
+        modes: z
+          .object({ low: approvalMode.default('auto'), high: approvalMode.default('require') })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    probe: z
+      .object({
+        connect_timeout_s: z.number().positive().max(60).default(3),
+        total_timeout_s: z.number().positive().max(120).default(5),
+        batch_size: z.number().int().min(1).max(5000).default(250),
+        concurrency: z.number().int().min(1).max(4096).default(256),
+      })
+      .strict()
+      .default({}),
+    max_nodes_remediated: z.number().int().min(1).default(2),
+    notifications: z
+      .array(
+        z
+          .object({ kind: z.enum(['log', 'webhook']), url: z.string().url().optional() })
+          .strict()
+          .refine((n) => n.kind !== 'webhook' || n.url !== undefined, { message: 'a webhook target needs a url' }),
+      )
+      .default([{ kind: 'log' }]),
+  })
+  .strict();
+
+export type RunbookPolicyFile = z.infer<typeof runbookPolicySchema>;

@@ -1,0 +1,69 @@
+// Domain types of the cluster as configured. Pure data: this module imports nothing, so the
+// workflow bundle can use it.
+
+export type Provider = 'lambda' | 'runpod' | 'vast' | 'nebius' | 'vultr' | 'unknown';
+
+export interface Ports {
+  ssh: number;
+  http_api: number;
+  p2p: number;
+  admin: number;
+}
+
+export interface HostSpec {
+  name: string;
+  host: string;
+  fallback_host?: string;
+  tailscale_ip?: string;
+  provider: Provider;
+  ports: Ports;
+}
+
+export interface SshSettings {
+  user: string;
+  key_path: string;
+  known_hosts: string;
+  connect_timeout_s: number;
+}
+
+export type TailscaleAccess = { socket: string } | { cli: string };
+
+/** The resolved cluster: every default applied, every host carrying its own ports. */
+export interface ClusterSpec {
+  hosts: HostSpec[];
+  voter_nodes: string[];
+  ssh: SshSettings;
+  service_dir: string;
+  /** Node whose point of view is used for reachability checks (§4.5 curls nebius-backbone-1). */
+  backbone: string;
+  /** Node that serves the admin API on `ports.admin` (§4.4 runs against localhost:8001). */
+  coordinator: string;
+  tailscale: TailscaleAccess;
+}
+
+// §9 Provider IP ranges. Vast.ai is "Variable" so it cannot be inferred from an address.
+const PROVIDER_PREFIXES: ReadonlyArray<[string, Provider]> = [
+  ['100.', 'lambda'],
+  ['38.', 'runpod'],
+  ['104.', 'runpod'],
+  ['193.', 'runpod'],
+  ['89.169.', 'nebius'],
+  ['208.167.', 'vultr'],
+];
+
+/** Infers the provider from the §9 IP-range table; `unknown` when no range matches. */
+export function inferProvider(address: string): Provider {
+  for (const [prefix, provider] of PROVIDER_PREFIXES) {
+    if (address.startsWith(prefix)) return provider;
+  }
+  return 'unknown';
+}
+
+export function isVoter(cluster: Pick<ClusterSpec, 'voter_nodes'>, name: string): boolean {
+  return cluster.voter_nodes.includes(name);
+}
+
+/** Smallest number of voters that forms a majority. */
+export function quorumSize(voterCount: number): number {
+  return Math.floor(voterCount / 2) + 1;
+}
