@@ -1,0 +1,43 @@
+// `runbook config validate [FILE]` and `runbook config prometheus` (runbook §5.1).
+import type { Command } from 'commander';
+import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
+import { prometheusScrapeConfig } from '../../config/prometheus.js';
+
+/** runbook.yaml is recognised by its name; anything else is a hosts file. */
+function isPolicyFile(file: string): boolean {
+  return /(^|\/)runbook\.ya?ml$/.test(file);
+}
+
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('validate config files, render derived config');
+
+  config
+    .command('validate')
+    .description(
+      'validate a config file (default: both config/distributed_hosts.yaml and config/runbook.yaml);\n' +
+        'errors name the file, the YAML path and the line, and exit 2',
+    )
+    .argument('[file]', 'distributed_hosts.yaml or runbook.yaml to check')
+    .action((file: string | undefined) => {
+      const files = file !== undefined ? [file] : [process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE];
+      for (const f of files) {
+        if (isPolicyFile(f)) {
+          loadPolicy(f);
+          console.log(`${f}: ok (policy)`);
+        } else {
+          const cluster = loadCluster(f);
+          console.log(
+            `${f}: ok (${cluster.hosts.length} hosts, ${cluster.voter_nodes.length} voters, backbone ${cluster.backbone})`,
+          );
+        }
+      }
+    });
+
+  config
+    .command('prometheus')
+    .description('print the §5.1 Prometheus scrape job for every host of the config')
+    .option('--config <file>', 'hosts file', process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE)
+    .action((opts: { config: string }) => {
+      process.stdout.write(prometheusScrapeConfig(loadCluster(opts.config)));
+    });
+}

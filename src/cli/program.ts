@@ -1,0 +1,17 @@
+// Builds the `runbook` command tree. Each command lives in its own module under commands/.
+import { Command } from 'commander';
+import { registerConfigCommands } from './commands/config.js';
+import { registerDevCommand } from './commands/dev.js';
+
+export function buildProgram(): Command {
+  const program = new Command('runbook')
+    .description(
+      'Runbook automation on Temporal for the ClusterConnectivityDegraded runbook.\n' +
+        'Every procedure of the runbook runs as a durable workflow; see README.md.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerDevCommand(program);
+  registerConfigCommands(program);
+  return program;
+}

@@ -1,0 +1,73 @@
+// Results of probes, as activities return them and workflows classify them. Pure data.
+
+export type Via = 'primary' | 'fallback' | 'none';
+
+export interface CheckResult {
+  ok: boolean;
+  /** Latency of the answering attempt (or time spent until giving up). */
+  ms: number;
+  /** Which address answered; absent when neither did. */
+  via?: Exclude<Via, 'none'>;
+  /** Short reason when not ok: "timeout", "ECONNREFUSED", "HTTP 503", … (never a secret). */
+  error?: string;
+}
+
+/** The P2P daemon's own view of the cluster (§3.1 fields of GET :8770/status). */
+export interface P2pStatus {
+  node_id?: string;
+  status: string;
+  leader_id: string | null;
+  alive_peers: number;
+  total_peers: number;
+  cluster_health: string;
+  role?: string;
+}
+
+export interface NodeProbe {
+  name: string;
+  /** Address that answered first: primary (Tailscale) or the §5.4 fallback. */
+  via: Via;
+  checks: {
+    p2p: CheckResult;
+    http: CheckResult;
+    /** SSH port answers with an SSH banner (no login: cheap enough for every node). */
+    ssh: CheckResult;
+  };
+  /** Parsed /status body when the P2P check answered. */
+  status?: P2pStatus;
+}
+
+/** Tailscale's view (§3.3), reduced to what classification needs so history stays small. */
+export interface TailscaleView {
+  backendState: string;
+  /** Peers matched to config nodes (by HostName, DNS name or Tailscale IP). */
+  peers: Array<{ name: string; online: boolean; ips: string[] }>;
+}
+
+export interface SyncStatus {
+  stalled: boolean;
+  inProgress: boolean;
+  /** 0..1 over the categories being synced. */
+  progress: number;
+  categories: Record<string, { progress: number; lastSyncAt: string | null; pending: number }>;
+}
+
+/** Output of one catalogued SSH step, capped in size before it reaches history. */
+export interface SshResult {
+  node: string;
+  step: string;
+  via: Exclude<Via, 'none'>;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  ms: number;
+}
+
+/** §3.4 routing checks of one node. */
+export interface RoutingCheck {
+  node: string;
+  dns: { ok: boolean; addresses: string[]; error?: string };
+  tcp: Array<{ port: number; ok: boolean; ms: number; error?: string }>;
+  traceroute: { ran: boolean; output?: string; skippedReason?: string };
+}

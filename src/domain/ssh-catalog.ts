@@ -1,0 +1,109 @@
+// The only commands that ever reach a node's shell, keyed by runbook step. Texts are the
+// runbook's own, verbatim where the runbook gives them. Parameters come from the validated
+// config (node names match [A-Za-z0-9._-], service_dir is checked below), never from an alert.
+
+export const SSH_STEPS = [
+  'echo-ok', // §3.2
+  'node-health', // §3.5
+  'p2p-stop', // §4.1
+  'p2p-start', // §4.1
+  'p2p-local-status', // §4.1 last line
+  'tailscale-down', // §4.2
+  'tailscale-up', // §4.2
+  'tailscale-restart-detached', // §4.2 over a session that tailscale down would kill
+  'tailscale-status', // §4.2
+  'networkd-restart', // §4.5
+  'reach-backbone', // §4.5
+  'force-full-sync', // §4.4
+] as const;
+
+export type SshStep = (typeof SSH_STEPS)[number];
+
+/** Steps that change a node; dry runs never execute them. */
+export const MUTATING_STEPS: ReadonlySet<SshStep> = new Set<SshStep>([
+  'p2p-stop',
+  'p2p-start',
+  'tailscale-down',
+  'tailscale-up',
+  'tailscale-restart-detached',
+  'networkd-restart',
+  'force-full-sync',
+]);
+
+export interface CatalogParams {
+  /** e.g. "~/ringrift/ai-service" */
+  serviceDir: string;
+  /** Node name (or address) of the backbone, already validated by the config schema. */
+  backbone: string;
+  p2pPort: number;
+}
+
+const SAFE_WORD = /^[A-Za-z0-9._~/-]+$/;
+
+/** Thrown when a catalog parameter would put an unsafe character into a shell command. */
+export class UnsafeCatalogParameterError extends Error {
+  override readonly name = 'UnsafeCatalogParameterError';
+  constructor(
+    readonly parameter: string,
+    readonly value: string,
+  ) {
+    super(`refusing to build an SSH command: ${parameter} "${value}" contains characters outside [A-Za-z0-9._~/-]`);
+  }
+}
+
+export function isSshStep(s: string): s is SshStep {
+  return (SSH_STEPS as readonly string[]).includes(s);
+}
+
+export function sshCommand(step: SshStep, p: CatalogParams): string {
+  for (const [k, v] of Object.entries({ serviceDir: p.serviceDir, backbone: p.backbone })) {
+    if (!SAFE_WORD.test(v)) throw new UnsafeCatalogParameterError(k, v);
+  }
+  const port = String(Math.trunc(p.p2pPort));
+  switch (step) {
+    case 'echo-ok':
+      return 'echo OK';
+    case 'node-health':
+      return [
+        'echo "=== System Status ==="',
+        'uptime',
+        'echo "=== Network Interfaces ==="',
+        'ip addr show | grep -E "inet |tailscale"',
+        'echo "=== P2P Process ==="',
+        'ps aux | grep p2p',
+        'echo "=== Recent Logs ==="',
+        `tail -20 ${p.serviceDir}/logs/p2p.log 2>/dev/null || echo "No log file"`,
+        'echo "=== Port Status ==="',
+        'ss -tulpn | grep -E "8765|8770"',
+      ].join('\n');
+    case 'p2p-stop':
+      return 'pkill -f "p2p_daemon" || true';
+    case 'p2p-start':
+      return `cd ${p.serviceDir} && nohup python -m app.distributed.p2p_daemon > logs/p2p.log 2>&1 &`;
+    case 'p2p-local-status':
+      return `curl -s localhost:${port}/status`;
+    case 'tailscale-down':
+      return 'sudo tailscale down';
+    case 'tailscale-up':
+      return 'sudo tailscale up';
+    case 'tailscale-restart-detached':
+      // tailscale down cuts a session that rides on Tailscale, so down/up run detached from it.
+      return `nohup sh -c 'sudo tailscale down; sleep 2; sudo tailscale up' > /dev/null 2>&1 &`;
+    case 'tailscale-status':
+      return 'tailscale status';
+    case 'networkd-restart':
+      return 'sudo systemctl restart systemd-networkd';
+    case 'reach-backbone':
+      return `curl -s --connect-timeout 5 http://${p.backbone}:${port}/status`;
+    case 'force-full-sync':
+      return [
+        'python -c "',
+        'from app.coordination.auto_sync_daemon import AutoSyncDaemon',
+        'import asyncio',
+        '',
+        'daemon = AutoSyncDaemon()',
+        'asyncio.run(daemon.force_full_sync())',
+        '"',
+      ].join('\n');
+  }
+}
