@@ -1,0 +1,26 @@
+// Read-only view of the configured cluster that workflows need for planning. Activities read
+// the config (workflows cannot do I/O), and only names and roles enter history.
+import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { NodeMeta } from '../src/domain/classify.js';
+
+export interface ClusterInfo {
+  nodes: NodeMeta[];
+  backbone: string;
+  coordinator: string;
+  voters: string[];
+}
+
+export function clusterInfo(cluster: ClusterSpec): ClusterInfo {
+  return {
+    nodes: cluster.hosts.map((h) => ({
+      name: h.name,
+      host: h.host,
+      ...(h.tailscale_ip !== undefined && { tailscaleIp: h.tailscale_ip }),
+      voter: cluster.voter_nodes.includes(h.name),
+      provider: h.provider,
+    })),
+    backbone: cluster.backbone,
+    coordinator: cluster.coordinator,
+    voters: [...cluster.voter_nodes],
+  };
+}

@@ -1,0 +1,92 @@
+// HTTP over one shared undici Agent: bounded connections per origin, connect/headers/body timeouts
+// from the probe policy, plus a hard AbortSignal on every request. Bodies are read with a cap.
+import { Agent, type Dispatcher, request } from 'undici';
+import type { ProbePolicy } from '../src/domain/policy.js';
+
+/** Bodies larger than this are refused; /status and the admin API answer a few hundred bytes. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function createAgent(probe: ProbePolicy): Agent {
+  return new Agent({
+    connect: { timeout: probe.connectTimeoutMs },
+    headersTimeout: probe.totalTimeoutMs,
+    bodyTimeout: probe.totalTimeoutMs,
+    // Per origin; the probe concurrency bounds the total.
+    connections: 4,
+    keepAliveTimeout: 10_000,
+  });
+}
+
+export interface HttpAnswer {
+  status: number;
+  text: string;
+}
+
+export interface HttpCall {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+  dispatcher: Dispatcher;
+}
+
+/** One request; resolves for any HTTP answer, rejects on network failure, timeout or abort. */
+export async function httpCall(url: string, call: HttpCall): Promise<HttpAnswer> {
+  const res = await request(url, {
+    method: call.method ?? 'GET',
+    headers: call.headers,
+    signal: call.signal,
+    dispatcher: call.dispatcher,
+  });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) {
+      res.body.destroy();
+      throw Object.assign(new Error('response body too large'), { code: 'EBODYTOOLARGE' });
+    }
+    chunks.push(buf);
+  }
+  return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
+}
+
+const PASS_THROUGH_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EADDRNOTAVAIL',
+  'EBODYTOOLARGE',
+  'ENOENT',
+  'ENOTSSH',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * A short, secret-free reason for a failed network call: "timeout", "ECONNREFUSED", "ECONNRESET", …
+ * Walks `cause` because undici wraps socket errors.
+ */
+export function failureReason(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e !== null && typeof e === 'object'; depth++) {
+    const { name, code } = e as { name?: string; code?: string };
+    if (name === 'TimeoutError' || (code !== undefined && TIMEOUT_CODES.has(code))) return 'timeout';
+    if (code !== undefined && PASS_THROUGH_CODES.has(code)) return code;
+    if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return 'ECONNRESET';
+    if (name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') {
+      const next = (e as { cause?: unknown }).cause;
+      if (next !== undefined) {
+        e = next;
+        continue;
+      }
+      return 'aborted';
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  const { code } = (err ?? {}) as { code?: string };
+  return typeof code === 'string' ? code : 'error';
+}

@@ -1,0 +1,155 @@
+// Activity factory: every activity the runbook workflows call, built over injected deps.
+// Workflows import this module as a type only (`import type { RunbookActivities }`).
+import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { RunbookPolicy } from '../src/domain/policy.js';
+import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailscaleView } from '../src/domain/probes.js';
+import { createAdminClient } from './admin.js';
+import { findHost, readCluster } from './cluster.js';
+import { cancellationSignal, throwIfCancelled } from './context.js';
+import { triggerElection } from './election.js';
+import { createAgent } from './http.js';
+import { statusOf } from './p2p.js';
+import { mapLimit } from './pool.js';
+import { probeNodes } from './probe.js';
+import { routingCheck } from './routing.js';
+import { createSshRunner, type SshVia, splitSections } from './ssh.js';
+import { statusFromCli, statusFromSocket, toTailscaleView } from './tailscale.js';
+import { waitForLeader, waitForNode, type WaitForNodeInput, type WaitForNodeResult, watchSync } from './wait.js';
+import { SshConnectError } from './errors.js';
+
+export { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
+
+export interface ActivityDeps {
+  /** Current cluster config; re-read by the caller when the hosts file changes. */
+  cluster: () => ClusterSpec;
+  policy: RunbookPolicy;
+  /** RUNBOOK_ADMIN_KEY; sent as X-Admin-Key; never returned, logged, or put in an error message. */
+  adminKey?: string;
+}
+
+export type { SshVia, WaitForNodeInput, WaitForNodeResult };
+
+export interface NodeHealth {
+  node: string;
+  ok: boolean;
+  via?: 'primary' | 'fallback';
+  sections: Record<string, string>;
+  error?: string;
+}
+
+/** SSH sessions in flight at once for nodeHealth; SSH handshakes are far heavier than HTTP probes. */
+const SSH_CONCURRENCY = 32;
+/** node-health output is read whole before it is split and each section capped. */
+const NODE_HEALTH_CAP_BYTES = 16 * 1024;
+const TAILSCALE_TIMEOUT_MS = 10_000;
+
+export function createActivities(deps: ActivityDeps) {
+  const { policy } = deps;
+  const cluster = (): ClusterSpec => readCluster(deps.cluster);
+  const dispatcher = createAgent(policy.probe);
+  const fetchOpts = (signal: AbortSignal) => ({ dispatcher, totalTimeoutMs: policy.probe.totalTimeoutMs, signal });
+  const ssh = createSshRunner(cluster);
+  const admin = createAdminClient({ cluster, adminKey: deps.adminKey, dispatcher, timeoutMs: policy.probe.totalTimeoutMs });
+  const status = (host: Parameters<typeof statusOf>[0], signal: AbortSignal) => statusOf(host, fetchOpts(signal));
+
+  return {
+    /** §3.1/§3.2 P2P /status, HTTP /health and SSH banner of each node; unreachable nodes are results. */
+    async probeNodes(input: { nodes: string[] }): Promise<NodeProbe[]> {
+      return probeNodes(cluster(), input.nodes, policy.probe, dispatcher);
+    },
+
+    /** §3.3 Tailscale's view of the config nodes (LocalAPI socket, else the CLI). */
+    async tailscaleStatus(_input: Record<string, never> = {}): Promise<TailscaleView> {
+      const spec = cluster();
+      const signal = cancellationSignal();
+      const doc =
+        'socket' in spec.tailscale
+          ? await statusFromSocket(spec.tailscale.socket, TAILSCALE_TIMEOUT_MS, signal)
+          : await statusFromCli(spec.tailscale.cli, TAILSCALE_TIMEOUT_MS, signal);
+      return toTailscaleView(doc, spec);
+    },
+
+    /** One catalogued SSH step on one node; non-zero exit is a result. */
+    async sshRun(input: { node: string; step: string; via?: SshVia }): Promise<SshResult> {
+      return ssh.run(input);
+    },
+
+    /** §3.5 drill-down: `node-health` on each node, split into its `=== X ===` sections. */
+    async nodeHealth(input: { nodes: string[] }): Promise<NodeHealth[]> {
+      const signal = cancellationSignal();
+      const results = await mapLimit(
+        input.nodes,
+        Math.min(policy.probe.concurrency, SSH_CONCURRENCY),
+        async (node): Promise<NodeHealth> => {
+          try {
+            const r = await ssh.run({ node, step: 'node-health' }, NODE_HEALTH_CAP_BYTES);
+            return { node, ok: true, via: r.via, sections: splitSections(r.stdout) };
+          } catch (err) {
+            throwIfCancelled(signal);
+            const error = err instanceof SshConnectError ? err.reason : err instanceof Error ? err.name : 'error';
+            return { node, ok: false, sections: {}, error };
+          }
+        },
+        signal,
+      );
+      throwIfCancelled(signal);
+      return results;
+    },
+
+    /** §3.4 DNS, TCP reachability of the P2P and SSH ports, traceroute when installed. */
+    async routingChecks(input: { nodes: string[] }): Promise<RoutingCheck[]> {
+      const spec = cluster();
+      const signal = cancellationSignal();
+      const hosts = input.nodes.map((n) => findHost(spec, n));
+      const results = await mapLimit(hosts, policy.probe.concurrency, (h) => routingCheck(h, policy.probe.connectTimeoutMs, signal), signal);
+      throwIfCancelled(signal);
+      return results;
+    },
+
+    /** One node's §3.1 /status, primary then fallback. */
+    async p2pStatus(input: { node: string }): Promise<{ ok: boolean; status?: P2pStatus; via?: 'primary' | 'fallback'; error?: string }> {
+      const host = findHost(cluster(), input.node);
+      const signal = cancellationSignal();
+      const r = await status(host, signal);
+      throwIfCancelled(signal);
+      return r;
+    },
+
+    /** §4.3 POST /admin/trigger-election on the node's P2P port. */
+    async triggerElection(input: { node: string }): Promise<{ accepted: boolean; httpStatus: number }> {
+      const host = findHost(cluster(), input.node);
+      return triggerElection(host, { dispatcher, timeoutMs: policy.probe.totalTimeoutMs, signal: cancellationSignal() });
+    },
+
+    /** §4.4 sync status from the coordinator's admin API. */
+    async syncStatus(_input: Record<string, never> = {}): Promise<SyncStatus> {
+      return admin.syncStatus(cancellationSignal());
+    },
+
+    /** §4.4 trigger a sync of the given categories (all when empty). */
+    async triggerSync(input: { categories: string[] }): Promise<{ accepted: boolean }> {
+      return admin.triggerSync(input.categories, cancellationSignal());
+    },
+
+    /** Polls the node's /status until healthy or rejoined; reached:false at the deadline. */
+    async waitForNode(input: WaitForNodeInput): Promise<WaitForNodeResult> {
+      return waitForNode(cluster, input, status);
+    },
+
+    /** Polls the backbone and a few others until one reports a leader. */
+    async waitForLeader(input: { timeoutMs: number; intervalMs: number }): Promise<{ leader: string | null; polls: number }> {
+      return waitForLeader(cluster, input, status);
+    },
+
+    /** Polls sync status until complete, stalled (no progress for stallMs, or the API says so) or timeout. */
+    async watchSync(input: {
+      timeoutMs: number;
+      stallMs: number;
+      intervalMs: number;
+    }): Promise<{ outcome: 'complete' | 'stalled' | 'timeout'; progress: number }> {
+      return watchSync(input, (signal) => admin.syncStatus(signal));
+    },
+  };
+}
+
+export type RunbookActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,95 @@
+// §3.1/§3.2 probes of a batch of nodes: P2P /status, HTTP /health and the SSH banner, all three
+// at once per node, each over primary and fallback with one shared deadline.
+import type { Dispatcher } from 'undici';
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
+import type { ProbePolicy } from '../src/domain/policy.js';
+import type { CheckResult, NodeProbe, Via } from '../src/domain/probes.js';
+import { candidates, httpBase } from './cluster.js';
+import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './context.js';
+import { httpCall } from './http.js';
+import { mapLimit } from './pool.js';
+import { parseStatusAnswer } from './p2p.js';
+import { raceCandidates, type RaceOutcome } from './race.js';
+import { isSsh2Banner, readSshBanner } from './ssh-banner.js';
+
+/** Heartbeat at least every this many nodes (and at least every second). */
+const HEARTBEAT_EVERY_NODES = 200;
+
+function toCheck<T>(out: RaceOutcome<T>, judge: (value: T) => string | undefined): CheckResult {
+  if (!out.ok) return { ok: false, ms: out.ms, error: out.error };
+  const error = judge(out.value);
+  return error === undefined ? { ok: true, ms: out.ms, via: out.via } : { ok: false, ms: out.ms, via: out.via, error };
+}
+
+export async function probeNode(
+  host: HostSpec,
+  probe: ProbePolicy,
+  dispatcher: Dispatcher,
+  cancel: AbortSignal,
+): Promise<NodeProbe> {
+  // One deadline for all three checks and both addresses of this node.
+  const signal = AbortSignal.any([cancel, AbortSignal.timeout(probe.totalTimeoutMs)]);
+  const cands = candidates(host);
+  const get = (port: number, path: string) =>
+    raceCandidates(cands, (c, s) => httpCall(`${httpBase(c.address, port)}${path}`, { signal: s, dispatcher }), {
+      signal,
+    });
+
+  const [p2pOut, httpOut, sshOut] = await Promise.all([
+    get(host.ports.p2p, '/status'),
+    get(host.ports.http_api, '/health'),
+    raceCandidates(cands, (c, s) => readSshBanner(c.address, host.ports.ssh, s, probe.connectTimeoutMs), { signal }),
+  ]);
+
+  let status: NodeProbe['status'];
+  const p2p = toCheck(p2pOut, (answer) => {
+    const parsed = parseStatusAnswer(answer);
+    if (!parsed.ok) return parsed.error;
+    status = parsed.status;
+    return undefined;
+  });
+  const http = toCheck(httpOut, (a) => (a.status >= 200 && a.status <= 299 ? undefined : `HTTP ${a.status}`));
+  const ssh = toCheck(sshOut, (banner) => (isSsh2Banner(banner) ? undefined : 'unsupported SSH version'));
+
+  // A node is reached "via" the primary when any check answered there (preferred), else the fallback.
+  const vias = [p2p.via, http.via, ssh.via];
+  const via: Via = vias.includes('primary') ? 'primary' : vias.includes('fallback') ? 'fallback' : 'none';
+  return { name: host.name, via, checks: { p2p, http, ssh }, ...(status !== undefined && { status }) };
+}
+
+/** Nodes not in the config are reported as unreachable results rather than failing the batch. */
+function unknownNode(name: string): NodeProbe {
+  const miss: CheckResult = { ok: false, ms: 0, error: 'unknown node' };
+  return { name, via: 'none', checks: { p2p: miss, http: miss, ssh: miss } };
+}
+
+export async function probeNodes(
+  spec: ClusterSpec,
+  nodes: readonly string[],
+  probe: ProbePolicy,
+  dispatcher: Dispatcher,
+): Promise<NodeProbe[]> {
+  const cancel = cancellationSignal();
+  let done = 0;
+  const hb = periodicHeartbeat(() => ({ done, total: nodes.length }));
+  try {
+    const byName = new Map(spec.hosts.map((h) => [h.name, h]));
+    const results = await mapLimit(
+      nodes,
+      probe.concurrency,
+      async (name) => {
+        const host = byName.get(name);
+        const result = host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
+        done++;
+        hb.beat(done % HEARTBEAT_EVERY_NODES === 0);
+        return result;
+      },
+      cancel,
+    );
+    throwIfCancelled(cancel);
+    hb.beat(true);
+    return results;
+  } finally {
+    hb.stop();
+  }
+}

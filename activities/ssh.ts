@@ -1,0 +1,260 @@
+// §3.2/§3.5/§4.x over SSH: one catalogued command on one node, strict host key checking, key auth.
+// The private key is read here, handed to ssh2 and never returned, logged or put in a message.
+import { readFile } from 'node:fs/promises';
+import { NodeSSH } from 'node-ssh';
+import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
+import type { SshResult } from '../src/domain/probes.js';
+import { isSshStep, sshCommand, type SshStep, UnsafeCatalogParameterError } from '../src/domain/ssh-catalog.js';
+import { type Candidate, candidates, findHost } from './cluster.js';
+import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './context.js';
+import {
+  ConfigInvalidError,
+  HostKeyMismatchError,
+  SshAuthError,
+  SshConnectError,
+  UnknownHostKeyError,
+  UnknownSshStepError,
+} from './errors.js';
+import { failureReason } from './http.js';
+import { entriesFor, hostKeyAlgorithms, type KnownHostEntry, lookupName, parseKnownHosts, verifyHostKey } from './known-hosts.js';
+
+/** Per stream; keeps workflow history small. */
+export const OUTPUT_CAP_BYTES = 4096;
+/** A catalogued command that runs longer than this is reported as exit 124, like timeout(1). */
+export const EXEC_TIMEOUT_MS = 120_000;
+
+export type SshVia = 'auto' | 'primary' | 'fallback';
+
+export interface SshRunInput {
+  node: string;
+  step: string;
+  via?: SshVia;
+}
+
+export function commandFor(spec: ClusterSpec, host: HostSpec, step: SshStep): string {
+  const backbone = findHost(spec, spec.backbone);
+  try {
+    return sshCommand(step, {
+      serviceDir: spec.service_dir,
+      backbone: backbone.name,
+      // reach-backbone curls the backbone's P2P port; p2p-local-status the node's own.
+      p2pPort: step === 'reach-backbone' ? backbone.ports.p2p : host.ports.p2p,
+    });
+  } catch (err) {
+    if (err instanceof UnsafeCatalogParameterError) throw new ConfigInvalidError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+async function readConfigFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    // Only the path and the errno code: never the content.
+    throw new ConfigInvalidError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+function pickCandidates(host: HostSpec, via: SshVia): Candidate[] {
+  const all = candidates(host);
+  if (via === 'auto') return all;
+  const picked = all.filter((c) => c.via === via);
+  if (picked.length === 0) throw new ConfigInvalidError(`node ${host.name} has no ${via} address (fallback_host not set)`);
+  return picked;
+}
+
+class CappedOutput {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly cap: number) {}
+  push(chunk: Buffer): void {
+    const room = this.cap - this.size;
+    if (room <= 0) {
+      if (chunk.length > 0) this.truncated = true;
+      return;
+    }
+    if (chunk.length > room) this.truncated = true;
+    const kept = chunk.subarray(0, room);
+    this.chunks.push(kept);
+    this.size += kept.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+interface Session {
+  host: HostSpec;
+  cand: Candidate;
+  spec: ClusterSpec;
+  privateKey: string;
+  knownHosts: KnownHostEntry[];
+  signal: AbortSignal;
+}
+
+async function connect(s: Session): Promise<NodeSSH> {
+  const { host, cand, spec } = s;
+  const port = host.ports.ssh;
+  const names = [lookupName(cand.address, port), lookupName(host.name, port)];
+  const relevant = entriesFor(s.knownHosts, names);
+  if (!relevant.some((e) => e.marker === undefined)) {
+    throw new UnknownHostKeyError(host.name, cand.address, spec.ssh.known_hosts);
+  }
+  let verdict: string | undefined;
+  const ssh = new NodeSSH();
+  const onAbort = (): void => {
+    ssh.connection?.end();
+  };
+  s.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await ssh.connect({
+      host: cand.address,
+      port,
+      username: spec.ssh.user,
+      privateKey: s.privateKey,
+      readyTimeout: spec.ssh.connect_timeout_s * 1000,
+      tryKeyboard: false,
+      algorithms: { serverHostKey: hostKeyAlgorithms(relevant) as ServerHostKeyAlgorithm[] },
+      hostVerifier: (key: Buffer): boolean => {
+        verdict = verifyHostKey(relevant, names, key);
+        return verdict === 'match';
+      },
+    });
+  } catch (err) {
+    ssh.dispose();
+    throwIfCancelled(s.signal);
+    if (verdict === 'mismatch' || verdict === 'revoked') {
+      throw new HostKeyMismatchError(host.name, cand.address, spec.ssh.known_hosts);
+    }
+    const e = err as { level?: string; message?: string };
+    if (e.level === 'client-authentication') throw new SshAuthError(host.name, cand.address, { cause: err });
+    if (typeof e.message === 'string' && /privateKey|private key/i.test(e.message) && e.level === undefined) {
+      // No cause: keep parser messages out of the failure, whatever they contain.
+      throw new ConfigInvalidError(`cannot parse the private key at ${spec.ssh.key_path}`);
+    }
+    const reason =
+      e.level === 'client-timeout' || /timed out/i.test(e.message ?? '') ? 'timeout' : failureReason(err) === 'error' ? (e.message ?? 'error') : failureReason(err);
+    throw new SshConnectError(host.name, cand.address, reason, { cause: err });
+  } finally {
+    s.signal.removeEventListener('abort', onAbort);
+  }
+  // node-ssh stops listening for errors once connected; an unhandled 'error' would crash the worker.
+  ssh.connection?.on('error', () => undefined);
+  return ssh;
+}
+
+async function exec(
+  ssh: NodeSSH,
+  command: string,
+  cap: number,
+  signal: AbortSignal,
+): Promise<{ exitCode: number; stdout: string; stderr: string; truncated: boolean }> {
+  const conn = ssh.connection;
+  if (!conn) throw new Error('SSH connection closed');
+  const channel = await new Promise<ClientChannel>((resolve, reject) =>
+    conn.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))),
+  );
+  const out = new CappedOutput(cap);
+  const errOut = new CappedOutput(cap);
+  return new Promise((resolve, reject) => {
+    let exitCode: number | undefined;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      channel.close();
+    }, EXEC_TIMEOUT_MS);
+    const onAbort = (): void => {
+      channel.close();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    channel.on('data', (d: Buffer) => out.push(d));
+    channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+    channel.on('exit', (code: number | null, sig?: string) => {
+      exitCode = typeof code === 'number' ? code : sig !== undefined ? 128 : -1;
+    });
+    channel.on('close', () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) return reject(signal.reason);
+      if (timedOut) errOut.push(Buffer.from(`\n[runbook: timed out after ${EXEC_TIMEOUT_MS / 1000}s]`));
+      resolve({
+        exitCode: timedOut ? 124 : (exitCode ?? -1),
+        stdout: out.text(),
+        stderr: errOut.text(),
+        truncated: out.truncated || errOut.truncated,
+      });
+    });
+  });
+}
+
+export interface SshRunner {
+  run(input: SshRunInput, cap?: number): Promise<SshResult>;
+}
+
+export function createSshRunner(cluster: () => ClusterSpec): SshRunner {
+  return {
+    async run({ node, step, via = 'auto' }, cap = OUTPUT_CAP_BYTES) {
+      if (!isSshStep(step)) throw new UnknownSshStepError(String(step));
+      const spec = cluster();
+      const host = findHost(spec, node);
+      const command = commandFor(spec, host, step);
+      const cands = pickCandidates(host, via);
+      const [privateKey, knownHostsText] = await Promise.all([
+        readConfigFile(spec.ssh.key_path, 'SSH private key'),
+        readConfigFile(spec.ssh.known_hosts, 'known_hosts file'),
+      ]);
+      const knownHosts = parseKnownHosts(knownHostsText);
+      const signal = cancellationSignal();
+      const started = performance.now();
+      const hb = periodicHeartbeat(() => ({ node, step }));
+      try {
+        for (let i = 0; ; i++) {
+          const cand = cands[i]!;
+          let ssh: NodeSSH;
+          try {
+            ssh = await connect({ host, cand, spec, privateKey, knownHosts, signal });
+          } catch (err) {
+            // Only "could not connect" moves on to the fallback; key and auth problems are final.
+            if (err instanceof SshConnectError && i + 1 < cands.length) continue;
+            throw err;
+          }
+          try {
+            const r = await exec(ssh, command, cap, signal);
+            return { node, step, via: cand.via, ...r, ms: Math.round(performance.now() - started) };
+          } finally {
+            ssh.dispose();
+          }
+        }
+      } finally {
+        hb.stop();
+      }
+    },
+  };
+}
+
+const SECTION_HEADER = /^=== (.+) ===$/;
+const SECTION_CAP_CHARS = 2048;
+
+/** Splits §3.5 output on its `=== X ===` headers; text before the first header is dropped. */
+export function splitSections(output: string): Record<string, string> {
+  const sections: Record<string, string> = {};
+  let current: string | undefined;
+  const lines: string[] = [];
+  const flush = (): void => {
+    if (current !== undefined) sections[current] = lines.join('\n').trim().slice(0, SECTION_CAP_CHARS);
+    lines.length = 0;
+  };
+  for (const line of output.split('\n')) {
+    const m = SECTION_HEADER.exec(line.trim());
+    if (m) {
+      flush();
+      current = m[1]!;
+    } else {
+      lines.push(line);
+    }
+  }
+  flush();
+  return sections;
+}

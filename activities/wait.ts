@@ -1,0 +1,183 @@
+// Long-running "poll, don't sleep" activities: each poll heartbeats its progress, and a retried
+// attempt resumes its poll count and deadline from the last heartbeat's details.
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
+import type { P2pStatus, SyncStatus } from '../src/domain/probes.js';
+import { findHost } from './cluster.js';
+import { cancellationSignal, heartbeat, heartbeatDetails, sleep } from './context.js';
+import { AdminApiError } from './errors.js';
+import type { StatusResult } from './p2p.js';
+
+export type StatusFn = (host: HostSpec, signal: AbortSignal) => Promise<StatusResult>;
+
+interface WaitNodeDetails {
+  polls: number;
+  startedAt: number;
+  reached?: boolean;
+  last?: P2pStatus;
+  error?: string;
+}
+
+export interface WaitForNodeInput {
+  node: string;
+  until: 'p2p-healthy' | 'rejoined';
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+export interface WaitForNodeResult {
+  reached: boolean;
+  polls: number;
+  last?: P2pStatus;
+  error?: string;
+}
+
+/** Nodes whose /status is the majority view for `node`: the backbone, else the voters, else anyone. */
+function referenceHosts(spec: ClusterSpec, node: string): HostSpec[] {
+  const order = [spec.backbone, ...spec.voter_nodes, ...spec.hosts.map((h) => h.name)];
+  const names = [...new Set(order)].filter((n) => n !== node).slice(0, 3);
+  return names.map((n) => findHost(spec, n));
+}
+
+async function majorityView(spec: ClusterSpec, node: string, status: StatusFn, signal: AbortSignal): Promise<P2pStatus | undefined> {
+  for (const ref of referenceHosts(spec, node)) {
+    const r = await status(ref, signal);
+    if (r.ok && r.status) return r.status;
+  }
+  return undefined;
+}
+
+export async function waitForNode(
+  spec: () => ClusterSpec,
+  input: WaitForNodeInput,
+  status: StatusFn,
+): Promise<WaitForNodeResult> {
+  const signal = cancellationSignal();
+  const prev = heartbeatDetails<WaitNodeDetails>();
+  let polls = prev?.polls ?? 0;
+  const startedAt = prev?.startedAt ?? Date.now();
+  let last = prev?.last;
+  let error = prev?.error;
+  // Validate the node up front: an unknown node is permanent, not a timeout.
+  findHost(spec(), input.node);
+  for (;;) {
+    const cfg = spec();
+    const host = findHost(cfg, input.node);
+    const r = await status(host, signal);
+    polls++;
+    let reached = false;
+    if (r.ok && r.status) {
+      last = r.status;
+      error = undefined;
+      if (input.until === 'p2p-healthy') {
+        reached = r.status.status === 'running';
+        if (!reached) error = `status ${r.status.status}`;
+      } else {
+        const ref = r.status.leader_id === null ? undefined : await majorityView(cfg, input.node, status, signal);
+        reached =
+          r.status.leader_id !== null &&
+          ref !== undefined &&
+          ref.leader_id === r.status.leader_id &&
+          ref.alive_peers === r.status.alive_peers;
+        if (!reached) {
+          error =
+            r.status.leader_id === null
+              ? 'no leader seen'
+              : ref === undefined
+                ? 'no reference node answered'
+                : `sees leader ${r.status.leader_id} with ${r.status.alive_peers} alive, majority sees ${ref.leader_id ?? 'none'} with ${ref.alive_peers}`;
+        }
+      }
+    } else {
+      error = r.error;
+    }
+    heartbeat({ polls, startedAt, reached, ...(last && { last }), ...(error !== undefined && { error }) } satisfies WaitNodeDetails);
+    if (reached) return { reached: true, polls, ...(last && { last }) };
+    if (Date.now() - startedAt + input.intervalMs > input.timeoutMs) {
+      return { reached: false, polls, ...(last && { last }), ...(error !== undefined && { error }) };
+    }
+    await sleep(input.intervalMs);
+  }
+}
+
+interface WaitLeaderDetails {
+  polls: number;
+  startedAt: number;
+}
+
+/** Nodes asked for the leader each round: the backbone first, then a few voters/others. */
+const LEADER_SOURCES = 4;
+
+export async function waitForLeader(
+  spec: () => ClusterSpec,
+  input: { timeoutMs: number; intervalMs: number },
+  status: StatusFn,
+): Promise<{ leader: string | null; polls: number }> {
+  const signal = cancellationSignal();
+  const prev = heartbeatDetails<WaitLeaderDetails>();
+  let polls = prev?.polls ?? 0;
+  const startedAt = prev?.startedAt ?? Date.now();
+  for (;;) {
+    const cfg = spec();
+    const names = [...new Set([cfg.backbone, ...cfg.voter_nodes, ...cfg.hosts.map((h) => h.name)])].slice(0, LEADER_SOURCES);
+    const answers = await Promise.all(names.map((n) => status(findHost(cfg, n), signal)));
+    polls++;
+    // In source order, so the backbone's view wins when it answers.
+    const leader = answers.find((a) => a.ok && a.status?.leader_id)?.status?.leader_id ?? null;
+    heartbeat({ polls, startedAt, leader });
+    if (leader !== null) return { leader, polls };
+    if (Date.now() - startedAt + input.intervalMs > input.timeoutMs) return { leader: null, polls };
+    await sleep(input.intervalMs);
+  }
+}
+
+interface WatchSyncDetails {
+  polls: number;
+  startedAt: number;
+  progress: number;
+  movedAt: number;
+}
+
+export type SyncStatusFn = (signal: AbortSignal) => Promise<SyncStatus>;
+
+export async function watchSync(
+  input: { timeoutMs: number; stallMs: number; intervalMs: number },
+  syncStatus: SyncStatusFn,
+): Promise<{ outcome: 'complete' | 'stalled' | 'timeout'; progress: number }> {
+  const signal = cancellationSignal();
+  const prev = heartbeatDetails<WatchSyncDetails>();
+  const now = Date.now();
+  let polls = prev?.polls ?? 0;
+  const startedAt = prev?.startedAt ?? now;
+  let progress = prev?.progress ?? -1;
+  let movedAt = prev?.movedAt ?? now;
+  for (;;) {
+    let s: SyncStatus | undefined;
+    try {
+      s = await syncStatus(signal);
+    } catch (err) {
+      // A blip of the admin API is not a stall verdict by itself; the stall clock keeps running.
+      if (!(err instanceof AdminApiError)) throw err;
+    }
+    polls++;
+    const t = Date.now();
+    if (s) {
+      if (s.progress > progress) {
+        progress = s.progress;
+        movedAt = t;
+      }
+    }
+    const shown = Math.max(progress, 0);
+    heartbeat({ polls, startedAt, progress, movedAt } satisfies WatchSyncDetails);
+    if (s) {
+      const pending = Object.values(s.categories).reduce((n, c) => n + c.pending, 0);
+      if (s.progress >= 1 || (!s.inProgress && !s.stalled && pending === 0 && Object.keys(s.categories).length > 0)) {
+        return { outcome: 'complete', progress: s.progress };
+      }
+      if (s.stalled) return { outcome: 'stalled', progress: s.progress };
+    }
+    if (t - movedAt >= input.stallMs) return { outcome: 'stalled', progress: shown };
+    if (t - startedAt + input.intervalMs > input.timeoutMs) return { outcome: 'timeout', progress: shown };
+    await sleep(input.intervalMs);
+  }
+}
+
