@@ -2,6 +2,10 @@
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDevCommand } from './commands/dev.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { registerReplayCommands } from './commands/replay.js';
+import { registerRunCommands } from './commands/run.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command('runbook')
@@ -12,6 +16,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerDevCommand(program);
+  registerWorkerCommand(program);
+  registerRunCommands(program);
+  registerInspectCommands(program);
+  registerReplayCommands(program);
   registerConfigCommands(program);
   return program;
 }

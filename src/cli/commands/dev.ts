@@ -1,4 +1,79 @@
+// `runbook dev` (npm start): the embedded stack. Temporal dev server + simulated cluster +
+// worker in one command; Ctrl-C stops everything and leaves no process behind.
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_POLICY_FILE, loadCluster } from '../../config/loader.js';
+import { startDevServer } from '../../dev/dev-server.js';
+import { startSimulator } from '../../sim/index.js';
+import { PROJECT_ROOT } from '../../temporal/binaries.js';
+import { TASK_QUEUE } from '../../temporal/settings.js';
+import { activityDeps, policyFrom } from '../../worker/deps.js';
+import { connectWorker, createRunbookWorker } from '../../worker/worker.js';
+import { recordDevHostsFile } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface DevOptions {
+  config?: string;
+  sim: string;
+  policy: string;
+  port: string;
+  uiPort: string;
+}
+
 export function registerDevCommand(program: Command): void {
-  program.command('dev').description('embedded stack (placeholder)');
+  program
+    .command('dev')
+    .description(
+      'run the embedded stack: Temporal dev server (SQLite in .data/, Web UI), a simulated\n' +
+        'cluster (unless --config names a real one) and the worker. Ctrl-C stops everything.',
+    )
+    .option('--config <file>', 'use this hosts file instead of a simulated cluster')
+    .option('--sim <nodes>', 'size of the simulated cluster', '8')
+    .option('--policy <file>', 'runbook policy', DEFAULT_POLICY_FILE)
+    .option('--port <port>', 'Temporal frontend port', '7233')
+    .option('--ui-port <port>', 'Temporal Web UI port', '8233')
+    .action(async (opts: DevOptions) => {
+      const nodes = Number(opts.sim);
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 1000) throw new UsageError(`--sim must be 1..1000, got "${opts.sim}"`);
+      const policy = policyFrom(opts.policy);
+      if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
+
+      const adminKey = process.env['RUNBOOK_ADMIN_KEY'] ?? 'sim-admin-key';
+      const cleanups: Array<() => Promise<void>> = [];
+      try {
+        const server = await startDevServer({
+          dataDir: join(PROJECT_ROOT, '.data'),
+          port: Number(opts.port),
+          uiPort: Number(opts.uiPort),
+        });
+        cleanups.push(server.stop);
+        let hostsFile: string;
+        if (opts.config) {
+          hostsFile = opts.config;
+        } else {
+          const sim = await startSimulator({ nodes, outDir: join(PROJECT_ROOT, '.sim'), adminKey });
+          cleanups.push(() => sim.stop());
+          hostsFile = sim.hostsFile;
+          console.log(`simulated cluster: ${nodes} nodes, hosts file ${hostsFile}`);
+        }
+        recordDevHostsFile(hostsFile);
+        const connection = await connectWorker(server.address);
+        cleanups.push(() => connection.close());
+        const worker = await createRunbookWorker({
+          connection,
+          namespace: 'default',
+          deps: activityDeps({ hostsFile, policy, adminKey }),
+        });
+        console.log(`Temporal Web UI: ${server.uiUrl}`);
+        console.log(`Temporal frontend: ${server.address}  task queue: ${TASK_QUEUE}`);
+        console.log(`try: RUNBOOK_CONFIG=${hostsFile} npx runbook diagnose`);
+        console.log('Ctrl-C stops the stack.');
+        // The worker shuts down on SIGINT/SIGTERM by itself; then the rest is torn down below.
+        await worker.run();
+      } finally {
+        for (const cleanup of cleanups.reverse()) {
+          await cleanup().catch((err: unknown) => console.error('cleanup failed:', err));
+        }
+      }
+    });
 }

@@ -1,0 +1,66 @@
+// `runbook replay` and `runbook retry`: check past runs against the current code, and re-run
+// a failed recovery from just before the step that failed.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { temporal } from '@temporalio/proto';
+import Long from 'long';
+import { connectClient } from '../../client/connect.js';
+import { resetPointBeforeFailure } from '../../client/reset-point.js';
+import { replayHistory } from '../../worker/replay.js';
+import { workflowUrl } from '../../temporal/settings.js';
+import { ProcedureFailedError, UsageError } from '../errors.js';
+
+export function registerReplayCommands(program: Command): void {
+  program
+    .command('replay')
+    .description(
+      'replay a past run against the current workflow code; exit 1 on a nondeterminism error\n' +
+        '(a code change that needs patched()). Takes a workflow ID or a history JSON file.',
+    )
+    .argument('<workflowIdOrFile>', 'workflow ID, or a file from `temporal workflow show --output json`')
+    .action(async (target: string) => {
+      let history: unknown;
+      let workflowId = target;
+      if (target.endsWith('.json')) {
+        try {
+          history = JSON.parse(readFileSync(target, 'utf8'));
+        } catch (err) {
+          throw new UsageError(`cannot read history ${target}: ${(err as Error).message}`);
+        }
+        workflowId = `replay-${target}`;
+      } else {
+        const { client } = await connectClient();
+        history = await client.workflow.getHandle(target).fetchHistory();
+      }
+      const outcome = await replayHistory(workflowId, history);
+      if (outcome.ok) {
+        console.log(`${target}: replays cleanly against the current code`);
+      } else {
+        throw new ProcedureFailedError(`${target}: replay failed: ${outcome.error}`);
+      }
+    });
+
+  program
+    .command('retry')
+    .description('reset a failed run to just before the step that failed, as a new run of the same workflow')
+    .argument('<workflowId>')
+    .action(async (workflowId: string) => {
+      const { client, settings } = await connectClient();
+      const handle = client.workflow.getHandle(workflowId);
+      const desc = await handle.describe();
+      if (desc.status.name === 'RUNNING') throw new UsageError(`${workflowId} is still running; nothing to retry`);
+      const history = await handle.fetchHistory();
+      const point = resetPointBeforeFailure(history.events ?? []);
+      if (point === undefined) throw new UsageError(`${workflowId} has no failed step to retry from`);
+      const reply: temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await client.workflowService.resetWorkflowExecution({
+        namespace: settings.namespace,
+        workflowExecution: { workflowId, runId: desc.runId },
+        reason: `runbook retry: from before ${point.failedActivity}`,
+        workflowTaskFinishEventId: Long.fromNumber(point.eventId),
+        requestId: `retry-${workflowId}-${desc.runId}-${point.eventId}`,
+        resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
+      });
+      console.log(`reset ${workflowId} to before ${point.failedActivity}: new run ${reply.runId}`);
+      console.log(`  ${workflowUrl(settings, workflowId, reply.runId ?? undefined)}`);
+    });
+}

@@ -1,0 +1,123 @@
+// `runbook run <procedure>` and `runbook diagnose`: start a procedure, print its ID and Web UI
+// link, optionally wait for the result (exit 1 when it failed or escalated).
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { loadCluster } from '../../config/loader.js';
+import type { ProcedureResult } from '../../domain/procedure-input.js';
+import type { DiagnoseReport } from '../../domain/report.js';
+import { connectClient } from '../../client/connect.js';
+import { buildInput, newWorkflowId, PROCEDURES, procedureSpec } from '../../client/procedures.js';
+import { RunbookNode, RunbookProcedure } from '../../temporal/search-attributes.js';
+import { TASK_QUEUE, workflowUrl } from '../../temporal/settings.js';
+import { hostsFileFor, policyFor } from '../context.js';
+import { ProcedureFailedError, UsageError } from '../errors.js';
+import { formatReport } from '../format.js';
+
+interface RunFlags {
+  node?: string;
+  dryRun?: boolean;
+  autoApprove?: boolean;
+  wait?: boolean;
+  json?: boolean;
+  config?: string;
+  policy?: string;
+  /** `runbook diagnose --json` prints the bare report (DESIGN §6), not the run wrapper. */
+  bareJson?: boolean;
+}
+
+async function startProcedure(procedure: string, flags: RunFlags): Promise<void> {
+  const spec = procedureSpec(procedure);
+  if (!spec) {
+    throw new UsageError(`unknown procedure "${procedure}"; one of: ${PROCEDURES.map((p) => p.name).join(', ')}`);
+  }
+  if (spec.needsNode && !flags.node) throw new UsageError(`${procedure} needs --node <name>`);
+  if (flags.node !== undefined) {
+    const file = hostsFileFor(flags.config);
+    const cluster = loadCluster(file);
+    if (!cluster.hosts.some((h) => h.name === flags.node)) {
+      throw new UsageError(`node "${flags.node}" is not in ${file}`);
+    }
+  }
+  const input = buildInput(policyFor(flags.policy), {
+    ...(flags.node !== undefined && { node: flags.node }),
+    ...(flags.dryRun && { dryRun: true }),
+    ...(flags.autoApprove && { autoApprove: true }),
+    requestedBy: `cli:${process.env['USER'] ?? 'unknown'}`,
+  });
+  const { client, settings } = await connectClient();
+  const workflowId = newWorkflowId(procedure, flags.node, Date.now());
+  const handle = await client.workflow.start(procedure, {
+    taskQueue: TASK_QUEUE,
+    workflowId,
+    args: [input],
+    typedSearchAttributes: [
+      { key: RunbookProcedure, value: procedure },
+      ...(flags.node !== undefined ? [{ key: RunbookNode, value: flags.node }] : []),
+    ],
+  });
+  const url = workflowUrl(settings, workflowId, handle.firstExecutionRunId);
+  if (!flags.json) {
+    console.error(`started ${procedure}: ${workflowId}`);
+    console.error(`  ${url}`);
+  }
+  if (!(flags.wait || procedure === 'diagnose')) {
+    if (flags.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'running' }));
+    return;
+  }
+  let result: ProcedureResult | DiagnoseReport;
+  try {
+    result = (await handle.result()) as ProcedureResult | DiagnoseReport;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const reason = err.cause?.message ?? err.message;
+      if (flags.json) {
+        console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'failed', error: reason }));
+      }
+      throw new ProcedureFailedError(`${procedure} failed: ${reason} (retry with: runbook retry ${workflowId})`);
+    }
+    throw err;
+  }
+  const status = 'status' in result ? result.status : result.escalate.needed ? 'escalated' : 'completed';
+  if (flags.bareJson) {
+    console.log(JSON.stringify(result, null, 2));
+  } else if (flags.json) {
+    console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status, result }, null, 2));
+  } else if ('cluster' in result) {
+    console.log(formatReport(result));
+  } else {
+    console.log(`${procedure}: ${result.status}: ${result.summary}`);
+    if (result.escalation) console.log(JSON.stringify(result.escalation, null, 2));
+  }
+  if (status !== 'completed') process.exitCode = 1;
+}
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'start a procedure as a workflow and print its ID and Web UI link. Procedures:\n' +
+        PROCEDURES.map((p) => `  ${p.name.padEnd(16)} ${p.section.padEnd(9)} ${p.summary}`).join('\n'),
+    )
+    .argument('<procedure>', 'procedure name (see above)')
+    .option('--node <name>', 'node to act on (from the hosts file)')
+    .option('--dry-run', 'plan and report every step without running a mutating one')
+    .option('--auto-approve', 'approve every gated step (an explicit operator decision)')
+    .option('--wait', 'wait for the result; exit 1 when it failed or escalated')
+    .option('--json', 'print {"workflowId","runId","url","status","result"?}')
+    .option('--config <file>', 'hosts file used to check --node (default: $RUNBOOK_CONFIG, the dev stack, config/)')
+    .option('--policy <file>', 'runbook policy (default config/runbook.yaml)')
+    .action((procedure: string, flags: RunFlags) => startProcedure(procedure, flags));
+
+  program
+    .command('diagnose')
+    .description('run the diagnose workflow (§3) and print the report; exit 1 when it says escalate')
+    .option('--json', 'print the report as JSON (DESIGN §6)')
+    .option('--policy <file>', 'runbook policy (default config/runbook.yaml)')
+    .action(async (flags: { json?: boolean; policy?: string }) => {
+      await startProcedure('diagnose', {
+        wait: true,
+        ...(flags.policy !== undefined && { policy: flags.policy }),
+        ...(flags.json && { json: true, bareJson: true }),
+      });
+    });
+}

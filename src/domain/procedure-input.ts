@@ -1,0 +1,39 @@
+// Input and result shapes common to every procedure (DESIGN §4). Pure data.
+import type { ApprovalMode } from './policy.js';
+
+export interface ApprovalInput {
+  /** Minutes-free: milliseconds a step waits for a human before escalating. */
+  timeoutMs?: number;
+  /** Per-risk override of config/runbook.yaml. */
+  modes?: { low?: ApprovalMode; high?: ApprovalMode };
+  /** `--auto-approve`: every gated step proceeds without waiting (an operator's explicit choice). */
+  autoApprove?: boolean;
+}
+
+export interface ProcedureInput {
+  node?: string;
+  dryRun?: boolean;
+  approval?: ApprovalInput;
+  /** Who or what started it (alert fingerprint, operator), for the audit trail. */
+  requestedBy?: string;
+}
+
+/** §6.2 information to gather, attached to every escalation. */
+export interface EscalationBundle {
+  reasons: string[];
+  tailscale?: unknown;
+  p2pStatus?: Array<{ node: string; status?: unknown; error?: string }>;
+  routing?: unknown[];
+  recentChanges: string[];
+  providerStatusPages: Array<{ provider: string; url: string }>;
+}
+
+export interface ProcedureResult<T = unknown> {
+  procedure: string;
+  node?: string;
+  status: 'completed' | 'escalated' | 'failed';
+  summary: string;
+  dryRun: boolean;
+  details?: T;
+  escalation?: EscalationBundle;
+}

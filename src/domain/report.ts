@@ -1,0 +1,63 @@
+// The diagnose report (DESIGN §6). Pure data.
+import type { CheckResult, Via } from './probes.js';
+
+export const FINDING_KINDS = [
+  'p2p-down',
+  'tailscale-down',
+  'partition',
+  'host-down',
+  'leader-lost',
+  'sync-stalled',
+  'ip-changed',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export interface Finding {
+  kind: FindingKind;
+  /** Absent for cluster-wide findings (leader-lost, sync-stalled). */
+  node?: string;
+  evidence: string;
+}
+
+export type ProcedureName =
+  | 'diagnose'
+  | 'restart-p2p'
+  | 'fix-tailscale'
+  | 'force-election'
+  | 'repair-sync'
+  | 'recover-node'
+  | 'update-hosts'
+  | 'connectivity-incident'
+  | 'health-monitor';
+
+export interface Recommendation {
+  procedure: ProcedureName;
+  node?: string;
+  reason: string;
+}
+
+export interface NodeReport {
+  name: string;
+  via: Via;
+  checks: { p2p: CheckResult; http: CheckResult; ssh: CheckResult; tailscale: CheckResult };
+}
+
+export interface ClusterSummary {
+  leader_id: string | null;
+  alive_peers: number;
+  total_peers: number;
+  health: string;
+  voters_alive: number;
+  voters_total: number;
+}
+
+export interface DiagnoseReport {
+  cluster: ClusterSummary;
+  nodes: NodeReport[];
+  findings: Finding[];
+  escalate: { needed: boolean; reasons: string[] };
+  recommended: Recommendation[];
+  /** §3.5 drill-down of sick nodes (capped), keyed by node. */
+  drilldown?: Array<{ node: string; ok: boolean; sections: Record<string, string>; error?: string }>;
+  generatedAt: string;
+}

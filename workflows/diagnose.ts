@@ -1,0 +1,113 @@
+// diagnose (runbook §3.1–§3.5, §6.1): every check on every node in parallel, batched so the
+// history does not grow with the cluster; drills down only into sick nodes.
+import { classify } from '../src/domain/classify.js';
+import type { ProcedureInput } from '../src/domain/procedure-input.js';
+import type { NodeProbe, SyncStatus, TailscaleView } from '../src/domain/probes.js';
+import type { DiagnoseReport } from '../src/domain/report.js';
+import { batch, quick } from './runtime/activities.js';
+import { ProcedureRun } from './runtime/procedure.js';
+import { policyDefaults } from './runtime/policy-defaults.js';
+
+export interface DiagnoseInput extends ProcedureInput {
+  /** Nodes per probe activity (config/runbook.yaml probe.batch_size). */
+  batchSize?: number;
+  /** Longest drill-down (§3.5 over SSH) per run: sick nodes beyond it are listed, not visited. */
+  maxDrilldown?: number;
+  unreachableFraction?: number;
+  leaderlessMs?: number;
+  /** Set by a caller that has watched the cluster (incident, health monitor). */
+  leaderlessForMs?: number;
+}
+
+const DRILL_KINDS = new Set(['p2p-down', 'partition', 'tailscale-down']);
+
+export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseReport> {
+  const run = new ProcedureRun('diagnose', input);
+  run.plan(['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'classify', 'drill down', 'decide']);
+  const defaults = policyDefaults();
+  const info = (await run.step('load cluster', () => quick.clusterInfo({})))!;
+  run.note('load cluster', `${info.nodes.length} nodes, ${info.voters.length} voters`);
+
+  const size = Math.max(1, input.batchSize ?? defaults.batchSize);
+  const names = info.nodes.map((n) => n.name);
+  const batches: string[][] = [];
+  for (let i = 0; i < names.length; i += size) batches.push(names.slice(i, i + size));
+
+  // §3.2, §3.3 and §4.4's status run side by side; each failure of a side check is a finding
+  // of its own kind or a note, never a failed diagnose.
+  const [probes, tailscale, sync] = await Promise.all([
+    run.step('probe nodes', async () => (await Promise.all(batches.map((nodes) => batch.probeNodes({ nodes })))).flat(), {
+      detail: `${names.length} nodes in ${batches.length} batch(es) of ≤${size}`,
+    }) as Promise<NodeProbe[]>,
+    run
+      .step('tailscale status', () => quick.tailscaleStatus({}))
+      .catch((err: unknown): TailscaleView | undefined => {
+        run.note('tailscale status', `unavailable: ${errorText(err)}`);
+        return undefined;
+      }),
+    run
+      .step('sync status', () => quick.syncStatus({}))
+      .catch((err: unknown): SyncStatus | undefined => {
+        run.note('sync status', `unavailable: ${errorText(err)}`);
+        return undefined;
+      }),
+  ]);
+
+  const c = (await run.step('classify', async () =>
+    classify({
+      nodes: info.nodes,
+      probes,
+      ...(tailscale && { tailscale }),
+      ...(sync && { sync }),
+      escalation: {
+        unreachableFraction: input.unreachableFraction ?? defaults.unreachableFraction,
+        leaderlessMs: input.leaderlessMs ?? defaults.leaderlessMs,
+        syncStallMs: 0,
+      },
+      ...(input.leaderlessForMs !== undefined && { leaderlessForMs: input.leaderlessForMs }),
+    }),
+  ))!;
+  run.note('classify', `${c.findings.length} finding(s): ${summarize(c.findings.map((f) => f.kind))}`);
+
+  const sick = [...new Set(c.findings.filter((f) => f.node && DRILL_KINDS.has(f.kind)).map((f) => f.node!))];
+  const visit = sick.slice(0, input.maxDrilldown ?? defaults.maxDrilldown);
+  let drilldown: DiagnoseReport['drilldown'];
+  if (visit.length === 0) {
+    run.skip('drill down', 'no sick node reachable over SSH');
+  } else {
+    drilldown = await run
+      .step('drill down', () => batch.nodeHealth({ nodes: visit }), {
+        detail: `§3.5 on ${visit.length} node(s)${sick.length > visit.length ? ` (of ${sick.length})` : ''}`,
+      })
+      .catch((err: unknown) => {
+        run.note('drill down', `failed: ${errorText(err)}`);
+        return undefined;
+      });
+  }
+
+  await run.step('decide', async () => undefined, {
+    detail: c.escalate.needed ? `escalate: ${c.escalate.reasons.join('; ')}` : 'no escalation needed',
+  });
+  const report: DiagnoseReport = {
+    ...c,
+    ...(drilldown && { drilldown }),
+    generatedAt: new Date().toISOString(),
+  };
+  run.complete(
+    `${c.findings.length} finding(s); leader ${c.cluster.leader_id ?? 'NONE'}; ${c.cluster.alive_peers}/${c.cluster.total_peers} alive` +
+      (c.escalate.needed ? '; ESCALATE' : ''),
+  );
+  return report;
+}
+
+function summarize(kinds: string[]): string {
+  if (kinds.length === 0) return 'healthy';
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
+}
+
+function errorText(err: unknown): string {
+  const e = err as { cause?: { message?: string }; message?: string };
+  return e.cause?.message ?? e.message ?? String(err);
+}

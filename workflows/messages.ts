@@ -1,0 +1,26 @@
+// Signals, queries and updates, defined once with stable names (DESIGN §4). The CLI and the
+// webhook import them from here.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Progress } from '../src/domain/progress.js';
+
+export interface Decision {
+  /** Step the decision is for; absent means "the step waiting now". */
+  step?: string;
+  by: string;
+  comment?: string;
+}
+
+export interface DecideInput extends Decision {
+  approve: boolean;
+}
+
+export interface DecideResult {
+  step: string;
+  approved: boolean;
+}
+
+export const approveSignal = defineSignal<[Decision]>('approve');
+export const rejectSignal = defineSignal<[Decision]>('reject');
+/** Validated: rejected when no step (or not the named step) is waiting for approval. */
+export const decideUpdate = defineUpdate<DecideResult, [DecideInput]>('decide');
+export const progressQuery = defineQuery<Progress>('progress');

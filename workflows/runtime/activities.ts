@@ -1,0 +1,33 @@
+// Activity proxies with named option presets, declared once (STYLE §2). Types only from
+// activities/: a value import would pull Node I/O into the workflow bundle.
+import { proxyActivities } from '@temporalio/workflow';
+import type { RunbookActivities } from '../../activities/index.js';
+import { NON_RETRYABLE } from './non-retryable.js';
+
+const retry = { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE };
+
+/** One quick request or command. */
+export const quick = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '30s',
+  retry,
+});
+
+/** Batched probes and drill-downs: heartbeat per batch so a dead worker is noticed fast. */
+export const batch = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '20s',
+  retry,
+});
+
+/** Polling waits (poll, don't sleep): long, resumable from heartbeat details. */
+export const longRunning = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '30s',
+  retry,
+});
+
+/** Mutations (restarts): no blind retries of a command that may have half-run. */
+export const mutate = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '2m',
+  retry: { ...retry, maximumAttempts: 2 },
+});

@@ -1,0 +1,274 @@
+// Step machinery shared by every procedure: progress for the `progress` query and the Web UI
+// current details, the approval gate, dry runs, search attributes and escalation.
+import {
+  condition,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Risk } from '../../src/domain/policy.js';
+import type { EscalationBundle, ProcedureInput, ProcedureResult } from '../../src/domain/procedure-input.js';
+import type { Progress, StepProgress } from '../../src/domain/progress.js';
+import {
+  RunbookAwaitingApproval,
+  RunbookNode,
+  RunbookOutcome,
+  RunbookProcedure,
+} from '../../src/temporal/search-attributes.js';
+import { approveSignal, decideUpdate, type Decision, progressQuery, rejectSignal } from '../messages.js';
+import { approvalDefaults } from './policy-defaults.js';
+
+/** Thrown inside a procedure to stop it and report `escalated` with the §6.2 bundle. */
+export class EscalationRequired extends Error {
+  override readonly name = 'EscalationRequired';
+  constructor(
+    readonly reasons: string[],
+    readonly bundle?: Partial<EscalationBundle>,
+  ) {
+    super(reasons.join('; '));
+  }
+}
+
+interface PendingDecision {
+  approved: boolean;
+  decision: Decision;
+}
+
+export interface StepOptions {
+  detail?: string;
+  /** Mutating steps never run in a dry run. */
+  mutating?: boolean;
+}
+
+const now = (): string => new Date().toISOString();
+
+export class ProcedureRun {
+  readonly progress: Progress;
+  private decision: PendingDecision | undefined;
+  private readonly timeoutMs: number;
+  private readonly modes: { low: 'auto' | 'require'; high: 'auto' | 'require' };
+
+  constructor(
+    readonly procedure: string,
+    readonly input: ProcedureInput,
+  ) {
+    const defaults = approvalDefaults();
+    this.timeoutMs = input.approval?.timeoutMs ?? defaults.timeoutMs;
+    this.modes = { ...defaults.modes, ...input.approval?.modes };
+    this.progress = {
+      procedure,
+      ...(input.node !== undefined && { node: input.node }),
+      dryRun: input.dryRun === true,
+      status: 'running',
+      steps: [],
+      decisions: [],
+    };
+    // Handlers are set before the first await so an early signal or query is never lost.
+    setHandler(progressQuery, () => this.progress);
+    setHandler(approveSignal, (d) => this.receive(true, d));
+    setHandler(rejectSignal, (d) => this.receive(false, d));
+    setHandler(
+      decideUpdate,
+      async (d) => {
+        const step = this.progress.pendingApproval!.step;
+        this.receive(d.approve, d);
+        return { step, approved: d.approve };
+      },
+      {
+        validator: (d) => {
+          const pending = this.progress.pendingApproval;
+          if (!pending) throw new Error('no step is waiting for approval');
+          if (d.step !== undefined && d.step !== pending.step) {
+            throw new Error(`step "${d.step}" is not waiting for approval (waiting: "${pending.step}")`);
+          }
+          if (typeof d.by !== 'string' || d.by.trim() === '') throw new Error('"by" must name who decides');
+        },
+      },
+    );
+    const attributes = [{ key: RunbookProcedure, value: procedure }];
+    upsertSearchAttributes([
+      ...attributes,
+      ...(input.node !== undefined ? [{ key: RunbookNode, value: input.node }] : []),
+      { key: RunbookAwaitingApproval, value: false },
+    ]);
+    this.render();
+  }
+
+  get dryRun(): boolean {
+    return this.progress.dryRun;
+  }
+
+  private receive(approved: boolean, d: Decision): void {
+    const pending = this.progress.pendingApproval;
+    // A signal for a step that is not waiting is recorded in the log and otherwise ignored.
+    if (!pending || (d.step !== undefined && d.step !== pending.step) || this.decision) {
+      log.warn('ignoring decision for a step that is not waiting', { step: d.step, by: d.by });
+      return;
+    }
+    this.decision = { approved, decision: d };
+  }
+
+  /** Declares steps up front so progress shows the whole plan as pending. */
+  plan(names: string[]): void {
+    for (const name of names) this.entry(name);
+    this.render();
+  }
+
+  private entry(name: string): StepProgress {
+    let s = this.progress.steps.find((x) => x.name === name);
+    if (!s) {
+      s = { name, state: 'pending' };
+      this.progress.steps.push(s);
+    }
+    return s;
+  }
+
+  /** Runs one step, recording its state; a mutating step in a dry run is reported, not run. */
+  async step<T>(name: string, fn: () => Promise<T>, opts: StepOptions = {}): Promise<T | undefined> {
+    const s = this.entry(name);
+    if (opts.mutating && this.dryRun) {
+      this.finish(s, 'skipped', `dry run: would ${opts.detail ?? name}`);
+      return undefined;
+    }
+    s.state = 'running';
+    s.startedAt = now();
+    if (opts.detail !== undefined) s.detail = opts.detail;
+    this.render();
+    try {
+      const result = await fn();
+      this.finish(s, 'done', s.detail);
+      return result;
+    } catch (err) {
+      this.finish(s, 'failed', err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  /** Updates a step's detail while it runs (e.g. poll counts). */
+  note(name: string, detail: string): void {
+    this.entry(name).detail = detail;
+    this.render();
+  }
+
+  skip(name: string, reason: string): void {
+    const s = this.entry(name);
+    this.finish(s, 'skipped', reason);
+  }
+
+  private finish(s: StepProgress, state: StepProgress['state'], detail?: string): void {
+    s.state = state;
+    s.startedAt ??= now();
+    s.endedAt = now();
+    if (detail !== undefined) s.detail = detail;
+    this.render();
+  }
+
+  /**
+   * Approval gate before a disruptive step. Returns when approved (or policy says auto);
+   * throws EscalationRequired on reject or timeout: a procedure never proceeds unapproved.
+   * In a dry run it records what would be asked and returns false.
+   */
+  async approve(name: string, risk: Exclude<Risk, 'read'>, detail: string): Promise<boolean> {
+    const gate = `approve ${name}`;
+    const s = this.entry(gate);
+    s.risk = risk;
+    if (this.dryRun) {
+      this.finish(s, 'skipped', `dry run: would ask approval (${risk}) to ${detail}`);
+      return false;
+    }
+    if (this.input.approval?.autoApprove || this.modes[risk] === 'auto') {
+      this.finish(s, 'done', `auto-approved by policy (${risk}): ${detail}`);
+      return true;
+    }
+    const requestedAt = new Date();
+    s.state = 'awaiting-approval';
+    s.startedAt = requestedAt.toISOString();
+    s.detail = detail;
+    this.decision = undefined;
+    this.progress.status = 'awaiting-approval';
+    this.progress.pendingApproval = {
+      step: gate,
+      risk,
+      requestedAt: requestedAt.toISOString(),
+      deadline: new Date(requestedAt.getTime() + this.timeoutMs).toISOString(),
+      detail,
+    };
+    upsertSearchAttributes([{ key: RunbookAwaitingApproval, value: true }]);
+    this.render();
+    const decided = await condition(() => this.decision !== undefined, this.timeoutMs);
+    delete this.progress.pendingApproval;
+    this.progress.status = 'running';
+    upsertSearchAttributes([{ key: RunbookAwaitingApproval, value: false }]);
+    if (!decided) {
+      this.finish(s, 'failed', `no decision within ${Math.round(this.timeoutMs / 1000)} s`);
+      throw new EscalationRequired([`approval for "${name}" timed out after ${Math.round(this.timeoutMs / 60_000)} min`]);
+    }
+    const { approved, decision } = this.decision!;
+    this.progress.decisions.push({
+      step: gate,
+      approved,
+      by: decision.by,
+      ...(decision.comment !== undefined && { comment: decision.comment }),
+      at: now(),
+    });
+    if (!approved) {
+      this.finish(s, 'failed', `rejected by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
+      throw new EscalationRequired([`"${name}" rejected by ${decision.by}`]);
+    }
+    this.finish(s, 'done', `approved by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
+    return true;
+  }
+
+  complete<T>(summary: string, details?: T): ProcedureResult<T> {
+    return this.end('completed', summary, details);
+  }
+
+  escalated<T>(err: EscalationRequired, bundle: EscalationBundle, details?: T): ProcedureResult<T> {
+    const result = this.end('escalated', err.message, details);
+    result.escalation = bundle;
+    return result;
+  }
+
+  markFailed(): void {
+    this.progress.status = 'failed';
+    upsertSearchAttributes([{ key: RunbookOutcome, value: 'failed' }]);
+    this.render();
+  }
+
+  private end<T>(status: ProcedureResult['status'], summary: string, details?: T): ProcedureResult<T> {
+    this.progress.status = status;
+    for (const s of this.progress.steps) if (s.state === 'pending') s.state = 'skipped';
+    upsertSearchAttributes([{ key: RunbookOutcome, value: status }]);
+    this.render(summary);
+    return {
+      procedure: this.procedure,
+      ...(this.input.node !== undefined && { node: this.input.node }),
+      status,
+      summary,
+      dryRun: this.dryRun,
+      ...(details !== undefined && { details }),
+    };
+  }
+
+  /** Web UI "current details": markdown of the step list, kept current on every change. */
+  private render(summary?: string): void {
+    const icon: Record<StepProgress['state'], string> = {
+      pending: '⏳',
+      running: '▶️',
+      'awaiting-approval': '✋',
+      done: '✅',
+      failed: '❌',
+      skipped: '⏭️',
+    };
+    const head = `**${this.procedure}**${this.input.node ? ` on \`${this.input.node}\`` : ''}${this.dryRun ? ' (dry run)' : ''}: ${this.progress.status}`;
+    const pending = this.progress.pendingApproval;
+    const ask = pending
+      ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${pending.detail}\n` +
+        `Approve: \`runbook approve ${workflowInfo().workflowId} --by <you>\``
+      : '';
+    const lines = this.progress.steps.map((s) => `- ${icon[s.state]} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
+    setCurrentDetails([head + ask, lines.join('\n'), summary ?? ''].filter(Boolean).join('\n\n'));
+  }
+}
