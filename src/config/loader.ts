@@ -66,7 +66,11 @@ function parseWith<S extends z.ZodTypeAny>(file: string, schema: S, keysAt: (pat
   }
   const parsed = schema.safeParse(doc);
   if (!parsed.success) {
-    throw new ConfigError(file, toProblems(source, parsed.error.issues, keysAt));
+    // Reported in file order, the way an editor walks them.
+    const problems = toProblems(source, parsed.error.issues, keysAt).sort(
+      (a, b) => (a.line ?? Infinity) - (b.line ?? Infinity),
+    );
+    throw new ConfigError(file, problems);
   }
   return parsed.data as z.output<S>;
 }
