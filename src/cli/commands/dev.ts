@@ -3,12 +3,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_POLICY_FILE, loadCluster } from '../../config/loader.js';
-import { startDevServer } from '../../dev/dev-server.js';
-import { startSimulator } from '../../sim/index.js';
 import { PROJECT_ROOT } from '../../temporal/binaries.js';
 import { TASK_QUEUE } from '../../temporal/settings.js';
-import { activityDeps, policyFrom } from '../../worker/deps.js';
-import { connectWorker, createRunbookWorker } from '../../worker/worker.js';
 import { recordDevHostsFile } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -35,6 +31,11 @@ export function registerDevCommand(program: Command): void {
     .action(async (opts: DevOptions) => {
       const nodes = Number(opts.sim);
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 1000) throw new UsageError(`--sim must be 1..1000, got "${opts.sim}"`);
+      // Heavy modules (native Temporal bridge, simulator) load only for this command.
+      const { startDevServer } = await import('../../dev/dev-server.js');
+      const { startSimulator } = await import('../../sim/index.js');
+      const { activityDeps, policyFrom } = await import('../../worker/deps.js');
+      const { connectWorker, createRunbookWorker } = await import('../../worker/worker.js');
       const policy = policyFrom(opts.policy);
       if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
 

@@ -2,11 +2,10 @@
 // a failed recovery from just before the step that failed.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import Long from 'long';
 import { connectClient } from '../../client/connect.js';
 import { resetPointBeforeFailure } from '../../client/reset-point.js';
-import { replayHistory } from '../../worker/replay.js';
 import { workflowUrl } from '../../temporal/settings.js';
 import { ProcedureFailedError, UsageError } from '../errors.js';
 
@@ -32,6 +31,7 @@ export function registerReplayCommands(program: Command): void {
         const { client } = await connectClient();
         history = await client.workflow.getHandle(target).fetchHistory();
       }
+      const { replayHistory } = await import('../../worker/replay.js');
       const outcome = await replayHistory(workflowId, history);
       if (outcome.ok) {
         console.log(`${target}: replays cleanly against the current code`);
@@ -52,13 +52,13 @@ export function registerReplayCommands(program: Command): void {
       const history = await handle.fetchHistory();
       const point = resetPointBeforeFailure(history.events ?? []);
       if (point === undefined) throw new UsageError(`${workflowId} has no failed step to retry from`);
-      const reply: temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await client.workflowService.resetWorkflowExecution({
+      const reply: proto.temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse = await client.workflowService.resetWorkflowExecution({
         namespace: settings.namespace,
         workflowExecution: { workflowId, runId: desc.runId },
         reason: `runbook retry: from before ${point.failedActivity}`,
         workflowTaskFinishEventId: Long.fromNumber(point.eventId),
         requestId: `retry-${workflowId}-${desc.runId}-${point.eventId}`,
-        resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
+        resetReapplyType: proto.temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
       });
       console.log(`reset ${workflowId} to before ${point.failedActivity}: new run ${reply.runId}`);
       console.log(`  ${workflowUrl(settings, workflowId, reply.runId ?? undefined)}`);

@@ -94,6 +94,7 @@ async function startProcedure(procedure: string, flags: RunFlags): Promise<void>
 export function registerRunCommands(program: Command): void {
   program
     .command('run')
+    .summary('start a procedure (diagnose, restart-p2p, fix-tailscale, …) as a workflow')
     .description(
       'start a procedure as a workflow and print its ID and Web UI link. Procedures:\n' +
         PROCEDURES.map((p) => `  ${p.name.padEnd(16)} ${p.section.padEnd(9)} ${p.summary}`).join('\n'),

@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { loadCluster } from '../../config/loader.js';
 import { TASK_QUEUE, temporalSettings } from '../../temporal/settings.js';
-import { activityDeps } from '../../worker/deps.js';
-import { connectWorker, createRunbookWorker } from '../../worker/worker.js';
 import { hostsFileFor, policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -17,6 +15,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--config <file>', 'hosts file')
     .option('--policy <file>', 'runbook policy')
     .action(async (flags: { config?: string; policy?: string }) => {
+      const { activityDeps } = await import('../../worker/deps.js');
+      const { connectWorker, createRunbookWorker } = await import('../../worker/worker.js');
       const hostsFile = hostsFileFor(flags.config);
       loadCluster(hostsFile); // config errors exit 2 before connecting
       const policy = policyFor(flags.policy);

@@ -1,0 +1,57 @@
+// CLI contract (DESIGN §5): --help everywhere, exit 0 ok, 2 for usage and config errors.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'runbook-cli-'));
+
+describe('runbook CLI', () => {
+  it('validates the shipped config (exit 0)', async () => {
+    const r = await runCli(['config', 'validate', 'config/distributed_hosts.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/8 hosts, 5 voters/);
+  });
+
+  it('exits 2 on a bad config, naming the field and the line', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'hosts:\n  - name: a\n    host: 1.2.3.4\n    port: 0\n');
+    const r = await runCli(['config', 'validate', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:4: hosts[0].port`);
+  });
+
+  it('prints help with exit 0 for the program and every command', async () => {
+    for (const args of [['--help'], ['run', '--help'], ['diagnose', '--help'], ['config', 'validate', '--help'], ['approve', '--help']]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/Usage: runbook/);
+    }
+  });
+
+  it('exits 2 on an unknown command, an unknown procedure and a missing required flag', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    const unknown = await runCli(['run', 'reboot-everything']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown procedure "reboot-everything"; one of: diagnose, restart-p2p/);
+    const noNode = await runCli(['run', 'restart-p2p']);
+    expect(noNode.code).toBe(2);
+    expect(noNode.stderr).toMatch(/needs --node/);
+    const noBy = await runCli(['approve', 'wf-1']);
+    expect(noBy.code).toBe(2);
+    expect(noBy.stderr).toMatch(/--by/);
+  });
+
+  it('exits 2 for a node that is not in the hosts file', async () => {
+    const r = await runCli(['run', 'restart-p2p', '--node', 'ghost', '--config', 'config/distributed_hosts.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/node "ghost" is not in config\/distributed_hosts.yaml/);
+  });
+
+  it('exits 2 with a clear message when Temporal is unreachable', async () => {
+    const r = await runCli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot reach Temporal at 127.0.0.1:1/);
+  });
+});
