@@ -1,0 +1,95 @@
+// One node's SSH server (ssh2): its own host key, public-key auth against id_cluster.pub only,
+// exec and shell sessions run by the simulated shell. Sockets arrive via injectSocket so the
+// network layer can keep host-down ports silent (no banner).
+import type { Socket } from 'node:net';
+import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
+import type { SimNode } from './cluster.js';
+import { newSession, type Session, type Shell } from './shell/interp.js';
+
+const { Server, utils } = ssh2;
+
+export interface SshDeps {
+  shell: Shell;
+  user: string;
+  clientKey: ParsedKey;
+  /** Which address a socket came in on (primary = Tailscale). */
+  viaOf(socket: Socket): 'primary' | 'fallback';
+}
+
+/** Commands that read their script from stdin: `ssh host bash -s < script`, `ssh host << 'EOF'`. */
+const READS_SCRIPT = /^\s*(?:\/(?:usr\/)?bin\/)?(?:bash|sh)(?:\s+-s)?(?:\s+-l)?\s*$/;
+
+export function createSshServer(node: SimNode, hostKey: string, deps: SshDeps): InstanceType<typeof Server> {
+  const allowed = deps.clientKey;
+  const allowedPub = allowed.getPublicSSH();
+  return new Server({ hostKeys: [hostKey], ident: 'OpenSSH_8.9p1 Ubuntu-3ubuntu0.10' }, (client) => {
+    const sock = (client as unknown as { _sock: Socket })._sock;
+    const via = deps.viaOf(sock);
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey' || ctx.username !== deps.user) return ctx.reject(['publickey']);
+      if (ctx.key.algo !== allowed.type || !ctx.key.data.equals(allowedPub)) return ctx.reject(['publickey']);
+      if (ctx.signature === undefined) return ctx.accept();
+      if (ctx.blob !== undefined && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept();
+      return ctx.reject(['publickey']);
+    });
+    client.on('ready', () => {
+      client.on('session', (acceptSession) => {
+        const session = acceptSession();
+        const sh: Session = newSession(node, via);
+        session.on('pty', (accept) => accept?.());
+        session.on('env', (accept, _reject, info) => {
+          sh.env.set(info.key, info.val);
+          accept?.();
+        });
+        const runOn = (stream: ssh2.ServerChannel, script: string, stdin = ''): void => {
+          const out = { write: (s: string) => void (stream.writable && stream.write(s)) };
+          const err = { write: (s: string) => void (stream.stderr.writable && stream.stderr.write(s)) };
+          deps.shell.run(script, sh, out, err, stdin).then(
+            (code) => {
+              if (sh.killed) {
+                sock.destroy();
+                return;
+              }
+              stream.exit(code);
+              stream.end();
+            },
+            (e: unknown) => {
+              err.write(`bash: internal error: ${String(e)}\n`);
+              stream.exit(1);
+              stream.end();
+            },
+          );
+        };
+        const readAll = (stream: ssh2.ServerChannel, then: (text: string) => void): void => {
+          let buf = '';
+          stream.setEncoding('utf8');
+          stream.on('data', (d: string) => void (buf += d));
+          stream.on('end', () => then(buf));
+        };
+        session.on('exec', (accept, _reject, info) => {
+          const stream = accept();
+          if (READS_SCRIPT.test(info.command)) readAll(stream, (script) => runOn(stream, script));
+          else runOn(stream, info.command);
+        });
+        // `ssh host << 'EOF' … EOF`: no command, so a shell reads the script from stdin.
+        session.on('shell', (accept) => {
+          const stream = accept();
+          readAll(stream, (script) => runOn(stream, script));
+        });
+        session.on('subsystem', (_accept, reject) => reject?.());
+      });
+    });
+  });
+}
+
+export function parseClientKey(publicKey: string): ParsedKey {
+  const k = utils.parseKey(publicKey);
+  if (k instanceof Error) throw k;
+  return Array.isArray(k) ? k[0]! : k;
+}
+
+export function generateKey(comment: string): { private: string; public: string } {
+  return utils.generateKeyPairSync('ed25519', { comment });
+}
