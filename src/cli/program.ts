@@ -5,6 +5,7 @@ import { registerDevCommand } from './commands/dev.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerReplayCommands } from './commands/replay.js';
 import { registerRunCommands } from './commands/run.js';
+import { registerSimCommands } from './commands/sim.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerInspectCommands(program);
   registerReplayCommands(program);
   registerConfigCommands(program);
+  registerSimCommands(program);
   return program;
 }
