@@ -49,6 +49,7 @@ interface Io {
   err: Sink;
 }
 
+const BACKGROUND_START_MS = 30;
 const DEV_NULL: Sink = { write: () => undefined };
 
 export function newSession(node: SimNode, via: Session['via']): Session {
@@ -94,7 +95,11 @@ export class Shell {
       for (const item of items) {
         if (s.killed) break;
         if (item.background) {
-          const job = this.andOr(item.andOr, s, { stdin: '', out: DEV_NULL, err: DEV_NULL }).catch(() => 1);
+          // A forked job gets going a moment after the shell moves on (and a one-line session ends).
+          const job = this.w
+            .sleep(BACKGROUND_START_MS)
+            .then(() => this.andOr(item.andOr, s, { stdin: '', out: DEV_NULL, err: DEV_NULL }))
+            .catch(() => 1);
           this.w.detach(job);
           s.status = 0;
         } else {
@@ -209,7 +214,9 @@ export class Shell {
             return 1;
           }
           const buf = { text: '' };
-          files.push({ path, append: r.op === '>>', fd: r.fd, buf });
+          // `>` truncates when the shell opens the file, before the command runs.
+          if (r.op === '>') this.c.files(s.node).set(path, '');
+          files.push({ path, append: true, fd: r.fd, buf });
           sink = { write: (x) => void (buf.text += x) };
         }
         if (r.fd === 2) err = sink;
