@@ -58,12 +58,10 @@ const clientKey = keyPair();
 const strangerKey = keyPair();
 let server: Awaited<ReturnType<typeof startSshServer>>;
 let otherServer: Awaited<ReturnType<typeof startSshServer>>;
-let dir: string;
 
 beforeAll(async () => {
   server = await startSshServer(NODE, { hostKey, clientPublic: clientKey.public, behaviour });
   otherServer = await startSshServer(OTHER, { hostKey: otherHostKey, clientPublic: clientKey.public, behaviour });
-  dir = tempDir('ssh');
 });
 
 afterAll(async () => {
