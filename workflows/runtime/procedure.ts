@@ -47,6 +47,8 @@ const now = (): string => new Date().toISOString();
 export class ProcedureRun {
   readonly progress: Progress;
   private decision: PendingDecision | undefined;
+  /** Set by the §6.1 guard: nothing is mutated automatically, a human must approve each step. */
+  private humanRequired: string | undefined;
   private readonly timeoutMs: number;
   private readonly modes: { low: 'auto' | 'require'; high: 'auto' | 'require' };
 
@@ -94,6 +96,11 @@ export class ProcedureRun {
       { key: RunbookAwaitingApproval, value: false },
     ]);
     this.render();
+  }
+
+  /** From now on every gate waits for a human, whatever the policy or --auto-approve say. */
+  requireHuman(reason: string): void {
+    this.humanRequired = reason;
   }
 
   get dryRun(): boolean {
@@ -178,7 +185,9 @@ export class ProcedureRun {
       this.finish(s, 'skipped', `dry run: would ask approval (${risk}) to ${detail}`);
       return false;
     }
-    if (this.input.approval?.autoApprove || this.modes[risk] === 'auto') {
+    if (this.humanRequired !== undefined) {
+      detail = `${detail} [approval required: ${this.humanRequired}]`;
+    } else if (this.input.approval?.autoApprove || this.modes[risk] === 'auto') {
       this.finish(s, 'done', `auto-approved by policy (${risk}): ${detail}`);
       return true;
     }

@@ -1,0 +1,72 @@
+// fix-tailscale (runbook §4.2). `tailscale down` cuts an SSH session that rides on Tailscale,
+// so the runbook's heredoc would stop half-way: run down/up over the fallback address, or
+// detached from the session when the node has no fallback, then verify the node is back.
+import { sleep } from '@temporalio/workflow';
+import type { ProcedureResult } from '../src/domain/procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { quick } from './runtime/activities.js';
+import { RemediationSlots } from './runtime/blast-radius.js';
+import { unreachableGuard } from './runtime/guard.js';
+import { lookAtNode, sshStep } from './runtime/node-steps.js';
+import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
+import { runProcedure } from './runtime/run-procedure.js';
+import { requireNode } from './restart-p2p.js';
+
+export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResult> {
+  const node = requireNode(input);
+  const opts = recoveryOptions(input);
+  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  return runProcedure('fix-tailscale', input, async (run) => {
+    run.plan(['check node', 'check cluster reachability', 'approve restart tailscale', 'restart tailscale', 'verify tailscale online']);
+    const look = await lookAtNode(run, 'check node', node);
+    if (!look.reachable) {
+      throw new EscalationRequired([`${node} answers on no address (${look.error ?? 'no answer'}): host down? only a human can fix it`]);
+    }
+    if (look.via === 'primary' && (await tailscaleOnline(node))) {
+      return run.complete(`${node}: Tailscale already up (primary address answers); nothing changed`);
+    }
+    await unreachableGuard(run, opts.unreachableFraction);
+    // Primary dead: the fallback address carries a session that survives `tailscale down`.
+    const path = look.via === 'fallback' ? 'over the fallback address' : 'detached from the SSH session';
+    await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node}, ${path} (§4.2)`);
+    await slots.with(run, 'restart tailscale', node, opts.slotWaitMs, async () => {
+      if (look.via === 'fallback') {
+        await sshStep(run, 'restart tailscale', node, 'tailscale-down', 'fallback');
+        await sshStep(run, 'tailscale up', node, 'tailscale-up', 'fallback');
+      } else {
+        await sshStep(run, 'restart tailscale', node, 'tailscale-restart-detached', 'auto');
+      }
+    });
+    if (!(await verifyOnline(run, node, opts.verifyTimeoutMs))) {
+      throw new EscalationRequired([`${node}: Tailscale did not come back online after down/up`]);
+    }
+    return run.complete(run.dryRun ? `dry run: would restart Tailscale on ${node}` : `${node}: Tailscale restarted; primary address answers`);
+  });
+}
+
+async function tailscaleOnline(node: string): Promise<boolean> {
+  const view = await quick.tailscaleStatus({}).catch(() => undefined);
+  return view?.peers.find((p) => p.name === node)?.online ?? true;
+}
+
+/** Polls until the primary (Tailscale) address answers and Tailscale shows the node online. */
+async function verifyOnline(run: ProcedureRun, node: string, timeoutMs: number): Promise<boolean> {
+  const name = 'verify tailscale online';
+  if (run.dryRun) {
+    run.skip(name, 'dry run: would poll the primary address and tailscale status');
+    return true;
+  }
+  return (await run.step(name, async () => {
+    const deadline = Date.now() + timeoutMs;
+    for (let poll = 1; ; poll++) {
+      const r = await quick.p2pStatus({ node });
+      if (r.ok && r.via === 'primary' && (await tailscaleOnline(node))) {
+        run.note(name, `primary address answers, online (poll ${poll})`);
+        return true;
+      }
+      run.note(name, `poll ${poll}: ${r.ok ? `answers via ${r.via}` : (r.error ?? 'no answer')}`);
+      if (Date.now() >= deadline) return false;
+      await sleep(1000);
+    }
+  }))!;
+}

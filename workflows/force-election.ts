@@ -1,0 +1,112 @@
+// force-election (runbook §4.3). First the cheap, harmless way: POST /admin/trigger-election on
+// a healthy node and wait for a leader. Only then, with approval, the runbook's second way,
+// made quorum-safe: voters restart one at a time, each back before the next, and never when
+// taking it down would leave fewer voters alive than a majority.
+import type { ProcedureResult } from '../src/domain/procedure-input.js';
+import { quorumSize } from '../src/domain/cluster.js';
+import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { longRunning, quick } from './runtime/activities.js';
+import { RemediationSlots } from './runtime/blast-radius.js';
+import { unreachableGuard } from './runtime/guard.js';
+import { restartDaemon } from './runtime/node-steps.js';
+import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
+import { runProcedure } from './runtime/run-procedure.js';
+
+export interface ForceElectionInput extends RecoveryInput {
+  /** How long to wait for a leader after each attempt. */
+  electionWaitMs?: number;
+  /** §6.1 "no leader for >5 minutes": the whole procedure's limit. */
+  leaderlessMs?: number;
+}
+
+export async function forceElection(input: ForceElectionInput): Promise<ProcedureResult> {
+  const opts = recoveryOptions(input);
+  const electionWaitMs = input.electionWaitMs ?? 30_000;
+  const deadline = Date.now() + (input.leaderlessMs ?? 5 * 60_000);
+  const slots = new RemediationSlots(1); // voters restart strictly one at a time
+  return runProcedure('force-election', input, async (run) => {
+    run.plan(['check leader', 'trigger election', 'wait for leader', 'approve rolling voter restart']);
+    const info = (await run.step('check leader', () => quick.clusterInfo({})))!;
+    const current = await leaderNow(info.backbone, info.voters);
+    if (current) {
+      run.note('check leader', `leader ${current}`);
+      return run.complete(`leader ${current} present; no election needed`);
+    }
+    run.note('check leader', 'no leader');
+
+    const healthy = await firstHealthy([info.backbone, ...info.voters]);
+    if (healthy) {
+      await run.step('trigger election', () => quick.triggerElection({ node: healthy }), {
+        mutating: true,
+        detail: `POST /admin/trigger-election on ${healthy}`,
+      });
+      if (run.dryRun) run.skip('wait for leader', 'dry run');
+      else {
+        const w = (await run.step('wait for leader', () => longRunning.waitForLeader({ timeoutMs: electionWaitMs, intervalMs: 500 })))!;
+        if (w.leader) {
+          run.note('wait for leader', `leader ${w.leader} after ${w.polls} poll(s)`);
+          return run.complete(`election triggered on ${healthy}; leader ${w.leader}`);
+        }
+        run.note('wait for leader', `no leader after ${w.polls} poll(s)`);
+      }
+    } else {
+      run.skip('trigger election', 'no node answers /status');
+      run.skip('wait for leader', 'no election triggered');
+    }
+
+    await unreachableGuard(run, opts.unreachableFraction);
+    await run.approve(
+      'rolling voter restart',
+      'high',
+      `restart P2P on the ${info.voters.length} voters one at a time (§4.3), keeping a majority alive`,
+    );
+    const quorum = quorumSize(info.voters.length);
+    for (const voter of info.voters) {
+      if (Date.now() > deadline) {
+        throw new EscalationRequired([`no leader within the §6.1 limit of ${Math.round((input.leaderlessMs ?? 300_000) / 60_000)} min`]);
+      }
+      const prefix = `${voter}: `;
+      if (!run.dryRun) {
+        const alive = await votersAlive(info.voters);
+        const selfAlive = alive.includes(voter);
+        // Restarting a running voter takes it down for a while: only when a majority remains.
+        if (selfAlive && alive.length - 1 < quorum) {
+          run.skip(`${prefix}stop p2p daemon`, `skipped: only ${alive.length}/${info.voters.length} voters alive, quorum needs ${quorum}`);
+          continue;
+        }
+      }
+      const back = await slots.with(run, `${prefix}stop p2p daemon`, voter, opts.slotWaitMs, () =>
+        restartDaemon(run, voter, prefix, opts.verifyTimeoutMs),
+      );
+      if (!back) throw new EscalationRequired([`voter ${voter} did not come back after its restart; stopping the rolling restart`]);
+      const leader = run.dryRun ? null : await leaderNow(info.backbone, info.voters);
+      if (leader) return run.complete(`leader ${leader} after restarting voters up to ${voter}`);
+    }
+    if (run.dryRun) return run.complete('dry run: would trigger an election, then restart voters one at a time');
+    const w = await longRunning.waitForLeader({ timeoutMs: electionWaitMs, intervalMs: 500 });
+    if (w.leader) return run.complete(`leader ${w.leader} after a rolling restart of every voter`);
+    throw new EscalationRequired(['no leader after triggering an election and restarting every voter']);
+  });
+}
+
+async function leaderNow(backbone: string, voters: string[]): Promise<string | null> {
+  for (const node of [backbone, ...voters.filter((v) => v !== backbone)].slice(0, 3)) {
+    const r = await quick.p2pStatus({ node });
+    if (r.ok && r.status) return r.status.leader_id;
+  }
+  return null;
+}
+
+async function firstHealthy(nodes: string[]): Promise<string | undefined> {
+  for (const node of [...new Set(nodes)]) {
+    const r = await quick.p2pStatus({ node });
+    if (r.ok) return node;
+  }
+  return undefined;
+}
+
+async function votersAlive(voters: string[]): Promise<string[]> {
+  const rs = await Promise.all(voters.map(async (v) => ({ v, r: await quick.p2pStatus({ node: v }) })));
+  return rs.filter(({ r }) => r.ok && r.status?.status === 'running' && r.status.cluster_health !== 'partitioned').map(({ v }) => v);
+}
+

@@ -1,0 +1,75 @@
+// recover-node (runbook §4.5): look from the node (over the fallback when the primary is dead),
+// then networkd, Tailscale and P2P restarts, each gated, verifying after each and stopping as
+// soon as the node has rejoined.
+import type { ProcedureResult } from '../src/domain/procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { quick } from './runtime/activities.js';
+import { RemediationSlots } from './runtime/blast-radius.js';
+import { unreachableGuard } from './runtime/guard.js';
+import { lookAtNode, restartDaemon, sshStep, verifyRejoined } from './runtime/node-steps.js';
+import { EscalationRequired } from './runtime/procedure.js';
+import { runProcedure } from './runtime/run-procedure.js';
+import { requireNode } from './restart-p2p.js';
+
+export async function recoverNode(input: RecoveryInput): Promise<ProcedureResult> {
+  const node = requireNode(input);
+  const opts = recoveryOptions(input);
+  // Between stages a short look is enough: the next stage is the real fix if this one was not.
+  const stageVerifyMs = Math.min(opts.verifyTimeoutMs, 10_000);
+  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  return runProcedure('recover-node', input, async (run) => {
+    run.plan([
+      'check node',
+      'check reachability from node',
+      'check cluster reachability',
+      'approve restart systemd-networkd',
+      'restart systemd-networkd',
+      'approve restart tailscale',
+      'restart tailscale',
+      'approve restart p2p',
+      'stop p2p daemon',
+      'start p2p daemon',
+      'wait until p2p healthy',
+      'verify rejoined',
+    ]);
+    const look = await lookAtNode(run, 'check node', node);
+    if (!look.reachable) {
+      // No answer on any address: SSH will not work either (host-down). Nothing to try remotely.
+      throw new EscalationRequired([`${node} answers on no address (${look.error ?? 'no answer'}): host down? only a human can fix it`]);
+    }
+    const via = look.via === 'fallback' ? 'fallback' : 'auto';
+    const reach = await run
+      .step('check reachability from node', () => quick.sshRun({ node, step: 'reach-backbone', via }))
+      .catch((err: unknown) => {
+        throw new EscalationRequired([`cannot log in to ${node}: ${(err as Error).message}`]);
+      });
+    run.note('check reachability from node', reach && reach.exitCode === 0 ? 'backbone reachable from the node' : `backbone NOT reachable from the node (curl exit ${reach?.exitCode})`);
+    if (reach?.exitCode === 0 && (await verifyRejoined(run, 'verify rejoined', node, stageVerifyMs))) {
+      return run.complete(`${node} reaches the backbone and is part of the cluster; nothing restarted`);
+    }
+
+    await unreachableGuard(run, opts.unreachableFraction);
+    return slots.with(run, 'restart systemd-networkd', node, opts.slotWaitMs, async () => {
+      await run.approve('restart systemd-networkd', 'high', `sudo systemctl restart systemd-networkd on ${node} (§4.5)`);
+      await sshStep(run, 'restart systemd-networkd', node, 'networkd-restart', via);
+      if (await verifyRejoined(run, 'verify rejoined', node, stageVerifyMs)) return run.complete(`${node} rejoined after a networkd restart`);
+
+      await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node} (§4.5)`);
+      if (via === 'fallback') {
+        await sshStep(run, 'restart tailscale', node, 'tailscale-down', 'fallback');
+        await sshStep(run, 'tailscale up', node, 'tailscale-up', 'fallback');
+      } else {
+        await sshStep(run, 'restart tailscale', node, 'tailscale-restart-detached', via);
+      }
+      if (await verifyRejoined(run, 'verify rejoined', node, stageVerifyMs)) return run.complete(`${node} rejoined after a Tailscale restart`);
+
+      await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.5)`);
+      const healthy = await restartDaemon(run, node, '', opts.verifyTimeoutMs);
+      if (!healthy) throw new EscalationRequired([`P2P daemon on ${node} did not come back after its restart`]);
+      if (!(await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs))) {
+        throw new EscalationRequired([`${node} has not rejoined after networkd, Tailscale and P2P restarts`]);
+      }
+      return run.complete(run.dryRun ? `dry run: would restart networkd, Tailscale and P2P on ${node}` : `${node} rejoined after networkd, Tailscale and P2P restarts`);
+    });
+  });
+}

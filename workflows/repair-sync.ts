@@ -1,0 +1,58 @@
+// repair-sync (runbook §4.4): status, trigger the categories, watch progress with heartbeats;
+// the heavy force full resync only when progress stalls, and only with approval.
+import type { ProcedureResult } from '../src/domain/procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { longRunning, quick } from './runtime/activities.js';
+import { RemediationSlots } from './runtime/blast-radius.js';
+import { unreachableGuard } from './runtime/guard.js';
+import { sshStep } from './runtime/node-steps.js';
+import { EscalationRequired } from './runtime/procedure.js';
+import { runProcedure } from './runtime/run-procedure.js';
+
+export interface RepairSyncInput extends RecoveryInput {
+  /** §4.4 `categories=games&categories=models` */
+  categories?: string[];
+  /** No progress for this long counts as stalled. */
+  syncStallMs?: number;
+  /** Longest wait for a sync to complete. */
+  syncTimeoutMs?: number;
+}
+
+export async function repairSync(input: RepairSyncInput): Promise<ProcedureResult> {
+  const opts = recoveryOptions(input);
+  const categories = input.categories ?? ['games', 'models'];
+  const stallMs = input.syncStallMs ?? 60_000;
+  const timeoutMs = input.syncTimeoutMs ?? 30 * 60_000;
+  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  return runProcedure('repair-sync', input, async (run) => {
+    run.plan(['sync status', 'trigger sync', 'watch progress', 'approve force full resync', 'force full resync', 'watch resync']);
+    const before = (await run.step('sync status', () => quick.syncStatus({})))!;
+    run.note('sync status', `${Math.round(before.progress * 100)}%${before.stalled ? ', stalled' : ''}${before.inProgress ? ', in progress' : ''}`);
+
+    await run.step('trigger sync', () => quick.triggerSync({ categories }), {
+      mutating: true,
+      detail: `POST /admin/sync/trigger?${categories.map((c) => `categories=${c}`).join('&')}`,
+    });
+    if (run.dryRun) {
+      run.skip('watch progress', 'dry run');
+    } else {
+      const w = (await run.step('watch progress', () => longRunning.watchSync({ timeoutMs, stallMs, intervalMs: 500 })))!;
+      run.note('watch progress', `${w.outcome} at ${Math.round(w.progress * 100)}%`);
+      if (w.outcome === 'complete') return run.complete(`sync of ${categories.join(', ')} complete`);
+      if (w.outcome === 'timeout') throw new EscalationRequired([`sync still running after ${Math.round(timeoutMs / 60_000)} min`]);
+    }
+
+    // Progress stalled: the runbook's force_full_sync on the coordinator.
+    await unreachableGuard(run, opts.unreachableFraction);
+    const info = await quick.clusterInfo({});
+    await run.approve('force full resync', 'high', `run AutoSyncDaemon.force_full_sync() on ${info.coordinator} (§4.4)`);
+    await slots.with(run, 'force full resync', info.coordinator, opts.slotWaitMs, () =>
+      sshStep(run, 'force full resync', info.coordinator, 'force-full-sync'),
+    );
+    if (run.dryRun) return run.complete('dry run: would trigger sync, watch it, and force a full resync if it stalls');
+    const w = (await run.step('watch resync', () => longRunning.watchSync({ timeoutMs, stallMs, intervalMs: 500 })))!;
+    run.note('watch resync', `${w.outcome} at ${Math.round(w.progress * 100)}%`);
+    if (w.outcome !== 'complete') throw new EscalationRequired([`data sync ${w.outcome} even after a forced full resync (§6.1)`]);
+    return run.complete('sync complete after a forced full resync');
+  });
+}

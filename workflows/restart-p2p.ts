@@ -1,0 +1,39 @@
+// restart-p2p (runbook §4.1): restart the daemon over SSH, then poll /status until healthy and
+// verify the node rejoined, instead of the runbook's fixed `sleep 3`.
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { ProcedureResult } from '../src/domain/procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { RemediationSlots } from './runtime/blast-radius.js';
+import { unreachableGuard } from './runtime/guard.js';
+import { lookAtNode, restartDaemon, verifyRejoined } from './runtime/node-steps.js';
+import { EscalationRequired } from './runtime/procedure.js';
+import { runProcedure } from './runtime/run-procedure.js';
+
+export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult> {
+  const node = requireNode(input);
+  const opts = recoveryOptions(input);
+  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  return runProcedure('restart-p2p', input, async (run) => {
+    run.plan(['check node', 'check cluster reachability', 'approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined']);
+    const look = await lookAtNode(run, 'check node', node);
+    if (look.reachable && look.status?.status === 'running' && look.status.leader_id !== null) {
+      return run.complete(`${node}: P2P already healthy (leader ${look.status.leader_id}); nothing restarted`);
+    }
+    await unreachableGuard(run, opts.unreachableFraction);
+    await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.1)`);
+    const healthy = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, () =>
+      restartDaemon(run, node, '', opts.verifyTimeoutMs),
+    );
+    if (!healthy) throw new EscalationRequired([`P2P daemon on ${node} did not become healthy after a restart`]);
+    if (!(await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs))) {
+      throw new EscalationRequired([`${node} runs P2P again but has not rejoined the cluster (partition? try recover-node)`]);
+    }
+    return run.complete(run.dryRun ? `dry run: would restart P2P on ${node}` : `${node}: P2P restarted and rejoined`);
+  });
+}
+
+/** A node procedure without a node is a caller's bug: fail the run at once, never retry. */
+export function requireNode(input: RecoveryInput): string {
+  if (!input.node) throw ApplicationFailure.nonRetryable('this procedure needs input.node', 'MissingNodeError');
+  return input.node;
+}

@@ -1,0 +1,52 @@
+// §6.2 "Information to gather" for an escalation: Tailscale status, P2P status from healthy
+// nodes, routing checks of the affected node, recent changes, provider status pages.
+import type { Provider } from '../../src/domain/cluster.js';
+import type { EscalationBundle } from '../../src/domain/procedure-input.js';
+import type { Progress } from '../../src/domain/progress.js';
+import { quick } from './activities.js';
+
+// §6.3 "Check provider status pages" (names only; nothing is fetched from here).
+const STATUS_PAGES: Partial<Record<Provider, string>> = {
+  lambda: 'https://status.lambdalabs.com',
+  runpod: 'https://uptime.runpod.io',
+  vast: 'https://status.vast.ai',
+  nebius: 'https://status.nebius.com',
+  vultr: 'https://status.vultr.com',
+};
+
+/** Gathers the bundle; each part is best-effort, so a broken network still escalates. */
+export async function gatherEscalation(reasons: string[], progress: Progress, nodes: string[]): Promise<EscalationBundle> {
+  const info = await quick.clusterInfo({}).catch(() => undefined);
+  const subjects = nodes.length > 0 ? nodes : [];
+  const healthyRefs = info ? [info.backbone, ...info.voters.filter((v) => v !== info.backbone)].slice(0, 3) : [];
+  const [tailscale, p2pStatus, routing] = await Promise.all([
+    quick.tailscaleStatus({}).catch((err: unknown) => ({ error: message(err) })),
+    Promise.all(
+      [...new Set([...subjects, ...healthyRefs])].map((node) =>
+        quick
+          .p2pStatus({ node })
+          .then((r) => ({ node, ...(r.status && { status: r.status }), ...(r.error !== undefined && { error: r.error }) }))
+          .catch((err: unknown) => ({ node, error: message(err) })),
+      ),
+    ),
+    subjects.length > 0 ? quick.routingChecks({ nodes: subjects }).catch((err: unknown) => [{ error: message(err) }]) : [],
+  ]);
+  const providers = new Set(
+    (info?.nodes ?? []).filter((n) => subjects.length === 0 || subjects.includes(n.name)).map((n) => n.provider),
+  );
+  return {
+    reasons,
+    tailscale,
+    p2pStatus,
+    routing,
+    recentChanges: progress.steps
+      .filter((s) => s.state === 'done' && !s.name.startsWith('approve ') && !s.name.startsWith('check'))
+      .map((s) => `${s.endedAt ?? ''} ${s.name}${s.detail ? `: ${s.detail}` : ''}`.trim()),
+    providerStatusPages: [...providers].flatMap((p) => (STATUS_PAGES[p] ? [{ provider: p, url: STATUS_PAGES[p]! }] : [])),
+  };
+}
+
+export function message(err: unknown): string {
+  const e = err as { cause?: { message?: string }; message?: string };
+  return e.cause?.message ?? e.message ?? String(err);
+}

@@ -1,0 +1,81 @@
+// Steps several procedures share: look at a node, restart its P2P daemon, wait until healthy.
+import type { P2pStatus, SshResult } from '../../src/domain/probes.js';
+import type { SshStep } from '../../src/domain/ssh-catalog.js';
+import { longRunning, mutate, quick } from './activities.js';
+import { message } from './escalation.js';
+import { EscalationRequired, type ProcedureRun } from './procedure.js';
+
+export interface NodeLook {
+  reachable: boolean;
+  status?: P2pStatus;
+  via?: 'primary' | 'fallback';
+  error?: string;
+}
+
+/** §3.1 for one node; unreachable on every address is a finding, not a failure. */
+export async function lookAtNode(run: ProcedureRun, step: string, node: string): Promise<NodeLook> {
+  const r = (await run.step(step, () => quick.p2pStatus({ node })))!;
+  const look: NodeLook = {
+    reachable: r.ok,
+    ...(r.status && { status: r.status }),
+    ...(r.via && { via: r.via }),
+    ...(r.error !== undefined && { error: r.error }),
+  };
+  run.note(
+    step,
+    r.ok && r.status
+      ? `${r.via}: ${r.status.status}, leader ${r.status.leader_id ?? 'NONE'}, ${r.status.alive_peers}/${r.status.total_peers} peers`
+      : `p2p does not answer: ${r.error ?? 'unknown'}`,
+  );
+  return look;
+}
+
+/** Runs a catalogued mutating command; a node we cannot reach escalates instead of failing. */
+export async function sshStep(
+  run: ProcedureRun,
+  name: string,
+  node: string,
+  step: SshStep,
+  via: 'auto' | 'primary' | 'fallback' = 'auto',
+): Promise<SshResult | undefined> {
+  try {
+    const r = await run.step(name, () => mutate.sshRun({ node, step, via }), { mutating: true, detail: `${step} on ${node} (${via})` });
+    if (r && r.exitCode !== 0) {
+      run.note(name, `exit ${r.exitCode}: ${(r.stderr || r.stdout).slice(0, 200)}`);
+    }
+    return r;
+  } catch (err) {
+    throw new EscalationRequired([`cannot run ${step} on ${node}: ${message(err)}`]);
+  }
+}
+
+/** §4.1: stop, start, then poll /status until the daemon runs ("poll, don't sleep"). */
+export async function restartDaemon(run: ProcedureRun, node: string, prefix: string, timeoutMs: number): Promise<boolean> {
+  await sshStep(run, `${prefix}stop p2p daemon`, node, 'p2p-stop');
+  await sshStep(run, `${prefix}start p2p daemon`, node, 'p2p-start');
+  if (run.dryRun) {
+    run.skip(`${prefix}wait until p2p healthy`, 'dry run: would poll /status');
+    return true;
+  }
+  const w = (await run.step(`${prefix}wait until p2p healthy`, () =>
+    longRunning.waitForNode({ node, until: 'p2p-healthy', timeoutMs, intervalMs: 500 }),
+  ))!;
+  run.note(`${prefix}wait until p2p healthy`, w.reached ? `healthy after ${w.polls} poll(s)` : `not healthy after ${w.polls} poll(s): ${w.error ?? ''}`);
+  return w.reached;
+}
+
+/** Verifies from the cluster's point of view: the node sees the leader and the majority's peers. */
+export async function verifyRejoined(run: ProcedureRun, name: string, node: string, timeoutMs: number): Promise<boolean> {
+  if (run.dryRun) {
+    run.skip(name, 'dry run: would check the node rejoined the cluster');
+    return true;
+  }
+  const w = (await run.step(name, () => longRunning.waitForNode({ node, until: 'rejoined', timeoutMs, intervalMs: 500 })))!;
+  run.note(
+    name,
+    w.reached
+      ? `rejoined: leader ${w.last?.leader_id ?? '?'}, ${w.last?.alive_peers ?? '?'} peers`
+      : `not rejoined after ${w.polls} poll(s)${w.error ? `: ${w.error}` : ''}`,
+  );
+  return w.reached;
+}

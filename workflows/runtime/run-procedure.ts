@@ -1,0 +1,24 @@
+// Runs a procedure body with the shared ending: EscalationRequired becomes an `escalated`
+// result carrying the §6.2 bundle; any other error marks the run failed and fails it (so
+// `runbook retry` can reset it to before the failed step).
+import type { ProcedureInput, ProcedureResult } from '../../src/domain/procedure-input.js';
+import { gatherEscalation } from './escalation.js';
+import { EscalationRequired, ProcedureRun } from './procedure.js';
+
+export async function runProcedure<T>(
+  name: string,
+  input: ProcedureInput,
+  body: (run: ProcedureRun) => Promise<ProcedureResult<T>>,
+): Promise<ProcedureResult<T>> {
+  const run = new ProcedureRun(name, input);
+  try {
+    return await body(run);
+  } catch (err) {
+    if (err instanceof EscalationRequired) {
+      const bundle = await gatherEscalation(err.reasons, run.progress, input.node !== undefined ? [input.node] : []);
+      return run.escalated(err, { ...bundle, ...err.bundle, reasons: err.reasons });
+    }
+    run.markFailed();
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+// update-hosts (runbook §4.6): instead of `vim config/distributed_hosts.yaml`, detect changed
+// addresses from Tailscale, propose the patch, get approval, write it atomically (temp file +
+// rename, backup kept), validate, and roll back when the new file does not validate.
+import type { ProcedureResult } from '../src/domain/procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { mutate, quick } from './runtime/activities.js';
+import { unreachableGuard } from './runtime/guard.js';
+import { EscalationRequired } from './runtime/procedure.js';
+import { runProcedure } from './runtime/run-procedure.js';
+
+export async function updateHosts(input: RecoveryInput): Promise<ProcedureResult> {
+  const opts = recoveryOptions(input);
+  return runProcedure('update-hosts', input, async (run) => {
+    run.plan(['detect address changes', 'propose patch', 'approve write hosts file', 'write hosts file', 'verify new addresses']);
+    const detected = (await run.step('detect address changes', () => quick.detectAddressChanges({})))!;
+    const changes = input.node !== undefined ? detected.changes.filter((c) => c.node === input.node) : detected.changes;
+    if (changes.length === 0) {
+      run.note('detect address changes', 'Tailscale and the hosts file agree');
+      return run.complete('no address changes; hosts file untouched');
+    }
+    const diff = changes.map((c) => `${c.node}: ${c.from} → ${c.to}`).join(', ');
+    run.note('detect address changes', `${changes.length} change(s)`);
+    await run.step('propose patch', async () => undefined, { detail: diff });
+    await unreachableGuard(run, opts.unreachableFraction);
+    await run.approve('write hosts file', 'high', `write ${detected.file}: ${diff}`);
+    const written = await run
+      .step('write hosts file', () => mutate.applyHostsPatch({ changes, expectedSha256: detected.sha256 }), {
+        mutating: true,
+        detail: `atomic write of ${detected.file}, backup kept`,
+      })
+      .catch((err: unknown) => {
+        throw new EscalationRequired([`hosts file not updated: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`]);
+      });
+    if (written) run.note('write hosts file', `written; backup ${written.backup}`);
+    if (run.dryRun) return run.complete(`dry run: would write ${diff}`);
+
+    const verified = (await run.step('verify new addresses', async () => {
+      const results = await Promise.all(changes.map(async (c) => ({ c, r: await quick.p2pStatus({ node: c.node }) })));
+      return results.filter(({ r }) => !(r.ok && r.via === 'primary')).map(({ c }) => c.node);
+    }))!;
+    if (verified.length > 0) {
+      throw new EscalationRequired([`hosts file updated but ${verified.join(', ')} still not answering on the new address`]);
+    }
+    return run.complete(`hosts file updated (${diff}); every changed node answers on its new address`);
+  });
+}
