@@ -15,7 +15,7 @@ import { routingCheck } from './routing.js';
 import { createSshRunner, type SshVia, splitSections } from './ssh.js';
 import { statusFromCli, statusFromSocket, toTailscaleView } from './tailscale.js';
 import { waitForLeader, waitForNode, type WaitForNodeInput, type WaitForNodeResult, watchSync } from './wait.js';
-import { SshConnectError } from './errors.js';
+import { ConfigInvalidError, SshConnectError } from './errors.js';
 
 export { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
 
@@ -86,6 +86,8 @@ export function createActivities(deps: ActivityDeps) {
             return { node, ok: true, via: r.via, sections: splitSections(r.stdout) };
           } catch (err) {
             throwIfCancelled(signal);
+            // A missing key or known_hosts file fails every node alike: that is the batch's error.
+            if (err instanceof ConfigInvalidError) throw err;
             const error = err instanceof SshConnectError ? err.reason : err instanceof Error ? err.name : 'error';
             return { node, ok: false, sections: {}, error };
           }

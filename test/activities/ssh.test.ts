@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, NON_RETRYABLE_ERROR_TYPES } from '../../activities/index.js';
 import {
+  ConfigInvalidError,
   HostKeyMismatchError,
   SshAuthError,
   SshConnectError,
@@ -204,5 +205,13 @@ describe('nodeHealth', () => {
     expect(result[0]!.sections['Recent Logs']).toBe('No log file');
     expect(result[1]).toMatchObject({ node: 'node-d', ok: false, error: 'ECONNREFUSED', sections: {} });
     expect(result[2]).toMatchObject({ node: 'node-e', ok: false, error: 'HostKeyMismatchError' });
+  });
+
+  it('fails the batch with ConfigInvalidError when the private key file is missing', async () => {
+    const spec = setup();
+    spec.ssh.key_path = '/nonexistent/id_cluster';
+    const p = runActivity(() => acts(spec).nodeHealth({ nodes: ['node-a'] }));
+    await expect(p).rejects.toThrow(ConfigInvalidError);
+    await expect(p).rejects.toThrow('cannot read SSH private key /nonexistent/id_cluster: ENOENT');
   });
 });
