@@ -80,7 +80,7 @@ export function ssh(sim: SimulatorHandle, host: string, command: string, o: SshO
 }
 
 export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+  const res = await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(5000) });
   const text = await res.text();
   return { status: res.status, body: text === '' ? null : JSON.parse(text) };
 }
