@@ -144,8 +144,26 @@ export class TailscaleUnavailableError extends Error {
   }
 }
 
+/** Thrown when the hosts file changed between update-hosts' detection and its write. */
+export class HostsFileChangedError extends PermanentActivityError {
+  override readonly name = 'HostsFileChangedError';
+  constructor(readonly file: string) {
+    super('HostsFileChangedError', `${file} changed since the patch was proposed; run update-hosts again`);
+  }
+}
+
+/** Thrown when a proposed address change no longer matches the hosts file (node gone, address differs). */
+export class HostsPatchMismatchError extends PermanentActivityError {
+  override readonly name = 'HostsPatchMismatchError';
+  constructor(message: string) {
+    super('HostsPatchMismatchError', message);
+  }
+}
+
 /** Failure types a retry policy must not retry: refused credentials, bad config, unknown names. */
 export const NON_RETRYABLE_ERROR_TYPES: string[] = [
+  'HostsFileChangedError',
+  'HostsPatchMismatchError',
   'SshAuthError',
   'HostKeyMismatchError',
   'UnknownHostKeyError',

@@ -8,24 +8,12 @@ import { loadCluster } from '../src/config/loader.js';
 import { locateYamlPath } from '../src/config/yaml-locate.js';
 import type { ClusterSpec } from '../src/domain/cluster.js';
 import type { TailscaleView } from '../src/domain/probes.js';
+import { ConfigInvalidError, HostsFileChangedError, HostsPatchMismatchError } from './errors.js';
 
 export interface AddressChange {
   node: string;
   from: string;
   to: string;
-}
-
-/** Thrown when the hosts file changed between detection and write (someone else edited it). */
-export class HostsFileChangedError extends Error {
-  override readonly name = 'HostsFileChangedError';
-  constructor(readonly file: string) {
-    super(`${file} changed since the patch was proposed; run update-hosts again`);
-  }
-}
-
-/** Thrown when a proposed change no longer matches the file (node gone, address differs). */
-export class HostsPatchMismatchError extends Error {
-  override readonly name = 'HostsPatchMismatchError';
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -105,9 +93,10 @@ export function applyPatch(file: string, changes: AddressChange[], expectedSha25
   try {
     loadCluster(file);
   } catch (err) {
-    // Roll back: the previous file is valid by construction (it was loaded to plan this patch).
-    copyFileSync(backup, file);
-    throw err;
+    // Roll back, atomically too: the previous file was valid (it was loaded to plan this patch).
+    copyFileSync(backup, tmp);
+    renameSync(tmp, file);
+    throw new ConfigInvalidError(`patched hosts file did not validate, rolled back: ${(err as Error).message}`, { cause: err });
   }
   return { file, backup, sha256: sha256(patched) };
 }

@@ -1,9 +1,12 @@
 // Activity factory: every activity the runbook workflows call, built over injected deps.
 // Workflows import this module as a type only (`import type { RunbookActivities }`).
+import { readFileSync } from 'node:fs';
 import type { ClusterSpec } from '../src/domain/cluster.js';
 import type { RunbookPolicy } from '../src/domain/policy.js';
 import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailscaleView } from '../src/domain/probes.js';
 import { createAdminClient } from './admin.js';
+import { type ClusterInfo, clusterInfo } from './cluster-info.js';
+import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
 import { findHost, readCluster } from './cluster.js';
 import { cancellationSignal, throwIfCancelled } from './context.js';
 import { triggerElection } from './election.js';
@@ -25,6 +28,8 @@ export interface ActivityDeps {
   policy: RunbookPolicy;
   /** RUNBOOK_ADMIN_KEY; sent as X-Admin-Key; never returned, logged, or put in an error message. */
   adminKey?: string;
+  /** The hosts file behind `cluster`, which update-hosts patches (§4.6). */
+  hostsFile?: string;
 }
 
 export type { SshVia, WaitForNodeInput, WaitForNodeResult };
@@ -52,7 +57,48 @@ export function createActivities(deps: ActivityDeps) {
   const admin = createAdminClient({ cluster, adminKey: deps.adminKey, dispatcher, timeoutMs: policy.probe.totalTimeoutMs });
   const status = (host: Parameters<typeof statusOf>[0], signal: AbortSignal) => statusOf(host, fetchOpts(signal));
 
+  const tailscaleView = async (): Promise<TailscaleView> => {
+    const spec = cluster();
+    const signal = cancellationSignal();
+    const doc =
+      'socket' in spec.tailscale
+        ? await statusFromSocket(spec.tailscale.socket, TAILSCALE_TIMEOUT_MS, signal)
+        : await statusFromCli(spec.tailscale.cli, TAILSCALE_TIMEOUT_MS, signal);
+    return toTailscaleView(doc, spec);
+  };
+  const hostsFile = (): string => {
+    if (!deps.hostsFile) throw new ConfigInvalidError('the worker was started without a hosts file path');
+    return deps.hostsFile;
+  };
+
   return {
+    /** Names, roles and providers of the configured nodes, for planning in workflows. */
+    async clusterInfo(_input: Record<string, never> = {}): Promise<ClusterInfo> {
+      return clusterInfo(cluster());
+    },
+
+    /** §6.1 guard: how many nodes answer on no address (counts only, so history stays small). */
+    async reachability(_input: Record<string, never> = {}): Promise<{ total: number; unreachable: number }> {
+      const spec = cluster();
+      const probes = await probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, dispatcher);
+      const unreachable = probes.filter((p) => !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok).length;
+      return { total: probes.length, unreachable };
+    },
+
+    /** §4.6 addresses Tailscale reports that differ from the hosts file, with the file's hash. */
+    async detectAddressChanges(
+      _input: Record<string, never> = {},
+    ): Promise<{ file: string; sha256: string; changes: AddressChange[] }> {
+      const file = hostsFile();
+      const text = readFileSync(file, 'utf8');
+      return { file, sha256: sha256(text), changes: addressChanges(cluster(), await tailscaleView()) };
+    },
+
+    /** §4.6 atomic write of the patched hosts file, backup kept, validated, rolled back on failure. */
+    async applyHostsPatch(input: { changes: AddressChange[]; expectedSha256: string }): Promise<PatchResult> {
+      return applyPatch(hostsFile(), input.changes, input.expectedSha256, new Date());
+    },
+
     /** §3.1/§3.2 P2P /status, HTTP /health and SSH banner of each node; unreachable nodes are results. */
     async probeNodes(input: { nodes: string[] }): Promise<NodeProbe[]> {
       return probeNodes(cluster(), input.nodes, policy.probe, dispatcher);
@@ -60,13 +106,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** §3.3 Tailscale's view of the config nodes (LocalAPI socket, else the CLI). */
     async tailscaleStatus(_input: Record<string, never> = {}): Promise<TailscaleView> {
-      const spec = cluster();
-      const signal = cancellationSignal();
-      const doc =
-        'socket' in spec.tailscale
-          ? await statusFromSocket(spec.tailscale.socket, TAILSCALE_TIMEOUT_MS, signal)
-          : await statusFromCli(spec.tailscale.cli, TAILSCALE_TIMEOUT_MS, signal);
-      return toTailscaleView(doc, spec);
+      return tailscaleView();
     },
 
     /** One catalogued SSH step on one node; non-zero exit is a result. */

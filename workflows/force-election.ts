@@ -9,7 +9,7 @@ import { longRunning, quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
 import { restartDaemon } from './runtime/node-steps.js';
-import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
+import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
 export interface ForceElectionInput extends RecoveryInput {

@@ -90,6 +90,19 @@ export function parseClientKey(publicKey: string): ParsedKey {
   return Array.isArray(k) ? k[0]! : k;
 }
 
+/**
+ * An ed25519 key pair in OpenSSH format. ssh2's generator drops a leading zero byte of the
+ * public key (about 1 key in 256 comes out malformed), so each pair is checked and redrawn.
+ */
 export function generateKey(comment: string): { private: string; public: string } {
-  return utils.generateKeyPairSync('ed25519', { comment });
+  for (;;) {
+    const k = utils.generateKeyPairSync('ed25519', { comment });
+    const pub = utils.parseKey(k.public);
+    const priv = utils.parseKey(k.private);
+    if (pub instanceof Error || priv instanceof Error) continue;
+    const a = (Array.isArray(pub) ? pub[0] : pub)!.getPublicSSH();
+    const b = (Array.isArray(priv) ? priv[0] : priv)!.getPublicSSH();
+    // 4+11 bytes of "ssh-ed25519", 4 bytes of length, 32 bytes of key.
+    if (a.length === 51 && a.equals(b)) return k;
+  }
 }

@@ -27,6 +27,7 @@ export function watchedCluster(hostsFile: string): () => ClusterSpec {
 export function activityDeps(opts: { hostsFile: string; policy: RunbookPolicy; adminKey?: string | undefined }): ActivityDeps {
   return {
     cluster: watchedCluster(opts.hostsFile),
+    hostsFile: opts.hostsFile,
     policy: opts.policy,
     ...(opts.adminKey !== undefined && { adminKey: opts.adminKey }),
   };

@@ -1,10 +1,13 @@
 // One real Temporal server per test file (STYLE §11): the dev server from the resolved
 // `temporal` binary, or the time-skipping test server; the project's search attributes set.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
 import { WORKFLOWS_PATH } from '../../src/worker/worker.js';
+
+// Worker state chatter would bury test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 function existing(kind: 'cli' | 'testServer'): { type: 'existing-path'; path: string } {
   const bin = resolveTemporalBinary(kind);

@@ -106,7 +106,7 @@ done`],
     const ts = spawnSync('curl', ['-s', '--unix-socket', join(dir, 'tailscaled.sock'), 'http://local-tailscaled.sock/localapi/v0/status'], { encoding: 'utf8' });
     const body = JSON.parse(ts.stdout);
     expect(body).toMatchObject({ BackendState: 'Running', Self: { HostName: 'nebius-backbone-1' }, TailscaleIPs: ['127.14.0.1'] });
-    expect(Object.values(body.Peer).map((p: any) => p.HostName)).toHaveLength(5);
+    expect(Object.values(body.Peer as Record<string, { HostName: string }>).map((p) => p.HostName)).toHaveLength(5);
     expect(Object.keys(body.Peer).every((k) => /^nodekey:[0-9a-f]{64}$/.test(k))).toBe(true);
     expect(body.MagicDNSSuffix).toMatch(/^tailnet-[0-9a-f]{4}\.ts\.net$/);
   });

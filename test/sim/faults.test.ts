@@ -29,7 +29,12 @@ const healthy = async () => {
   return s.cluster_health === 'healthy' && s.alive_peers === 9 && s.leader_id !== null;
 };
 
-function localApi(): Promise<any> {
+interface Peer {
+  HostName: string;
+  Online: boolean;
+  TailscaleIPs: string[];
+}
+function localApi(): Promise<{ Peer: Record<string, Peer> }> {
   return new Promise((resolve, reject) => {
     http
       .get({ socketPath: sim.socketPath, path: '/localapi/v0/status', headers: { host: 'local-tailscaled.sock' } }, (res) => {
@@ -69,13 +74,13 @@ describe('faults', () => {
     expect(await tcpProbe(w.host, 8770)).toBe('reset');
     expect(await tcpProbe(w.host, 2222)).toBe('reset');
     expect((await status(w.fallback_host)).node_id).toBe(w.name);
-    const peer = Object.values((await localApi()).Peer).find((p: any) => p.HostName === w.name) as any;
+    const peer = Object.values((await localApi()).Peer).find((p) => p.HostName === w.name);
     expect(peer).toMatchObject({ Online: false, TailscaleIPs: [w.host] });
     // Still in the P2P mesh over the internal network.
     expect((await status(st().nodes[0]!.host)).alive_peers).toBe(9);
     expect((await ssh(sim, w.fallback_host, cmd('tailscale-up'))).code).toBe(0);
     expect((await status(w.host)).node_id).toBe(w.name);
-    expect(((Object.values((await localApi()).Peer) as any[]).find((p) => p.HostName === w.name)).Online).toBe(true);
+    expect(Object.values((await localApi()).Peer).find((p) => p.HostName === w.name)!.Online).toBe(true);
   });
 
   it('tailscale-down over the primary: a restart-detached survives and fixes it', async () => {
@@ -216,7 +221,7 @@ describe('faults', () => {
     expect(await tcpProbe(w.host, 8770)).toBe('refused');
     expect((await status(moved)).node_id).toBe(w.name);
     expect((await ssh(sim, moved, 'echo moved')).stdout).toBe('moved\n');
-    const peer = (Object.values((await localApi()).Peer) as any[]).find((p) => p.HostName === w.name);
+    const peer = Object.values((await localApi()).Peer).find((p) => p.HostName === w.name)!;
     expect(peer.TailscaleIPs).toEqual([moved]);
     expect(byName(w.name).faults).toEqual(['ip-changed']);
     // §4.6: write the new address into the hosts file, atomically.

@@ -1,5 +1,6 @@
 // `runbook sim start|fault|state` (DESIGN §7): the simulated cluster for tests, benchmarks and demos.
 import type { Command } from 'commander';
+import type { SimState } from '../../sim/cluster.js';
 import { UsageError } from '../errors.js';
 
 const DEFAULT_DIR = '.sim';
@@ -122,6 +123,6 @@ export function registerSimCommands(program: Command): void {
         return;
       }
       const { formatState } = await import('../../sim/format.js');
-      process.stdout.write(formatState(data as import('../../sim/cluster.js').SimState));
+      process.stdout.write(formatState(data as SimState));
     });
 }

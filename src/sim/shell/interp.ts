@@ -146,13 +146,13 @@ export class Shell {
         return;
       }
       if (i === 0 && seg.quote === 'none' && (t === '~' || t.startsWith('~/'))) t = HOME + t.slice(1);
-      t = t.replace(/(\u0000)?\$(\?|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/g, (m, esc: string | undefined, name: string) => {
+      t = t.replace(/(\uE000)?\$(\?|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/g, (m, esc: string | undefined, name: string) => {
         if (esc !== undefined) return m.slice(1);
         if (name === '?') return String(s.status);
         const key = name.startsWith('{') ? name.slice(1, -1) : name;
         return s.env.get(key) ?? '';
       });
-      out += t.replace(/\u0000/g, '');
+      out += t.replace(/\uE000/g, '');
     });
     return out;
   }

@@ -172,8 +172,8 @@ function tokenize(src: string): Token[] {
               continue;
             }
             if ('"\\$`'.includes(e)) {
-              // Keep `\$` distinguishable from an expansion: mark it with a NUL the expander drops.
-              text += e === '$' ? '\u0000$' : e;
+              // Keep `\$` distinguishable from an expansion: mark it with a private-use character the expander drops.
+              text += e === '$' ? '\uE000$' : e;
               j += 2;
               continue;
             }

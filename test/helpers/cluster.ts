@@ -1,0 +1,42 @@
+// A simulated cluster plus a real worker for it, for workflow tests against the dev server.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { defaultPolicy } from '../../src/config/loader.js';
+import type { RunbookPolicy } from '../../src/domain/policy.js';
+import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+import { activityDeps } from '../../src/worker/deps.js';
+import { workflowBundle } from './temporal-env.js';
+
+export const ADMIN_KEY = 'test-admin-key-5f2c';
+
+/** Short probe timeouts keep host-down tests quick; the shape of the policy is the real one. */
+export function testPolicy(overrides: Partial<RunbookPolicy['probe']> = {}): RunbookPolicy {
+  const p = defaultPolicy();
+  return { ...p, probe: { ...p.probe, connectTimeoutMs: 1000, totalTimeoutMs: 1500, ...overrides } };
+}
+
+export async function startCluster(opts: { nodes: number; subnet: number; voters?: number; timeScale?: number }): Promise<SimulatorHandle> {
+  return startSimulator({
+    nodes: opts.nodes,
+    subnet: opts.subnet,
+    ...(opts.voters !== undefined && { voters: opts.voters }),
+    timeScale: opts.timeScale ?? 0.2,
+    adminKey: ADMIN_KEY,
+  });
+}
+
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  sim: SimulatorHandle,
+  taskQueue: string,
+  policy: RunbookPolicy = testPolicy(),
+): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(activityDeps({ hostsFile: sim.hostsFile, policy, adminKey: ADMIN_KEY })),
+  });
+}

@@ -1,0 +1,105 @@
+// diagnose through a real worker and dev server against the simulator: for every fault kind,
+// alone and combined on several nodes, the report names exactly the injected faults.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DiagnoseReport } from '../../src/domain/report.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+
+let env: TestWorkflowEnvironment;
+let sim: SimulatorHandle;
+const injected: Array<[string, string]> = [];
+
+beforeAll(async () => {
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 10, subnet: 50 })]);
+});
+afterAll(async () => {
+  await sim?.stop();
+  await env?.teardown();
+});
+afterEach(() => {
+  for (const [target, kind] of injected.splice(0)) sim.fault(target, kind, { clear: true });
+});
+
+function inject(target: string, kind: string): void {
+  sim.fault(target, kind);
+  injected.push([target, kind]);
+}
+
+function node(i: number): string {
+  return sim.state().nodes[i]!.name;
+}
+
+async function diagnose(): Promise<DiagnoseReport> {
+  const taskQueue = uniqueId('diagnose-q');
+  const worker = await createTestWorker(env, sim, taskQueue);
+  return worker.runUntil(
+    env.client.workflow.execute('diagnose', { taskQueue, workflowId: uniqueId('diagnose'), args: [{ batchSize: 4 }] }),
+  );
+}
+
+const found = (r: DiagnoseReport): string[] => r.findings.map((f) => `${f.kind}@${f.node ?? 'cluster'}`).sort();
+
+describe('diagnose', () => {
+  it('finds nothing on a healthy cluster and reports it like §3.1', async () => {
+    const r = await diagnose();
+    expect(found(r)).toEqual([]);
+    expect(r.cluster.leader_id).toBe(sim.state().leader_id);
+    expect(r.cluster).toMatchObject({ alive_peers: 10, total_peers: 10, voters_total: 5, voters_alive: 5 });
+    expect(r.nodes).toHaveLength(10);
+    expect(r.nodes.every((n) => n.via === 'primary' && n.checks.p2p.ok && n.checks.tailscale.ok)).toBe(true);
+    expect(r.escalate).toEqual({ needed: false, reasons: [] });
+  });
+
+  for (const kind of ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed']) {
+    it(`finds ${kind} on exactly the node it was injected on`, async () => {
+      inject(node(7), kind);
+      const r = await diagnose();
+      expect(found(r)).toEqual([`${kind}@${node(7)}`]);
+    });
+  }
+
+  for (const kind of ['leader-lost', 'sync-stalled']) {
+    it(`finds the cluster fault ${kind}`, async () => {
+      inject('cluster', kind);
+      const r = await diagnose();
+      expect(found(r)).toEqual([`${kind}@cluster`]);
+      expect(r.recommended.map((x) => x.procedure)).toEqual([kind === 'leader-lost' ? 'force-election' : 'repair-sync']);
+    });
+  }
+
+  it('finds combined faults on several nodes, and drills into the sick ones over SSH', async () => {
+    inject(node(2), 'p2p-down');
+    inject(node(3), 'tailscale-down');
+    inject(node(5), 'host-down');
+    inject(node(6), 'partition');
+    inject(node(8), 'ip-changed');
+    inject('cluster', 'sync-stalled');
+    const r = await diagnose();
+    expect(found(r)).toEqual(
+      [
+        `p2p-down@${node(2)}`,
+        `tailscale-down@${node(3)}`,
+        `host-down@${node(5)}`,
+        `partition@${node(6)}`,
+        `ip-changed@${node(8)}`,
+        'sync-stalled@cluster',
+      ].sort(),
+    );
+    expect(r.nodes.find((n) => n.name === node(3))?.via).toBe('fallback');
+    expect(r.nodes.find((n) => n.name === node(5))?.via).toBe('none');
+    const drilled = new Map((r.drilldown ?? []).map((d) => [d.node, d]));
+    expect(drilled.get(node(2))?.sections['P2P Process']).not.toMatch(/app\.distributed\.p2p_daemon/);
+    expect(drilled.get(node(6))?.ok).toBe(true);
+    expect(r.escalate.reasons).toContain('data sync completely stalled');
+  });
+
+  it('escalates when more than half the nodes are down (§6.1)', async () => {
+    for (const i of [1, 2, 3, 4, 6, 8]) inject(node(i), 'host-down');
+    const r = await diagnose();
+    expect(r.findings.filter((f) => f.kind === 'host-down')).toHaveLength(6);
+    expect(r.escalate.needed).toBe(true);
+    expect(r.escalate.reasons[0]).toMatch(/6 of 10 nodes unreachable/);
+  });
+});
