@@ -148,6 +148,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((res) => {
+      // After stop() a detached job just stays asleep instead of keeping the process alive.
+      if (stopping) return;
       const t = setTimeout(() => {
         timers.delete(t);
         res();

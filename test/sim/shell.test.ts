@@ -304,6 +304,14 @@ echo "last=$?"; cd /nonexistent 2>/dev/null || echo nocd; pwd`);
     expect(curl.stdout).toBe('rc=28\n');
   });
 
+  it('§8 quick reference: jq over status and tailscale --json', async () => {
+    const r = await ssh(sim, n(1).host, 'curl -s http://localhost:8770/status | jq .');
+    expect(JSON.parse(r.stdout).node_id).toBe(n(1).name);
+    const ips = await ssh(sim, n(0).host, "tailscale status --json | jq -r '.Peer[].TailscaleIPs[0]'");
+    expect(ips.stdout.trim().split('\n')).toHaveLength(6);
+    expect(ips.stdout).toContain(`${n(6).host}\n`);
+  });
+
   it('records state-changing commands in the mutation log, not read-only ones', async () => {
     const before = sim.state().mutations.length;
     await ssh(sim, n(4).host, 'uptime; ps aux | grep p2p; tailscale status; curl -s localhost:8770/status');

@@ -352,6 +352,8 @@ export class Shell {
         return this.systemctl(args, x);
       case 'curl':
         return this.curl(args, x);
+      case 'jq':
+        return jq(args, x.io);
       default:
         err.write(`bash: ${name}: command not found\n`);
         return 127;
@@ -802,6 +804,53 @@ function grep(args: string[], io: Io): number {
   if (count) io.out.write(`${hits.length}\n`);
   else if (!quiet) io.out.write(hits.map((l) => l + '\n').join(''));
   return hits.length > 0 ? 0 : 1;
+}
+
+/** jq with path filters only (`.`, `.a.b`, `.a[]`, `.a[0]`, `.["k"]`, `-r`, `-c`): the §8 quick reference. */
+function jq(args: string[], io: Io): number {
+  const raw = args.some((a) => /^-[a-z]*r/.test(a));
+  const compact = args.some((a) => /^-[a-z]*c/.test(a));
+  const filter = args.find((a) => !a.startsWith('-')) ?? '.';
+  const steps: Array<{ key?: string; index?: number; each?: true }> = [];
+  const re = /\.([A-Za-z_][A-Za-z0-9_]*)|\.?\["([^"]*)"\]|\.?\[(-?\d+)\]|\.?\[\]|(\.)/y;
+  let pos = 0;
+  while (pos < filter.length) {
+    re.lastIndex = pos;
+    const m = re.exec(filter);
+    if (m === null) {
+      io.err.write(`jq: error: filter not supported by the simulator: ${filter}\n`);
+      return 3;
+    }
+    pos = re.lastIndex;
+    if (m[1] !== undefined || m[2] !== undefined) steps.push({ key: m[1] ?? m[2]! });
+    else if (m[3] !== undefined) steps.push({ index: Number(m[3]) });
+    else if (m[4] === undefined) steps.push({ each: true });
+  }
+  let values: unknown[];
+  try {
+    values = [JSON.parse(io.stdin)];
+  } catch {
+    io.err.write('jq: error (at <stdin>:0): Cannot parse input as JSON\n');
+    return 2;
+  }
+  for (const st of steps) {
+    const next: unknown[] = [];
+    for (const v of values) {
+      if (st.each === true) {
+        if (v !== null && typeof v === 'object') next.push(...Object.values(v));
+        else {
+          io.err.write(`jq: error: Cannot iterate over ${v === null ? 'null' : typeof v}\n`);
+          return 5;
+        }
+      } else if (st.index !== undefined) next.push(Array.isArray(v) ? (v.at(st.index) ?? null) : null);
+      else next.push(v !== null && typeof v === 'object' ? ((v as Record<string, unknown>)[st.key!] ?? null) : null);
+    }
+    values = next;
+  }
+  for (const v of values) {
+    io.out.write((raw && typeof v === 'string' ? v : compact ? JSON.stringify(v) : JSON.stringify(v, null, 2)) + '\n');
+  }
+  return 0;
 }
 
 /** The runbook's `python3 -c '… json.load(sys.stdin) …'` one-liners (§3.1, §4.1). */
