@@ -16,7 +16,7 @@ export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult>
   return runProcedure('restart-p2p', input, async (run) => {
     run.plan(['check node', 'check cluster reachability', 'approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined']);
     const look = await lookAtNode(run, 'check node', node);
-    if (look.reachable && look.status?.status === 'running' && look.status.leader_id !== null) {
+    if (look.p2pOk && look.status?.status === 'running' && look.status.leader_id !== null) {
       return run.complete(`${node}: P2P already healthy (leader ${look.status.leader_id}); nothing restarted`);
     }
     await unreachableGuard(run, opts.unreachableFraction);

@@ -6,27 +6,39 @@ import { message } from './escalation.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
 
 export interface NodeLook {
+  /** Something answered (P2P, HTTP API or SSH) on some address. */
   reachable: boolean;
+  p2pOk: boolean;
   status?: P2pStatus;
   via?: 'primary' | 'fallback';
   error?: string;
 }
 
-/** §3.1 for one node; unreachable on every address is a finding, not a failure. */
+/**
+ * §3.1/§3.2 for one node. Nothing answering on any address is host-down: no remote step can
+ * help, so the procedure escalates before it mutates anything.
+ */
 export async function lookAtNode(run: ProcedureRun, step: string, node: string): Promise<NodeLook> {
-  const r = (await run.step(step, () => quick.p2pStatus({ node })))!;
+  const [p] = (await run.step(step, () => quick.probeNodes({ nodes: [node] })))!;
+  const reachable = p !== undefined && (p.checks.p2p.ok || p.checks.http.ok || p.checks.ssh.ok);
   const look: NodeLook = {
-    reachable: r.ok,
-    ...(r.status && { status: r.status }),
-    ...(r.via && { via: r.via }),
-    ...(r.error !== undefined && { error: r.error }),
+    reachable,
+    p2pOk: p?.checks.p2p.ok === true,
+    ...(p?.status && { status: p.status }),
+    ...(p && p.via !== 'none' && { via: p.via }),
+    ...(p?.checks.p2p.error !== undefined && { error: p.checks.p2p.error }),
   };
   run.note(
     step,
-    r.ok && r.status
-      ? `${r.via}: ${r.status.status}, leader ${r.status.leader_id ?? 'NONE'}, ${r.status.alive_peers}/${r.status.total_peers} peers`
-      : `p2p does not answer: ${r.error ?? 'unknown'}`,
+    p?.status
+      ? `${p.via}: ${p.status.status}, leader ${p.status.leader_id ?? 'NONE'}, ${p.status.alive_peers}/${p.status.total_peers} peers`
+      : reachable
+        ? `reachable via ${p!.via}; p2p does not answer (${look.error ?? 'no answer'})`
+        : `no answer on any address (${look.error ?? 'no answer'})`,
   );
+  if (!reachable) {
+    throw new EscalationRequired([`${node} answers on no address (${look.error ?? 'no answer'}): host down? only a human can fix it`]);
+  }
   return look;
 }
 
