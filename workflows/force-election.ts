@@ -66,18 +66,32 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
         throw new EscalationRequired([`no leader within the §6.1 limit of ${Math.round((input.leaderlessMs ?? 300_000) / 60_000)} min`]);
       }
       const prefix = `${voter}: `;
+      let aliveBefore: string[] = [];
       if (!run.dryRun) {
         const alive = await votersAlive(info.voters);
+        aliveBefore = alive;
         const selfAlive = alive.includes(voter);
         // Restarting a running voter takes it down for a while: only when a majority remains.
         if (selfAlive && alive.length - 1 < quorum) {
           run.skip(`${prefix}stop p2p daemon`, `skipped: only ${alive.length}/${info.voters.length} voters alive, quorum needs ${quorum}`);
           continue;
         }
+        if (!selfAlive && !(await sshAnswers(voter))) {
+          run.skip(`${prefix}stop p2p daemon`, 'skipped: the voter answers on no address (host down?)');
+          continue;
+        }
       }
-      const back = await slots.with(run, `${prefix}stop p2p daemon`, voter, opts.slotWaitMs, () =>
-        restartDaemon(run, voter, prefix, opts.verifyTimeoutMs),
-      );
+      let back: boolean;
+      try {
+        back = await slots.with(run, `${prefix}stop p2p daemon`, voter, opts.slotWaitMs, () =>
+          restartDaemon(run, voter, prefix, opts.verifyTimeoutMs),
+        );
+      } catch (err) {
+        // A voter we cannot even log in to was not running anyway: the others may still elect.
+        if (!(err instanceof EscalationRequired) || aliveBefore.includes(voter)) throw err;
+        run.note(`${prefix}stop p2p daemon`, `unreachable, left alone: ${err.message}`);
+        continue;
+      }
       if (!back) throw new EscalationRequired([`voter ${voter} did not come back after its restart; stopping the rolling restart`]);
       const leader = run.dryRun ? null : await leaderNow(info.backbone, info.voters);
       if (leader) return run.complete(`leader ${leader} after restarting voters up to ${voter}`);
@@ -103,6 +117,11 @@ async function firstHealthy(nodes: string[]): Promise<string | undefined> {
     if (r.ok) return node;
   }
   return undefined;
+}
+
+async function sshAnswers(node: string): Promise<boolean> {
+  const [p] = await quick.probeNodes({ nodes: [node] });
+  return p?.checks.ssh.ok === true;
 }
 
 async function votersAlive(voters: string[]): Promise<string[]> {
