@@ -10,7 +10,10 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 
-export const SLOTS_WORKFLOW_ID = 'runbook-remediation-slots';
+/** One semaphore per task queue: the fleet of workers that mutate this cluster. */
+export function slotsWorkflowId(taskQueue: string): string {
+  return `runbook-remediation-slots-${taskQueue}`;
+}
 
 export interface SlotRequest {
   holder: string;

@@ -14,7 +14,7 @@ import {
   acquireSlotSignal,
   releaseSlotSignal,
   remediationSlots,
-  SLOTS_WORKFLOW_ID,
+  slotsWorkflowId,
   slotGrantedSignal,
 } from '../slots.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
@@ -31,31 +31,32 @@ export class RemediationSlots {
   /** Holds a slot for `node` while `fn` runs. Waits at most `waitMs` for a free slot. */
   async with<T>(run: ProcedureRun, stepName: string, node: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
     if (run.dryRun) return fn(); // nothing is mutated, so no slot is taken
-    await ensureSemaphore();
+    const id = slotsWorkflowId(workflowInfo().taskQueue);
+    await ensureSemaphore(id);
     const holder = workflowInfo().workflowId;
     run.note(stepName, `waiting for a remediation slot for ${node} (at most ${this.limit} nodes at once)`);
-    await getExternalWorkflowHandle(SLOTS_WORKFLOW_ID).signal(acquireSlotSignal, { holder, node, limit: this.limit });
+    await getExternalWorkflowHandle(id).signal(acquireSlotSignal, { holder, node, limit: this.limit });
     if (!(await condition(() => this.granted.has(node), waitMs))) {
-      await release(holder, node);
+      await release(id, holder, node);
       throw new EscalationRequired([`no remediation slot for ${node} within ${Math.round(waitMs / 1000)} s (blast radius limit ${this.limit})`]);
     }
     try {
       return await fn();
     } finally {
       this.granted.delete(node);
-      await CancellationScope.nonCancellable(() => release(holder, node));
+      await CancellationScope.nonCancellable(() => release(id, holder, node));
     }
   }
 }
 
-async function release(holder: string, node: string): Promise<void> {
-  await getExternalWorkflowHandle(SLOTS_WORKFLOW_ID).signal(releaseSlotSignal, { holder, node });
+async function release(id: string, holder: string, node: string): Promise<void> {
+  await getExternalWorkflowHandle(id).signal(releaseSlotSignal, { holder, node });
 }
 
-async function ensureSemaphore(): Promise<void> {
+async function ensureSemaphore(id: string): Promise<void> {
   try {
     await startChild(remediationSlots, {
-      workflowId: SLOTS_WORKFLOW_ID,
+      workflowId: id,
       args: [{}],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });

@@ -1,0 +1,115 @@
+// Approval paths through a real dev server: signal, update, reject, the update validator, and
+// an approval that arrives while no worker runs (after a restart) still counts.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Progress } from '../../src/domain/progress.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { RunbookAwaitingApproval } from '../../src/temporal/search-attributes.js';
+import { approveSignal, decideUpdate, progressQuery, rejectSignal } from '../../workflows/messages.js';
+import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { startProcedure } from '../helpers/procedures.js';
+import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+
+let env: TestWorkflowEnvironment;
+let sim: SimulatorHandle;
+
+beforeAll(async () => {
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: 53, voters: 3 })]);
+});
+afterAll(async () => {
+  await sim?.stop();
+  await env?.teardown();
+});
+afterEach(() => {
+  for (const n of sim.state().nodes) for (const f of n.faults) sim.fault(n.name, f, { clear: true });
+});
+
+const workerNode = (): string => sim.state().nodes.find((n) => n.role === 'worker')!.name;
+
+async function waitForApproval(h: { query: (q: typeof progressQuery) => Promise<Progress> }): Promise<Progress> {
+  for (;;) {
+    const p = await h.query(progressQuery);
+    if (p.status === 'awaiting-approval') return p;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('approvals', () => {
+  it('waits for a high-risk step, shows it in progress and search attributes, proceeds on an approve signal', async () => {
+    const taskQueue = uniqueId('approve-q');
+    const worker = await createTestWorker(env, sim, taskQueue);
+    const node = workerNode();
+    sim.fault(node, 'tailscale-down');
+    await worker.runUntil(async () => {
+      const h = await startProcedure(env, taskQueue, 'fix-tailscale', { node });
+      const p = await waitForApproval(h);
+      expect(p.pendingApproval).toMatchObject({ step: 'approve restart tailscale', risk: 'high' });
+      expect(p.steps.find((s) => s.name === 'approve restart tailscale')?.state).toBe('awaiting-approval');
+      const waiting = await h.describe();
+      expect(waiting.typedSearchAttributes.get(RunbookAwaitingApproval)).toBe(true);
+      await h.signal(approveSignal, { by: 'alice', comment: 'go' });
+      const r = await h.result();
+      expect(r.status).toBe('completed');
+      const done = await h.query(progressQuery);
+      expect(done.decisions).toEqual([expect.objectContaining({ step: 'approve restart tailscale', approved: true, by: 'alice', comment: 'go' })]);
+    });
+    expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
+  });
+
+  it('approves through the validated update, and the validator refuses a step that is not waiting', async () => {
+    const taskQueue = uniqueId('update-q');
+    const worker = await createTestWorker(env, sim, taskQueue);
+    const node = workerNode();
+    sim.fault(node, 'tailscale-down');
+    await worker.runUntil(async () => {
+      const h = await startProcedure(env, taskQueue, 'fix-tailscale', { node });
+      await waitForApproval(h);
+      await expect(
+        h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'bob', step: 'approve something else' }] }),
+      ).rejects.toThrow(WorkflowUpdateFailedError);
+      await expect(h.executeUpdate(decideUpdate, { args: [{ approve: true, by: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      const ok = await h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'bob' }] });
+      expect(ok).toEqual({ step: 'approve restart tailscale', approved: true });
+      expect((await h.result()).status).toBe('completed');
+      // Nothing waits any more: a late decision is refused, not silently applied.
+      await expect(h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'late' }] })).rejects.toThrow();
+    });
+  });
+
+  it('a rejection escalates and nothing is changed', async () => {
+    const taskQueue = uniqueId('reject-q');
+    const worker = await createTestWorker(env, sim, taskQueue);
+    const node = workerNode();
+    sim.fault(node, 'tailscale-down');
+    const before = sim.state().mutations.length;
+    await worker.runUntil(async () => {
+      const h = await startProcedure(env, taskQueue, 'fix-tailscale', { node });
+      await waitForApproval(h);
+      await h.signal(rejectSignal, { by: 'carol', comment: 'provider maintenance' });
+      const r = await h.result();
+      expect(r.status).toBe('escalated');
+      expect(r.escalation?.reasons).toEqual(['"restart tailscale" rejected by carol']);
+    });
+    expect(sim.state().mutations.length).toBe(before);
+    expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual(['tailscale-down']);
+  });
+
+  it('an approval sent while no worker runs is applied when a new worker starts', async () => {
+    const taskQueue = uniqueId('restart-q');
+    const node = workerNode();
+    sim.fault(node, 'tailscale-down');
+    const first = await createTestWorker(env, sim, taskQueue);
+    const h = await first.runUntil(async () => {
+      const handle = await startProcedure(env, taskQueue, 'fix-tailscale', { node });
+      await waitForApproval(handle);
+      return handle;
+    });
+    // The worker is gone; the decision lands in history and waits for the next one.
+    await h.signal(approveSignal, { by: 'dave' });
+    const second = await createTestWorker(env, sim, taskQueue);
+    const r = await second.runUntil(h.result());
+    expect(r.status).toBe('completed');
+    expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
+  });
+});
