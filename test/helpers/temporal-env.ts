@@ -1,5 +1,6 @@
 // One real Temporal server per test file (STYLE §11): the dev server from the resolved
 // `temporal` binary, or the time-skipping test server; the project's search attributes set.
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
@@ -26,8 +27,19 @@ export async function startDevEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
+const INDEXED_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
+  KEYWORD: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  BOOL: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+};
+
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: existing('testServer') } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: existing('testServer') } });
+  // The test server has no start-up flag for search attributes; the operator API registers them.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, INDEXED_TYPE[k.type]!])),
+  });
+  return env;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
