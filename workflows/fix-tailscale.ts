@@ -15,7 +15,7 @@ import { requireNode } from './restart-p2p.js';
 export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResult> {
   const node = requireNode(input);
   const opts = recoveryOptions(input);
-  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('fix-tailscale', input, async (run) => {
     run.plan(['check node', 'check cluster reachability', 'approve restart tailscale', 'restart tailscale', 'verify tailscale online']);
     const look = await lookAtNode(run, 'check node', node);

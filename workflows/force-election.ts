@@ -23,7 +23,7 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
   const opts = recoveryOptions(input);
   const electionWaitMs = input.electionWaitMs ?? 30_000;
   const deadline = Date.now() + (input.leaderlessMs ?? 5 * 60_000);
-  const slots = new RemediationSlots(1); // voters restart strictly one at a time
+  const slots = new RemediationSlots(1, input.slotsWorkflowId); // voters restart strictly one at a time
   return runProcedure('force-election', input, async (run) => {
     run.plan(['check leader', 'trigger election', 'wait for leader', 'approve rolling voter restart']);
     const info = (await run.step('check leader', () => quick.clusterInfo({})))!;

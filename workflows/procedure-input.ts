@@ -10,6 +10,8 @@ export interface RecoveryInput extends ProcedureInput {
   verifyTimeoutMs?: number;
   /** Longest wait for a blast-radius slot. */
   slotWaitMs?: number;
+  /** Workflow ID of the blast-radius semaphore shared by every procedure of this cluster. */
+  slotsWorkflowId?: string;
 }
 
 export const RECOVERY_DEFAULTS = {

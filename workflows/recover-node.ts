@@ -21,7 +21,7 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
   const opts = recoveryOptions(input);
   // Between stages a short look is enough: the next stage is the real fix if this one was not.
   const stageVerifyMs = input.stageVerifyMs ?? Math.min(opts.verifyTimeoutMs, 10_000);
-  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('recover-node', input, async (run) => {
     run.plan([
       'check node',

@@ -23,7 +23,7 @@ export async function repairSync(input: RepairSyncInput): Promise<ProcedureResul
   const categories = input.categories ?? ['games', 'models'];
   const stallMs = input.syncStallMs ?? 60_000;
   const timeoutMs = input.syncTimeoutMs ?? 30 * 60_000;
-  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('repair-sync', input, async (run) => {
     run.plan(['sync status', 'trigger sync', 'watch progress', 'approve force full resync', 'force full resync', 'watch resync']);
     const before = (await run.step('sync status', () => quick.syncStatus({})))!;

@@ -12,7 +12,7 @@ import { runProcedure } from './runtime/run-procedure.js';
 export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult> {
   const node = requireNode(input);
   const opts = recoveryOptions(input);
-  const slots = new RemediationSlots(opts.maxNodesRemediated);
+  const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('restart-p2p', input, async (run) => {
     run.plan(['check node', 'check cluster reachability', 'approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined']);
     const look = await lookAtNode(run, 'check node', node);

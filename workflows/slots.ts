@@ -10,10 +10,11 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 
-/** One semaphore per task queue: the fleet of workers that mutate this cluster. */
-export function slotsWorkflowId(taskQueue: string): string {
-  return `runbook-remediation-slots-${taskQueue}`;
-}
+/**
+ * The semaphore every procedure of one cluster shares. It comes from the input (recorded in
+ * history, so replays agree), not from the task queue, which a replay worker does not keep.
+ */
+export const DEFAULT_SLOTS_WORKFLOW_ID = 'runbook-remediation-slots';
 
 export interface SlotRequest {
   holder: string;

@@ -31,6 +31,8 @@ export function startProcedure(
           ...(o.autoApprove && { autoApprove: true }),
         },
         verifyTimeoutMs: 20_000,
+        // One semaphore per test task queue: workers of earlier tests are gone.
+        slotsWorkflowId: `slots-${taskQueue}`,
         ...o.extra,
       },
     ],

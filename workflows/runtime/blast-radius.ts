@@ -14,7 +14,7 @@ import {
   acquireSlotSignal,
   releaseSlotSignal,
   remediationSlots,
-  slotsWorkflowId,
+  DEFAULT_SLOTS_WORKFLOW_ID,
   slotGrantedSignal,
 } from '../slots.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
@@ -22,7 +22,10 @@ import { EscalationRequired, type ProcedureRun } from './procedure.js';
 export class RemediationSlots {
   private readonly granted = new Set<string>();
 
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    private readonly id: string = DEFAULT_SLOTS_WORKFLOW_ID,
+  ) {
     setHandler(slotGrantedSignal, ({ node }) => {
       this.granted.add(node);
     });
@@ -31,7 +34,7 @@ export class RemediationSlots {
   /** Holds a slot for `node` while `fn` runs. Waits at most `waitMs` for a free slot. */
   async with<T>(run: ProcedureRun, stepName: string, node: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
     if (run.dryRun) return fn(); // nothing is mutated, so no slot is taken
-    const id = slotsWorkflowId(workflowInfo().taskQueue);
+    const id = this.id;
     await ensureSemaphore(id);
     const holder = workflowInfo().workflowId;
     run.note(stepName, `waiting for a remediation slot for ${node} (at most ${this.limit} nodes at once)`);
