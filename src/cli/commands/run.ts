@@ -69,7 +69,7 @@ async function startProcedure(procedure: string, flags: RunFlags): Promise<void>
     result = (await handle.result()) as ProcedureResult | DiagnoseReport;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      const reason = err.cause?.message ?? err.message;
+      const reason = rootCause(err);
       if (flags.json) {
         console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'failed', error: reason }));
       }
@@ -89,6 +89,14 @@ async function startProcedure(procedure: string, flags: RunFlags): Promise<void>
     if (result.escalation) console.log(JSON.stringify(result.escalation, null, 2));
   }
   if (status !== 'completed') process.exitCode = 1;
+}
+
+/** "Activity task failed" says little: the innermost cause names what went wrong. */
+function rootCause(err: Error): string {
+  let e: Error = err;
+  while (e.cause instanceof Error) e = e.cause;
+  const type = (e as { type?: string }).type;
+  return type && !e.message.startsWith(type) ? `${type}: ${e.message}` : e.message;
 }
 
 export function registerRunCommands(program: Command): void {

@@ -1,0 +1,127 @@
+// The operator's CLI end to end against a real dev server, worker and simulator: diagnose,
+// run, list, status, approve, exit codes, and retry of a failed recovery.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import type { DiagnoseReport } from '../../src/domain/report.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { TASK_QUEUE } from '../../src/temporal/settings.js';
+import { activityDeps } from '../../src/worker/deps.js';
+import { runCli } from '../helpers/cli.js';
+import { ADMIN_KEY, createTestWorker, startCluster, testPolicy } from '../helpers/cluster.js';
+import { startDevEnv, workflowBundle } from '../helpers/temporal-env.js';
+
+let env: TestWorkflowEnvironment;
+let sim: SimulatorHandle;
+let worker: Worker | undefined;
+let running: Promise<void> | undefined;
+let cliEnv: NodeJS.ProcessEnv;
+
+async function startWorker(w: Promise<Worker>): Promise<void> {
+  worker = await w;
+  running = worker.run();
+}
+async function stopWorker(): Promise<void> {
+  worker?.shutdown();
+  await running;
+  worker = undefined;
+}
+
+beforeAll(async () => {
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: 56, voters: 3 })]);
+  cliEnv = { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' };
+  await startWorker(createTestWorker(env, sim, TASK_QUEUE));
+});
+afterAll(async () => {
+  await stopWorker();
+  await sim?.stop();
+  await env?.teardown();
+});
+afterEach(() => {
+  for (const n of sim.state().nodes) for (const f of n.faults) sim.fault(n.name, f, { clear: true });
+  for (const f of sim.state().cluster_faults) sim.fault('cluster', f, { clear: true });
+});
+
+const workerNode = (i = 0): string => sim.state().nodes.filter((n) => n.role === 'worker')[i]!.name;
+
+describe('operator CLI', () => {
+  it('`runbook diagnose --json` prints the DESIGN §6 report; readable output names the finding', async () => {
+    const node = workerNode();
+    sim.fault(node, 'p2p-down');
+    const json = await runCli(['diagnose', '--json'], cliEnv);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as DiagnoseReport;
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['cluster', 'nodes', 'findings', 'escalate', 'recommended']));
+    expect(report.findings).toEqual([expect.objectContaining({ kind: 'p2p-down', node })]);
+    expect(report.recommended).toEqual([expect.objectContaining({ procedure: 'restart-p2p', node })]);
+    const text = await runCli(['diagnose'], cliEnv);
+    expect(text.stdout).toMatch(new RegExp(`p2p-down on ${node}`));
+    expect(text.stdout).toMatch(new RegExp(`runbook run restart-p2p --node ${node}`));
+  });
+
+  it('run → list --awaiting-approval → status → approve → completed', async () => {
+    const node = workerNode(1);
+    sim.fault(node, 'tailscale-down');
+    const started = await runCli(['run', 'fix-tailscale', '--node', node, '--json'], cliEnv);
+    expect(started.code, started.stderr).toBe(0);
+    const { workflowId, url, status } = JSON.parse(started.stdout) as { workflowId: string; url: string; status: string };
+    expect(status).toBe('running');
+    expect(url).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${workflowId}/${JSON.parse(started.stdout).runId}/history`);
+
+    let listed: Array<{ workflowId: string; procedure: string; node: string; status: string }> = [];
+    for (let i = 0; i < 100 && !listed.some((r) => r.workflowId === workflowId); i++) {
+      listed = JSON.parse((await runCli(['list', '--awaiting-approval', '--json'], cliEnv)).stdout);
+      if (!listed.some((r) => r.workflowId === workflowId)) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(listed).toContainEqual({ workflowId, procedure: 'fix-tailscale', node, status: 'awaiting-approval' });
+
+    const st = await runCli(['status', workflowId, '--json'], cliEnv);
+    const progress = JSON.parse(st.stdout);
+    expect(progress).toMatchObject({ procedure: 'fix-tailscale', status: 'awaiting-approval', pendingApproval: { step: 'approve restart tailscale' } });
+
+    const wrong = await runCli(['approve', workflowId, '--step', 'approve nothing', '--by', 'alice'], cliEnv);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/is not waiting for approval/);
+    const ok = await runCli(['approve', workflowId, '--by', 'alice', '--comment', 'ticket OPS-1'], cliEnv);
+    expect(ok.code, ok.stderr).toBe(0);
+    const result = await env.client.workflow.getHandle(workflowId).result();
+    expect(result).toMatchObject({ status: 'completed' });
+    expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
+  });
+
+  it('`run --wait` exits 1 when the procedure escalates (host-down)', async () => {
+    const node = workerNode(2);
+    sim.fault(node, 'host-down');
+    const r = await runCli(['run', 'restart-p2p', '--node', node, '--wait', '--json'], cliEnv);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'escalated', result: { status: 'escalated' } });
+  });
+
+  it('`runbook retry` re-runs a failed recovery from the failed step once the cause is fixed', async () => {
+    // A worker with a wrong admin key: repair-sync fails on the admin API (non-retryable).
+    await stopWorker();
+    const badDeps = activityDeps({ hostsFile: sim.hostsFile, policy: testPolicy(), adminKey: 'wrong-key' });
+    await startWorker(
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: TASK_QUEUE,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities(badDeps),
+      }),
+    );
+    const failed = await runCli(['run', 'repair-sync', '--wait', '--json'], cliEnv);
+    expect(failed.code).toBe(1);
+    const { workflowId, error } = JSON.parse(failed.stdout) as { workflowId: string; error: string };
+    expect(error).toMatch(/AdminAuth|401|refused/i);
+    expect(failed.stdout + failed.stderr).not.toContain(ADMIN_KEY);
+
+    await stopWorker();
+    await startWorker(createTestWorker(env, sim, TASK_QUEUE));
+    const retried = await runCli(['retry', workflowId], cliEnv);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toMatch(/reset .* to before syncStatus: new run/);
+    const result = await env.client.workflow.getHandle(workflowId).result();
+    expect(result).toMatchObject({ status: 'completed' });
+  });
+});
