@@ -36,6 +36,9 @@ export function registerDevCommand(program: Command): void {
       const { startSimulator } = await import('../../sim/index.js');
       const { activityDeps, policyFrom } = await import('../../worker/deps.js');
       const { connectWorker, createRunbookWorker } = await import('../../worker/worker.js');
+      const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+      // Worker lifecycle chatter would bury the lines an operator needs; warnings still show.
+      Runtime.install({ logger: new DefaultLogger('WARN') });
       const policy = policyFrom(opts.policy);
       if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
 
@@ -67,7 +70,9 @@ export function registerDevCommand(program: Command): void {
         });
         console.log(`Temporal Web UI: ${server.uiUrl}`);
         console.log(`Temporal frontend: ${server.address}  task queue: ${TASK_QUEUE}`);
-        console.log(`try: RUNBOOK_CONFIG=${hostsFile} npx runbook diagnose`);
+        console.log('try, in another terminal (commands default to this stack\'s cluster):');
+        console.log('  npx runbook diagnose');
+        if (!opts.config) console.log('  npx runbook sim fault <node> p2p-down --dir .sim   then   npx runbook run restart-p2p --node <node>');
         console.log('Ctrl-C stops the stack.');
         // The worker shuts down on SIGINT/SIGTERM by itself; then the rest is torn down below.
         await worker.run();
