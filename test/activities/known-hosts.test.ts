@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as errors from '../../activities/errors.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../activities/errors.js';
 import { hostKeyAlgorithms, lookupName, parseKnownHosts, patternsMatch, verifyHostKey } from '../../activities/known-hosts.js';
+import { NON_RETRYABLE } from '../../workflows/runtime/non-retryable.js';
 import { keyPair, publicBlob } from './helpers.js';
 
 const a = publicBlob(keyPair().public);
@@ -61,6 +62,8 @@ describe('error classes', () => {
       new errors.UnknownSshStepError('s'),
       new errors.AdminKeyMissingError(),
       new errors.AdminAuthError('u', 401),
+      new errors.HostsFileChangedError('f'),
+      new errors.HostsPatchMismatchError('m'),
       new errors.SshConnectError('n', 'a', 'timeout'),
       new errors.AdminApiError('u', 'HTTP 503'),
       new errors.P2pUnreachableError('n', 'timeout'),
@@ -77,5 +80,9 @@ describe('error classes', () => {
     expect(all.filter((e) => (e as { nonRetryable?: boolean }).nonRetryable).map((e) => e.name).sort()).toEqual(
       [...NON_RETRYABLE_ERROR_TYPES].sort(),
     );
+  });
+
+  it('is the list the workflows retry policies use (workflows cannot import it as a value)', () => {
+    expect([...NON_RETRYABLE].sort()).toEqual([...NON_RETRYABLE_ERROR_TYPES].sort());
   });
 });
