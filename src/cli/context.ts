@@ -7,10 +7,14 @@ import { PROJECT_ROOT } from '../temporal/binaries.js';
 
 const DEV_STATE = join(PROJECT_ROOT, '.data', 'dev-stack.json');
 
-/** `runbook dev` records its hosts file so other terminals' commands default to it. */
-export function recordDevHostsFile(hostsFile: string): void {
-  mkdirSync(dirname(DEV_STATE), { recursive: true });
-  writeFileSync(DEV_STATE, JSON.stringify({ hostsFile, pid: process.pid }));
+/**
+ * `runbook dev` records its hosts file so other terminals' commands default to it. Only the
+ * default data dir is read back, so a stack started elsewhere (tests) never hijacks it.
+ */
+export function recordDevHostsFile(dataDir: string, hostsFile: string): void {
+  const file = join(dataDir, 'dev-stack.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ hostsFile, pid: process.pid }));
 }
 
 function devHostsFile(): string | undefined {

@@ -14,6 +14,9 @@ interface DevOptions {
   policy: string;
   port: string;
   uiPort: string;
+  dataDir: string;
+  simDir: string;
+  subnet: string;
 }
 
 export function registerDevCommand(program: Command): void {
@@ -28,6 +31,9 @@ export function registerDevCommand(program: Command): void {
     .option('--policy <file>', 'runbook policy', DEFAULT_POLICY_FILE)
     .option('--port <port>', 'Temporal frontend port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
+    .option('--data-dir <dir>', 'Temporal SQLite state', join(PROJECT_ROOT, '.data'))
+    .option('--sim-dir <dir>', 'simulated cluster files (hosts file, keys)', join(PROJECT_ROOT, '.sim'))
+    .option('--subnet <n>', 'simulated cluster addresses 127.<n>.x.y', '10')
     .action(async (opts: DevOptions) => {
       const nodes = Number(opts.sim);
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 1000) throw new UsageError(`--sim must be 1..1000, got "${opts.sim}"`);
@@ -46,7 +52,7 @@ export function registerDevCommand(program: Command): void {
       const cleanups: Array<() => Promise<void>> = [];
       try {
         const server = await startDevServer({
-          dataDir: join(PROJECT_ROOT, '.data'),
+          dataDir: opts.dataDir,
           port: Number(opts.port),
           uiPort: Number(opts.uiPort),
         });
@@ -55,12 +61,12 @@ export function registerDevCommand(program: Command): void {
         if (opts.config) {
           hostsFile = opts.config;
         } else {
-          const sim = await startSimulator({ nodes, outDir: join(PROJECT_ROOT, '.sim'), adminKey });
+          const sim = await startSimulator({ nodes, outDir: opts.simDir, subnet: Number(opts.subnet), adminKey });
           cleanups.push(() => sim.stop());
           hostsFile = sim.hostsFile;
           console.log(`simulated cluster: ${nodes} nodes, hosts file ${hostsFile}`);
         }
-        recordDevHostsFile(hostsFile);
+        recordDevHostsFile(opts.dataDir, hostsFile);
         const connection = await connectWorker(server.address);
         cleanups.push(() => connection.close());
         const worker = await createRunbookWorker({

@@ -1,0 +1,76 @@
+// `runbook dev` (what `npm start` runs): the UI answers, a procedure runs, and SIGINT stops
+// the dev server, the simulator and the worker, leaving no process behind.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
+import { runCli } from '../helpers/cli.js';
+
+const PORT = 17433;
+const UI_PORT = 18433;
+
+function descendants(pid: number): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=']).toString();
+  const children = new Map<number, number[]>();
+  for (const line of out.trim().split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number) as [number, number];
+    children.set(pp, [...(children.get(pp) ?? []), p]);
+  }
+  const all: number[] = [];
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      all.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return all;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('runbook dev', () => {
+  it('brings up UI, worker and simulator, runs a procedure, and Ctrl-C leaves nothing running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbook-dev-'));
+    const child = spawn(
+      process.execPath,
+      [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--sim', '4', '--port', String(PORT), '--ui-port', String(UI_PORT),
+        '--data-dir', join(dir, 'data'), '--sim-dir', join(dir, 'sim'), '--subnet', '58'],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      for (let i = 0; i < 600 && !out.includes('Ctrl-C stops the stack'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain(`Temporal Web UI: http://127.0.0.1:${UI_PORT}`);
+      const ui = await fetch(`http://127.0.0.1:${UI_PORT}/`);
+      expect(ui.status).toBe(200);
+      const env = { TEMPORAL_ADDRESS: `127.0.0.1:${PORT}`, RUNBOOK_CONFIG: join(dir, 'sim', 'distributed_hosts.yaml') };
+      const r = await runCli(['diagnose', '--json'], env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).nodes).toHaveLength(4);
+      const procs = descendants(child.pid!);
+      expect(procs.length).toBeGreaterThan(0); // the temporal dev server at least
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      // Children get a moment to finish exiting (tsx's esbuild service closes on its pipe).
+      for (let i = 0; i < 50 && procs.some(alive); i++) await new Promise((res) => setTimeout(res, 100));
+      const left = procs.filter(alive).map((p) => execFileSync('ps', ['-o', 'args=', '-p', String(p)]).toString().trim());
+      expect(left).toEqual([]);
+      await expect(fetch(`http://127.0.0.1:${UI_PORT}/`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
