@@ -12,6 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { defaultPolicy } from '../../src/config/loader.js';
 import type { ClusterSpec, HostSpec, Ports } from '../../src/domain/cluster.js';
 import type { RunbookPolicy } from '../../src/domain/policy.js';
+import { generateKey } from '../../src/sim/ssh-server.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -174,8 +175,9 @@ export interface KeyPair {
   public: string;
 }
 
+/** ssh2 emits a malformed ed25519 key about once in 256 draws; the simulator's generator redraws. */
 export function keyPair(): KeyPair {
-  const k = sshUtils.generateKeyPairSync('ed25519');
+  const k = generateKey('test');
   return { private: k.private, public: k.public };
 }
 
