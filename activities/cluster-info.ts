@@ -1,6 +1,6 @@
 // Read-only view of the configured cluster that workflows need for planning. Activities read
 // the config (workflows cannot do I/O), and only names and roles enter history.
-import type { ClusterSpec } from '../src/domain/cluster.js';
+import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster.js';
 import type { NodeMeta } from '../src/domain/classify.js';
 
 export interface ClusterInfo {
@@ -15,7 +15,7 @@ export function clusterInfo(cluster: ClusterSpec): ClusterInfo {
     nodes: cluster.hosts.map((h) => ({
       name: h.name,
       host: h.host,
-      ...(h.tailscale_ip !== undefined && { tailscaleIp: h.tailscale_ip }),
+      ...(tailscaleAddressOf(h) !== undefined && { tailscaleIp: tailscaleAddressOf(h) }),
       voter: cluster.voter_nodes.includes(h.name),
       provider: h.provider,
     })),

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { loadCluster } from '../src/config/loader.js';
 import { locateYamlPath } from '../src/config/yaml-locate.js';
-import type { ClusterSpec } from '../src/domain/cluster.js';
+import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster.js';
 import type { TailscaleView } from '../src/domain/probes.js';
 import { ConfigInvalidError, HostsFileChangedError, HostsPatchMismatchError } from './errors.js';
 
@@ -18,18 +18,21 @@ export interface AddressChange {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** Nodes that Tailscale shows online under an address the config does not have. */
+/**
+ * Nodes that Tailscale shows online under another address than their configured Tailscale
+ * address. Nodes configured only by a public or internal address are never "changed".
+ */
 export function addressChanges(cluster: ClusterSpec, view: TailscaleView): AddressChange[] {
   return view.peers.flatMap((peer) => {
     const host = cluster.hosts.find((h) => h.name === peer.name);
+    const from = host ? tailscaleAddressOf(host) : undefined;
     const to = peer.ips[0];
-    if (!host || !peer.online || to === undefined) return [];
-    const known = [host.host, host.tailscale_ip].filter((x): x is string => x !== undefined);
-    return peer.ips.some((ip) => known.includes(ip)) ? [] : [{ node: host.name, from: host.host, to }];
+    if (!host || from === undefined || !peer.online || to === undefined || peer.ips.includes(from)) return [];
+    return [{ node: host.name, from, to }];
   });
 }
 
-/** Rewrites `host:` (and a `tailscale_ip:` equal to it) of each changed node, keeping everything else. */
+/** Rewrites whichever of `host:` and `tailscale_ip:` holds the old address, keeping everything else. */
 export function patchHostsText(source: string, changes: AddressChange[]): string {
   const lines = source.split('\n');
   const names = hostNames(source);

@@ -15,6 +15,7 @@ export interface DiagnoseInput extends ProcedureInput {
   maxDrilldown?: number;
   unreachableFraction?: number;
   leaderlessMs?: number;
+  syncStallMs?: number;
   /** Set by a caller that has watched the cluster (incident, health monitor). */
   leaderlessForMs?: number;
 }
@@ -62,7 +63,8 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
       escalation: {
         unreachableFraction: input.unreachableFraction ?? defaults.unreachableFraction,
         leaderlessMs: input.leaderlessMs ?? defaults.leaderlessMs,
-        syncStallMs: 0,
+        // The admin API itself says whether sync is stalled; repair-sync applies the stall window.
+        syncStallMs: input.syncStallMs ?? 0,
       },
       ...(input.leaderlessForMs !== undefined && { leaderlessForMs: input.leaderlessForMs }),
     }),
@@ -93,10 +95,10 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
     ...(drilldown && { drilldown }),
     generatedAt: new Date().toISOString(),
   };
-  run.complete(
-    `${c.findings.length} finding(s); leader ${c.cluster.leader_id ?? 'NONE'}; ${c.cluster.alive_peers}/${c.cluster.total_peers} alive` +
-      (c.escalate.needed ? '; ESCALATE' : ''),
-  );
+  const summary = `${c.findings.length} finding(s); leader ${c.cluster.leader_id ?? 'NONE'}; ${c.cluster.alive_peers}/${c.cluster.total_peers} alive`;
+  // A report that says "escalate" shows as escalated in progress, the CLI and search attributes.
+  if (c.escalate.needed) run.finishAs('escalated', `${summary}; ESCALATE: ${c.escalate.reasons.join('; ')}`);
+  else run.complete(summary);
   return report;
 }
 

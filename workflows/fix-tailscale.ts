@@ -19,7 +19,7 @@ export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResul
   return runProcedure('fix-tailscale', input, async (run) => {
     run.plan(['check node', 'check cluster reachability', 'approve restart tailscale', 'restart tailscale', 'verify tailscale online']);
     const look = await lookAtNode(run, 'check node', node);
-    if (look.via === 'primary' && (await tailscaleOnline(node))) {
+    if (look.via === 'primary' && (await tailscaleOnline(node)) === true) {
       return run.complete(`${node}: Tailscale already up (primary address answers); nothing changed`);
     }
     await unreachableGuard(run, opts.unreachableFraction);
@@ -41,9 +41,10 @@ export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResul
   });
 }
 
-async function tailscaleOnline(node: string): Promise<boolean> {
+/** Tailscale's word on the node; undefined when Tailscale cannot be asked or does not know it. */
+async function tailscaleOnline(node: string): Promise<boolean | undefined> {
   const view = await quick.tailscaleStatus({}).catch(() => undefined);
-  return view?.peers.find((p) => p.name === node)?.online ?? true;
+  return view?.peers.find((p) => p.name === node)?.online;
 }
 
 /** Polls until the primary (Tailscale) address answers and Tailscale shows the node online. */
@@ -57,8 +58,9 @@ async function verifyOnline(run: ProcedureRun, node: string, timeoutMs: number):
     const deadline = Date.now() + timeoutMs;
     for (let poll = 1; ; poll++) {
       const r = await quick.p2pStatus({ node });
-      if (r.ok && r.via === 'primary' && (await tailscaleOnline(node))) {
-        run.note(name, `primary address answers, online (poll ${poll})`);
+      // The primary (Tailscale) address answering is the proof; Tailscale must not contradict it.
+      if (r.ok && r.via === 'primary' && (await tailscaleOnline(node)) !== false) {
+        run.note(name, `primary address answers (poll ${poll})`);
         return true;
       }
       run.note(name, `poll ${poll}: ${r.ok ? `answers via ${r.via}` : (r.error ?? 'no answer')}`);

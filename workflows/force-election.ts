@@ -4,11 +4,11 @@
 // taking it down would leave fewer voters alive than a majority.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { quorumSize } from '../src/domain/cluster.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { longRunning, quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { restartDaemon } from './runtime/node-steps.js';
+import { restartDaemon, votersAlive } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
@@ -21,11 +21,14 @@ export interface ForceElectionInput extends RecoveryInput {
 
 export async function forceElection(input: ForceElectionInput): Promise<ProcedureResult> {
   const opts = recoveryOptions(input);
-  const electionWaitMs = input.electionWaitMs ?? 30_000;
-  const deadline = Date.now() + (input.leaderlessMs ?? 5 * 60_000);
-  const slots = new RemediationSlots(1, input.slotsWorkflowId); // voters restart strictly one at a time
+  const electionWaitMs = Math.min(input.electionWaitMs ?? 30_000, MAX_WAIT_MS);
+  const leaderlessMs = input.leaderlessMs ?? 5 * 60_000;
+  const limitMin = Math.round(leaderlessMs / 60_000);
+  const deadline = Date.now() + leaderlessMs;
+  // The loop restarts one voter at a time by construction; the slot keeps other procedures' changes out meanwhile.
+  const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('force-election', input, async (run) => {
-    run.plan(['check leader', 'trigger election', 'wait for leader', 'approve rolling voter restart']);
+    run.plan(['check leader', 'check cluster reachability', 'approve trigger election', 'trigger election', 'wait for leader', 'approve rolling voter restart']);
     const info = (await run.step('check leader', () => quick.clusterInfo({})))!;
     const current = await leaderNow(info.backbone, info.voters);
     if (current) {
@@ -33,9 +36,12 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
       return run.complete(`leader ${current} present; no election needed`);
     }
     run.note('check leader', 'no leader');
+    await unreachableGuard(run, opts.unreachableFraction);
 
+    // §4.3 first way: ask a healthy node to hold an election. Harmless, so low risk.
     const healthy = await firstHealthy([info.backbone, ...info.voters]);
     if (healthy) {
+      await run.approve('trigger election', 'low', `POST /admin/trigger-election on ${healthy} (§4.3)`);
       await run.step('trigger election', () => quick.triggerElection({ node: healthy }), {
         mutating: true,
         detail: `POST /admin/trigger-election on ${healthy}`,
@@ -54,47 +60,50 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
       run.skip('wait for leader', 'no election triggered');
     }
 
-    await unreachableGuard(run, opts.unreachableFraction);
+    // §4.3 second way, made quorum-safe. Past the §6.1 limit a human must take over instead.
+    if (!run.dryRun && Date.now() > deadline) throw new EscalationRequired([`no leader within the §6.1 limit of ${limitMin} min`]);
     await run.approve(
       'rolling voter restart',
       'high',
       `restart P2P on the ${info.voters.length} voters one at a time (§4.3), keeping a majority alive`,
     );
+    // The approver knows the cluster is leaderless and chose this; from here each voter is
+    // bounded by its own verification, and no leader at the end escalates.
     const quorum = quorumSize(info.voters.length);
     for (const voter of info.voters) {
-      if (Date.now() > deadline) {
-        throw new EscalationRequired([`no leader within the §6.1 limit of ${Math.round((input.leaderlessMs ?? 300_000) / 60_000)} min`]);
-      }
       const prefix = `${voter}: `;
-      let aliveBefore: string[] = [];
+      let wasAlive = false;
       if (!run.dryRun) {
-        const alive = await votersAlive(info.voters);
-        aliveBefore = alive;
-        const selfAlive = alive.includes(voter);
-        // Restarting a running voter takes it down for a while: only when a majority remains.
-        if (selfAlive && alive.length - 1 < quorum) {
-          run.skip(`${prefix}stop p2p daemon`, `skipped: only ${alive.length}/${info.voters.length} voters alive, quorum needs ${quorum}`);
-          continue;
-        }
-        if (!selfAlive && !(await sshAnswers(voter))) {
+        wasAlive = (await votersAlive(info.voters)).includes(voter);
+        if (!wasAlive && !(await sshAnswers(voter))) {
           run.skip(`${prefix}stop p2p daemon`, 'skipped: the voter answers on no address (host down?)');
           continue;
         }
       }
-      let back: boolean;
+      let back: boolean | 'skipped';
       try {
-        back = await slots.with(run, `${prefix}stop p2p daemon`, voter, opts.slotWaitMs, () =>
-          restartDaemon(run, voter, prefix, opts.verifyTimeoutMs),
-        );
+        back = await slots.with(run, `${prefix}stop p2p daemon`, voter, opts.slotWaitMs, async () => {
+          if (!run.dryRun) {
+            // Measured under the slot, right before the stop: nothing else changed it since.
+            const alive = await votersAlive(info.voters);
+            if (alive.includes(voter) && alive.length - 1 < quorum) {
+              run.skip(`${prefix}stop p2p daemon`, `skipped: ${alive.length}/${info.voters.length} voters alive, quorum needs ${quorum}`);
+              return 'skipped' as const;
+            }
+          }
+          return restartDaemon(run, voter, prefix, opts.verifyTimeoutMs);
+        });
       } catch (err) {
         // A voter we cannot even log in to was not running anyway: the others may still elect.
-        if (!(err instanceof EscalationRequired) || aliveBefore.includes(voter)) throw err;
+        if (!(err instanceof EscalationRequired) || wasAlive) throw err;
         run.note(`${prefix}stop p2p daemon`, `unreachable, left alone: ${err.message}`);
         continue;
       }
-      if (!back) throw new EscalationRequired([`voter ${voter} did not come back after its restart; stopping the rolling restart`]);
-      const leader = run.dryRun ? null : await leaderNow(info.backbone, info.voters);
-      if (leader) return run.complete(`leader ${leader} after restarting voters up to ${voter}`);
+      if (back === false) throw new EscalationRequired([`voter ${voter} did not come back after its restart; stopping the rolling restart`]);
+      if (run.dryRun || back === 'skipped') continue;
+      // Give the cluster a moment to elect before taking the next voter down.
+      const w = await longRunning.waitForLeader({ timeoutMs: Math.min(electionWaitMs, 5_000), intervalMs: 500 });
+      if (w.leader) return run.complete(`leader ${w.leader} after restarting voters up to ${voter}`);
     }
     if (run.dryRun) return run.complete('dry run: would trigger an election, then restart voters one at a time');
     const w = await longRunning.waitForLeader({ timeoutMs: electionWaitMs, intervalMs: 500 });
@@ -124,8 +133,4 @@ async function sshAnswers(node: string): Promise<boolean> {
   return p?.checks.ssh.ok === true;
 }
 
-async function votersAlive(voters: string[]): Promise<string[]> {
-  const rs = await Promise.all(voters.map(async (v) => ({ v, r: await quick.p2pStatus({ node: v }) })));
-  return rs.filter(({ r }) => r.ok && r.status?.status === 'running' && r.status.cluster_health !== 'partitioned').map(({ v }) => v);
-}
 

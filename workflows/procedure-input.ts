@@ -21,11 +21,18 @@ export const RECOVERY_DEFAULTS = {
   slotWaitMs: 10 * 60_000,
 } as const;
 
+/**
+ * Longest single wait a procedure hands to a polling activity: well inside the longRunning
+ * preset's 30-minute start-to-close, so a wait ends in a verdict, never an activity timeout.
+ */
+export const MAX_WAIT_MS = 25 * 60_000;
+
 export function recoveryOptions(input: RecoveryInput): Required<Pick<RecoveryInput, keyof typeof RECOVERY_DEFAULTS>> {
   return {
     unreachableFraction: input.unreachableFraction ?? RECOVERY_DEFAULTS.unreachableFraction,
     maxNodesRemediated: input.maxNodesRemediated ?? RECOVERY_DEFAULTS.maxNodesRemediated,
-    verifyTimeoutMs: input.verifyTimeoutMs ?? RECOVERY_DEFAULTS.verifyTimeoutMs,
+    // A stage verifies within 10 min, which keeps it inside a blast-radius lease (30 min).
+    verifyTimeoutMs: Math.min(input.verifyTimeoutMs ?? RECOVERY_DEFAULTS.verifyTimeoutMs, 10 * 60_000),
     slotWaitMs: input.slotWaitMs ?? RECOVERY_DEFAULTS.slotWaitMs,
   };
 }

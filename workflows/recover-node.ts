@@ -6,7 +6,7 @@ import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartDaemon, sshStep, verifyRejoined } from './runtime/node-steps.js';
+import { lookAtNode, restartDaemon, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 import { requireNode } from './restart-p2p.js';
@@ -50,27 +50,43 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     }
 
     await unreachableGuard(run, opts.unreachableFraction);
-    return slots.with(run, 'restart systemd-networkd', node, opts.slotWaitMs, async () => {
-      await run.approve('restart systemd-networkd', 'high', `sudo systemctl restart systemd-networkd on ${node} (§4.5)`);
-      await sshStep(run, 'restart systemd-networkd', node, 'networkd-restart', via);
-      if (await verifyRejoined(run, 'verify rejoined', node, stageVerifyMs)) return run.complete(`${node} rejoined after a networkd restart`);
+    // Each stage: approval first (no slot is held while a human decides), then the change and
+    // its verification under a blast-radius slot; stop as soon as the node has rejoined.
+    const stage = (name: string, change: () => Promise<unknown>, verifyMs: number): Promise<boolean> =>
+      slots.with(run, name, node, opts.slotWaitMs, async () => {
+        await change();
+        return verifyRejoined(run, 'verify rejoined', node, verifyMs);
+      });
 
-      await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node} (§4.5)`);
+    await run.approve('restart systemd-networkd', 'high', `sudo systemctl restart systemd-networkd on ${node} (§4.5)`);
+    if (await stage('restart systemd-networkd', () => sshStep(run, 'restart systemd-networkd', node, 'networkd-restart', via), stageVerifyMs)) {
+      return run.complete(`${node} rejoined after a networkd restart`);
+    }
+
+    await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node} (§4.5)`);
+    const restartTailscale = async (): Promise<void> => {
       if (via === 'fallback') {
         await sshStep(run, 'restart tailscale', node, 'tailscale-down', 'fallback');
         await sshStep(run, 'tailscale up', node, 'tailscale-up', 'fallback');
       } else {
         await sshStep(run, 'restart tailscale', node, 'tailscale-restart-detached', via);
       }
-      if (await verifyRejoined(run, 'verify rejoined', node, stageVerifyMs)) return run.complete(`${node} rejoined after a Tailscale restart`);
+    };
+    if (await stage('restart tailscale', restartTailscale, stageVerifyMs)) return run.complete(`${node} rejoined after a Tailscale restart`);
 
-      await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.5)`);
-      const healthy = await restartDaemon(run, node, '', opts.verifyTimeoutMs);
-      if (!healthy) throw new EscalationRequired([`P2P daemon on ${node} did not come back after its restart`]);
-      if (!(await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs))) {
-        throw new EscalationRequired([`${node} has not rejoined after networkd, Tailscale and P2P restarts`]);
-      }
-      return run.complete(run.dryRun ? `dry run: would restart networkd, Tailscale and P2P on ${node}` : `${node} rejoined after networkd, Tailscale and P2P restarts`);
-    });
+    await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.5)`);
+    const rejoined = await stage(
+      'stop p2p daemon',
+      async () => {
+        if (!run.dryRun) await voterQuorumGuard(node);
+        if (!(await restartDaemon(run, node, '', opts.verifyTimeoutMs))) {
+          throw new EscalationRequired([`P2P daemon on ${node} did not come back after its restart`]);
+        }
+      },
+      opts.verifyTimeoutMs,
+    );
+    if (run.dryRun) return run.complete(`dry run: would restart networkd, Tailscale and P2P on ${node}`);
+    if (!rejoined) throw new EscalationRequired([`${node} has not rejoined after networkd, Tailscale and P2P restarts`]);
+    return run.complete(`${node} rejoined after networkd, Tailscale and P2P restarts`);
   });
 }

@@ -1,7 +1,7 @@
 // repair-sync (runbook §4.4): status, trigger the categories, watch progress with heartbeats;
 // the heavy force full resync only when progress stalls, and only with approval.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { longRunning, quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
@@ -22,13 +22,15 @@ export async function repairSync(input: RepairSyncInput): Promise<ProcedureResul
   const opts = recoveryOptions(input);
   const categories = input.categories ?? ['games', 'models'];
   const stallMs = input.syncStallMs ?? 60_000;
-  const timeoutMs = input.syncTimeoutMs ?? 30 * 60_000;
+  const timeoutMs = Math.min(input.syncTimeoutMs ?? 20 * 60_000, MAX_WAIT_MS);
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('repair-sync', input, async (run) => {
-    run.plan(['sync status', 'trigger sync', 'watch progress', 'approve force full resync', 'force full resync', 'watch resync']);
+    run.plan(['sync status', 'check cluster reachability', 'approve trigger sync', 'trigger sync', 'watch progress', 'approve force full resync', 'force full resync', 'watch resync']);
     const before = (await run.step('sync status', () => quick.syncStatus({})))!;
     run.note('sync status', `${Math.round(before.progress * 100)}%${before.stalled ? ', stalled' : ''}${before.inProgress ? ', in progress' : ''}`);
 
+    await unreachableGuard(run, opts.unreachableFraction);
+    await run.approve('trigger sync', 'low', `trigger a sync of ${categories.join(', ')} (§4.4)`);
     await run.step('trigger sync', () => quick.triggerSync({ categories }), {
       mutating: true,
       detail: `POST /admin/sync/trigger?${categories.map((c) => `categories=${c}`).join('&')}`,
@@ -43,7 +45,6 @@ export async function repairSync(input: RepairSyncInput): Promise<ProcedureResul
     }
 
     // Progress stalled: the runbook's force_full_sync on the coordinator.
-    await unreachableGuard(run, opts.unreachableFraction);
     const info = await quick.clusterInfo({});
     await run.approve('force full resync', 'high', `run AutoSyncDaemon.force_full_sync() on ${info.coordinator} (§4.4)`);
     await slots.with(run, 'force full resync', info.coordinator, opts.slotWaitMs, () =>

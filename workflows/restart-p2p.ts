@@ -5,7 +5,7 @@ import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartDaemon, verifyRejoined } from './runtime/node-steps.js';
+import { lookAtNode, restartDaemon, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
@@ -21,11 +21,12 @@ export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult>
     }
     await unreachableGuard(run, opts.unreachableFraction);
     await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.1)`);
-    const healthy = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, () =>
-      restartDaemon(run, node, '', opts.verifyTimeoutMs),
-    );
+    const healthy = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, async () => {
+      if (!run.dryRun) await voterQuorumGuard(node); // checked under the slot, right before the stop
+      return restartDaemon(run, node, '', opts.verifyTimeoutMs);
+    });
     if (!healthy) throw new EscalationRequired([`P2P daemon on ${node} did not become healthy after a restart`]);
-    if (!(await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs))) {
+    if (!(await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs)) && !run.dryRun) {
       throw new EscalationRequired([`${node} runs P2P again but has not rejoined the cluster (partition? try recover-node)`]);
     }
     return run.complete(run.dryRun ? `dry run: would restart P2P on ${node}` : `${node}: P2P restarted and rejoined`);

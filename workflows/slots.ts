@@ -1,7 +1,9 @@
-// Blast radius (issue: at most K nodes mutated at once across all running procedures). One
-// long-lived semaphore workflow per namespace grants slots to procedures by signal; grants
-// carry a lease so a holder that vanished without releasing cannot block the cluster forever.
+// Blast radius (at most K nodes mutated at once across all running procedures). One long-lived
+// semaphore workflow per cluster grants slots to procedures by signal. Every request carries a
+// unique id, so a late or re-applied grant can never satisfy another request, and every grant
+// carries a lease so a holder that vanished without releasing cannot block the cluster forever.
 import {
+  allHandlersFinished,
   condition,
   continueAsNew,
   defineSignal,
@@ -17,66 +19,58 @@ import {
 export const DEFAULT_SLOTS_WORKFLOW_ID = 'runbook-remediation-slots';
 
 export interface SlotRequest {
+  /** Unique per request: `<runId>:<node>#<n>`. */
+  requestId: string;
   holder: string;
   node: string;
+  /** Blast-radius limit from the requester's policy; the smallest one seen while queued wins. */
   limit: number;
 }
 
 export interface SlotRelease {
-  holder: string;
-  node: string;
+  requestId: string;
 }
 
 export const acquireSlotSignal = defineSignal<[SlotRequest]>('acquire-slot');
 export const releaseSlotSignal = defineSignal<[SlotRelease]>('release-slot');
-export const slotGrantedSignal = defineSignal<[{ node: string }]>('slot-granted');
+export const slotGrantedSignal = defineSignal<[{ requestId: string }]>('slot-granted');
 
-interface Held extends SlotRelease {
+interface Held extends SlotRequest {
   grantedAtMs: number;
 }
 
 export interface SlotsState {
   held: Held[];
   queue: SlotRequest[];
-  limit: number;
   leaseMs: number;
 }
 
 const GRANTS_PER_RUN = 500;
+/** Longer than any single stage a holder runs under its slot (stages verify for ≤ 10 min). */
+export const DEFAULT_LEASE_MS = 30 * 60_000;
 
 export async function remediationSlots(state: Partial<SlotsState> = {}): Promise<void> {
   const held: Held[] = state.held ?? [];
   const queue: SlotRequest[] = state.queue ?? [];
-  let limit = state.limit ?? 2;
-  const leaseMs = state.leaseMs ?? 30 * 60_000;
+  const leaseMs = state.leaseMs ?? DEFAULT_LEASE_MS;
   let grants = 0;
 
   setHandler(acquireSlotSignal, (r) => {
-    limit = r.limit;
-    const same = (x: SlotRelease): boolean => x.holder === r.holder && x.node === r.node;
-    if (held.some(same)) void grant(r); // a repeated request (retried activity, reset run) is re-granted
-    else if (!queue.some(same)) queue.push(r);
+    if (!held.some((x) => x.requestId === r.requestId) && !queue.some((x) => x.requestId === r.requestId)) queue.push(r);
   });
   setHandler(releaseSlotSignal, (r) => {
-    const i = held.findIndex((x) => x.holder === r.holder && x.node === r.node);
+    const i = held.findIndex((x) => x.requestId === r.requestId);
     if (i >= 0) held.splice(i, 1);
-    const q = queue.findIndex((x) => x.holder === r.holder && x.node === r.node);
+    const q = queue.findIndex((x) => x.requestId === r.requestId);
     if (q >= 0) queue.splice(q, 1);
   });
 
-  async function grant(r: SlotRequest): Promise<void> {
-    try {
-      await getExternalWorkflowHandle(r.holder).signal(slotGrantedSignal, { node: r.node });
-    } catch (err) {
-      // The holder is gone: free its slot again.
-      log.warn('slot holder unreachable; releasing', { holder: r.holder, error: String(err) });
-      const i = held.findIndex((x) => x.holder === r.holder && x.node === r.node);
-      if (i >= 0) held.splice(i, 1);
-    }
-  }
+  // The strictest policy among holders and waiters applies, so one caller cannot widen it.
+  const limit = (): number => Math.min(...[...held, ...queue].map((x) => x.limit));
+  const canGrant = (): boolean => queue.length > 0 && held.length < limit();
 
   while (grants < GRANTS_PER_RUN) {
-    const woke = await condition(() => queue.length > 0 && held.length < limit, leaseMs);
+    const woke = await condition(canGrant, leaseMs);
     const now = Date.now();
     for (let i = held.length - 1; i >= 0; i--) {
       if (now - held[i]!.grantedAtMs > leaseMs) {
@@ -85,13 +79,20 @@ export async function remediationSlots(state: Partial<SlotsState> = {}): Promise
       }
     }
     if (!woke) continue;
-    while (queue.length > 0 && held.length < limit) {
+    while (canGrant()) {
       const r = queue.shift()!;
-      held.push({ holder: r.holder, node: r.node, grantedAtMs: now });
+      held.push({ ...r, grantedAtMs: now });
       grants++;
-      await grant(r);
+      try {
+        await getExternalWorkflowHandle(r.holder).signal(slotGrantedSignal, { requestId: r.requestId });
+      } catch (err) {
+        // The holder is gone: free its slot again.
+        log.warn('slot holder unreachable; releasing', { holder: r.holder, error: String(err) });
+        const i = held.findIndex((x) => x.requestId === r.requestId);
+        if (i >= 0) held.splice(i, 1);
+      }
     }
   }
-  await condition(() => true);
-  await continueAsNew<typeof remediationSlots>({ held, queue, limit, leaseMs });
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof remediationSlots>({ held, queue, leaseMs });
 }

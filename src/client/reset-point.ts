@@ -1,5 +1,6 @@
-// Finds where `runbook retry` resets a failed run: the workflow task that scheduled the first
-// activity that failed, so the run re-executes from that step with everything before it kept.
+// Finds where `runbook retry` resets a failed run: the workflow task that scheduled the last
+// activity that failed (the one that failed the run; earlier failures were handled by the
+// workflow), so the run re-executes from that step with everything before it kept.
 import type { temporal } from '@temporalio/proto';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -15,6 +16,7 @@ const num = (v: unknown): number => Number(v ?? 0);
 export function resetPointBeforeFailure(events: Event[]): ResetPoint | undefined {
   const scheduled = new Map<number, { type: string; completedBefore: number }>();
   let lastCompleted = 0;
+  let point: ResetPoint | undefined;
   for (const e of events) {
     const id = num(e.eventId);
     if (e.workflowTaskCompletedEventAttributes) lastCompleted = id;
@@ -27,8 +29,8 @@ export function resetPointBeforeFailure(events: Event[]): ResetPoint | undefined
     const failed = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
     if (failed) {
       const s = scheduled.get(num(failed.scheduledEventId));
-      if (s && s.completedBefore > 0) return { eventId: s.completedBefore, failedActivity: s.type };
+      if (s && s.completedBefore > 0) point = { eventId: s.completedBefore, failedActivity: s.type };
     }
   }
-  return undefined;
+  return point;
 }

@@ -9,6 +9,7 @@ import type { ClusterSummary, Finding, NodeReport, Recommendation } from './repo
 export interface NodeMeta {
   name: string;
   host: string;
+  /** Configured Tailscale address (`tailscale_ip`, or `host` in 100.64.0.0/10). */
   tailscaleIp?: string;
   voter: boolean;
   provider: Provider;
@@ -41,10 +42,18 @@ const PROCEDURE_FOR: Partial<Record<Finding['kind'], Recommendation['procedure']
   'sync-stalled': 'repair-sync',
 };
 
-/** A node's own view says it is cut off from its peers (§4.5). */
+/**
+ * A node's own view says it is cut off from its peers (§4.5): it says so, or it sees at most
+ * half of the peers the majority sees (a minority island of several nodes counts too).
+ */
 function looksPartitioned(s: P2pStatus, majorityAlive: number): boolean {
   if (s.cluster_health === 'partitioned') return true;
-  return s.total_peers > 1 && s.alive_peers <= 1 && majorityAlive > 1;
+  return s.total_peers > 1 && majorityAlive > 1 && s.alive_peers * 2 <= majorityAlive;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function mostCommon<T>(values: T[]): T | undefined {
@@ -69,7 +78,8 @@ export function classify(input: ClassifyInput): Classification {
 
   // The majority view: what most answering daemons report, so one confused node can't decide it.
   const answering = input.probes.filter((p) => p.checks.p2p.ok && p.status);
-  const majorityAlive = Math.max(0, ...answering.map((p) => p.status!.alive_peers));
+  // What a typical node sees: the median, so neither an island nor one odd count decides it.
+  const majorityAlive = median(answering.filter((p) => p.status!.cluster_health !== 'partitioned').map((p) => p.status!.alive_peers));
   const connected = answering.filter((p) => !looksPartitioned(p.status!, majorityAlive));
   const leaderId = mostCommon(connected.map((p) => p.status!.leader_id)) ?? null;
 
@@ -78,19 +88,25 @@ export function classify(input: ClassifyInput): Classification {
   for (const meta of input.nodes) {
     const probe = probeBy.get(meta.name);
     const peer = peerBy.get(meta.name);
-    const expectedIp = meta.tailscaleIp ?? meta.host;
-    const movedTo = peer?.online && peer.ips.length > 0 && !peer.ips.includes(expectedIp) && !peer.ips.includes(meta.host) ? peer.ips[0] : undefined;
+    // Only a configured Tailscale address can have moved; a public host is not compared.
+    const expectedIp = meta.tailscaleIp;
+    const movedTo =
+      expectedIp !== undefined && peer?.online && peer.ips.length > 0 && !peer.ips.includes(expectedIp) ? peer.ips[0] : undefined;
     if (!probe) continue;
     const { p2p, http, ssh } = probe.checks;
     const anyAnswer = p2p.ok || http.ok || ssh.ok;
-    if (movedTo !== undefined && probe.via !== 'primary') {
+    const moved = movedTo !== undefined && probe.via !== 'primary';
+    if (moved) {
       findings.push({
         kind: 'ip-changed',
         node: meta.name,
-        evidence: `config says ${meta.host}, Tailscale reports ${movedTo} (online); primary address does not answer`,
+        evidence: `config says ${meta.tailscaleIp}, Tailscale reports ${movedTo} (online); primary address does not answer`,
       });
-      if (!anyAnswer) unreachable.add(meta.name);
-      continue;
+      // Over the fallback the node can still show other faults; without one nothing more is known.
+      if (!anyAnswer) {
+        unreachable.add(meta.name);
+        continue;
+      }
     }
     if (!anyAnswer) {
       unreachable.add(meta.name);
@@ -101,7 +117,7 @@ export function classify(input: ClassifyInput): Classification {
       });
       continue;
     }
-    if (probe.via === 'fallback') {
+    if (probe.via === 'fallback' && !moved) {
       findings.push({
         kind: 'tailscale-down',
         node: meta.name,

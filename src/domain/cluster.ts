@@ -67,3 +67,18 @@ export function isVoter(cluster: Pick<ClusterSpec, 'voter_nodes'>, name: string)
 export function quorumSize(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;
 }
+
+/** 100.64.0.0/10, the CGNAT range Tailscale assigns its addresses from. */
+export function isTailscaleAddress(address: string): boolean {
+  const m = /^100\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(address);
+  return m !== null && Number(m[1]) >= 64 && Number(m[1]) <= 127;
+}
+
+/**
+ * The node's Tailscale address as configured: `tailscale_ip`, else `host` when that is a
+ * Tailscale address. Undefined for a node known only by a public or internal address, whose
+ * Tailscale address therefore cannot be said to have "changed".
+ */
+export function tailscaleAddressOf(h: { host: string; tailscale_ip?: string }): string | undefined {
+  return h.tailscale_ip ?? (isTailscaleAddress(h.host) ? h.host : undefined);
+}

@@ -96,14 +96,17 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
     case 'reach-backbone':
       return `curl -s --connect-timeout 5 http://${p.backbone}:${port}/status`;
     case 'force-full-sync':
+      // Detached: a full resync outlives any SSH session and activity timeout, and a retried
+      // activity must not find itself waiting on (or starting) a second one. Progress is
+      // watched over the admin API instead.
       return [
-        'python -c "',
+        `cd ${p.serviceDir} && nohup python -c "`,
         'from app.coordination.auto_sync_daemon import AutoSyncDaemon',
         'import asyncio',
         '',
         'daemon = AutoSyncDaemon()',
         'asyncio.run(daemon.force_full_sync())',
-        '"',
+        '" > logs/full-sync.log 2>&1 &',
       ].join('\n');
   }
 }

@@ -41,6 +41,22 @@ describe('hosts file patch', () => {
     expect(addressChanges(cluster, { ...view, peers: [{ name: 'a', online: false, ips: ['127.60.0.1'] }] })).toEqual([]);
   });
 
+  it('leaves seed-style hosts (public address, no tailscale_ip) alone', () => {
+    const seed = fileWith('hosts:\n  - name: runpod-h100\n    host: 38.80.152.10\n    port: 22\n');
+    const view = { backendState: 'Running', peers: [{ name: 'runpod-h100', online: true, ips: ['100.101.7.9'] }] };
+    expect(addressChanges(loadCluster(seed), view)).toEqual([]);
+  });
+
+  it('updates only tailscale_ip when the host is a public address', () => {
+    const text = 'hosts:\n  - name: a\n    host: 38.80.152.10\n    tailscale_ip: 100.64.0.5\n';
+    const changes = addressChanges(loadCluster(fileWith(text)), {
+      backendState: 'Running',
+      peers: [{ name: 'a', online: true, ips: ['100.64.0.9'] }],
+    });
+    expect(changes).toEqual([{ node: 'a', from: '100.64.0.5', to: '100.64.0.9' }]);
+    expect(patchHostsText(text, changes)).toBe(text.replace('100.64.0.5', '100.64.0.9'));
+  });
+
   it('rewrites host and tailscale_ip in place, keeping comments, quotes and layout', () => {
     const out = patchHostsText(SOURCE, [
       { node: 'a', from: '127.10.0.1', to: '127.60.0.1' },

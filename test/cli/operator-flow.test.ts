@@ -9,7 +9,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { TASK_QUEUE } from '../../src/temporal/settings.js';
 import { activityDeps } from '../../src/worker/deps.js';
 import { runCli } from '../helpers/cli.js';
-import { ADMIN_KEY, createTestWorker, startCluster, testPolicy } from '../helpers/cluster.js';
+import { createTestWorker, startCluster, testPolicy } from '../helpers/cluster.js';
 import { startDevEnv, workflowBundle } from '../helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
@@ -114,7 +114,7 @@ describe('operator CLI', () => {
     expect(failed.code).toBe(1);
     const { workflowId, error } = JSON.parse(failed.stdout) as { workflowId: string; error: string };
     expect(error).toMatch(/AdminAuth|401|refused/i);
-    expect(failed.stdout + failed.stderr).not.toContain(ADMIN_KEY);
+    expect(failed.stdout + failed.stderr).not.toContain('wrong-key');
 
     await stopWorker();
     await startWorker(createTestWorker(env, sim, TASK_QUEUE));

@@ -54,9 +54,20 @@ describe('classify', () => {
       backendState: 'Running',
       peers: nodes.map((n) => ({ name: n.name, online: true, ips: [n.name === 'n2' ? '127.60.0.4' : n.host] })),
     };
-    const c = classify({ nodes, probes, tailscale, escalation });
+    const withTs = nodes.map((n) => ({ ...n, tailscaleIp: n.host }));
+    const c = classify({ nodes: withTs, probes, tailscale, escalation });
     expect(c.findings).toEqual([expect.objectContaining({ kind: 'ip-changed', node: 'n2' })]);
     expect(c.recommended).toEqual([expect.objectContaining({ procedure: 'update-hosts', node: 'n2' })]);
+  });
+
+  it('never calls ip-changed for seed-style hosts known only by a public address', () => {
+    // The seed's config: public IPs, no tailscale_ip; the tailnet reports 100.x for everyone.
+    const nodes = meta(3).map((n, i) => ({ ...n, host: `38.80.152.${i + 10}` }));
+    const probes = nodes.map((n) => healthy(n.name, 3));
+    probes[1] = { ...healthy('n1', 3), via: 'fallback' };
+    const tailscale = { backendState: 'Running', peers: nodes.map((n, i) => ({ name: n.name, online: i !== 1, ips: [`100.64.0.${i + 1}`] })) };
+    const c = classify({ nodes, probes, tailscale, escalation });
+    expect(c.findings.map((f) => [f.kind, f.node])).toEqual([['tailscale-down', 'n1']]);
   });
 
   it('finds leader-lost and sync-stalled as cluster findings, and escalates a stalled sync', () => {

@@ -209,7 +209,9 @@ describe('faults', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await getJson(`${admin}/admin/sync/status`, h)).body.progress).toBe(s1.progress);
     expect((await ssh(sim, st().nodes[0]!.host, cmd('force-full-sync'))).code).toBe(0);
-    expect((await getJson(`${admin}/admin/sync/status`, h)).body).toMatchObject({ stalled: false, in_progress: false, progress: 1 });
+    await expect
+      .poll(async () => (await getJson(`${admin}/admin/sync/status`, h)).body)
+      .toMatchObject({ stalled: false, in_progress: false, progress: 1 });
     expect(st().cluster_faults).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { approveSignal } from '../../workflows/messages.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -59,6 +60,26 @@ describe('force-election', () => {
     expect(s.min_voters_alive).toBeGreaterThanOrEqual(quorumSize(voters.length));
     expect(s.min_voters_alive).toBe(voters.length - 1);
     expect(s.quorum_lost).toBe(false);
+  });
+
+  it('asks a human before restarting voters, and an approval that comes late still proceeds', async () => {
+    sim.fault('cluster', 'election-stuck');
+    const h = await startProcedure(env, taskQueue, 'force-election', { extra: { electionWaitMs: 1000, leaderlessMs: 3000 } });
+    for (;;) {
+      const p = (await h.query('progress')) as { status: string; pendingApproval?: { step: string } };
+      if (p.status === 'awaiting-approval') {
+        expect(p.pendingApproval?.step).toBe('approve rolling voter restart');
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The approval arrives after the §6.1 window: the approver knows, the restart goes ahead.
+    await new Promise((r) => setTimeout(r, 3500));
+    await h.signal(approveSignal, { by: 'erin' });
+    const r = await h.result();
+    expect(r.status, r.summary).toBe('completed');
+    expect(sim.state().leader_id).not.toBeNull();
+    expect(sim.state().quorum_lost).toBe(false);
   });
 
   it('skips a restart that would break quorum, and escalates when no leader comes', async () => {

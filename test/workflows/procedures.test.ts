@@ -120,20 +120,33 @@ describe('recovery procedures fix what they are for', () => {
 });
 
 describe('dry runs', () => {
-  it('leave the mutation log unchanged for every procedure', async () => {
-    const node = workerNode(0);
-    sim.fault(node, 'p2p-down');
-    sim.fault(workerNode(1), 'ip-changed');
+  it('report every mutating step and leave the mutation log unchanged, for every procedure', async () => {
+    const [p2p, ts, part, moved] = [workerNode(0), workerNode(1), workerNode(2), workerNode(3)];
+    sim.fault(p2p, 'p2p-down');
+    sim.fault(ts, 'tailscale-down');
+    sim.fault(part, 'partition');
+    sim.fault(moved, 'ip-changed');
     sim.fault('cluster', 'sync-stalled');
-    sim.fault('cluster', 'leader-lost');
+    sim.fault('cluster', 'election-stuck');
+    const cases: Array<[string, string | undefined, RegExp]> = [
+      ['restart-p2p', p2p, /stop p2p daemon/],
+      ['fix-tailscale', ts, /restart tailscale/],
+      ['recover-node', part, /restart systemd-networkd/],
+      ['force-election', undefined, /stop p2p daemon/],
+      ['repair-sync', undefined, /force full resync/],
+      ['update-hosts', moved, /write hosts file/],
+    ];
     const before = mutationCount();
-    for (const procedure of ['restart-p2p', 'fix-tailscale', 'recover-node', 'force-election', 'repair-sync', 'update-hosts']) {
-      const h = await startProcedure(env, taskQueue, procedure, { node, dryRun: true });
+    for (const [procedure, node, mutating] of cases) {
+      const h = await startProcedure(env, taskQueue, procedure, { ...(node !== undefined && { node }), dryRun: true });
       const r = await h.result();
-      expect(r.dryRun, procedure).toBe(true);
-      expect(['completed', 'escalated'], `${procedure}: ${r.summary}`).toContain(r.status);
+      expect(r, procedure).toMatchObject({ dryRun: true, status: 'completed' });
+      const progress = (await h.query('progress')) as { steps: Array<{ name: string; state: string; detail?: string }> };
+      const wouldRun = progress.steps.filter((s) => s.state === 'skipped' && s.detail?.startsWith('dry run: would'));
+      expect(wouldRun.map((s) => s.name).join(', '), procedure).toMatch(mutating);
     }
     expect(sim.state().mutations.slice(before)).toEqual([]);
-    expect(faultsOf(node)).toEqual(['p2p-down']);
+    expect(faultsOf(p2p)).toEqual(['p2p-down']);
+    expect(faultsOf(part)).toEqual(['partition']);
   });
 });

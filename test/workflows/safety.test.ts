@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { progressQuery, rejectSignal } from '../../workflows/messages.js';
+import { acquireSlotSignal, releaseSlotSignal } from '../../workflows/slots.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
@@ -42,23 +43,37 @@ async function until(h: { query: (q: typeof progressQuery) => Promise<Progress> 
 }
 
 describe('blast radius', () => {
-  it('with one slot, a second procedure waits until the first lets go of its node', async () => {
+  it('with one slot taken, a procedure waits and mutates nothing until the slot is released', async () => {
     const [a, b] = workers();
-    sim.fault(a!, 'partition');
     sim.fault(b!, 'p2p-down');
-    const first = await startProcedure(env, taskQueue, 'recover-node', { node: a!, extra: { maxNodesRemediated: 1 } });
-    // recover-node holds its slot while it waits for approval of the networkd restart.
-    await until(first, (p) => p.status === 'awaiting-approval');
+    // Another procedure holds the only slot (a fix-tailscale waiting for approval stands in
+    // for "a procedure that is changing node a"): the semaphore grants it by signal.
+    sim.fault(a!, 'tailscale-down');
+    const holder = await startProcedure(env, taskQueue, 'fix-tailscale', { node: a! });
+    await until(holder, (p) => p.status === 'awaiting-approval');
+    const slotsId = `slots-${taskQueue}`;
+    const hold = { requestId: 'manual:hold#1', holder: holder.workflowId, node: a!, limit: 1 };
+    await env.client.workflow.signalWithStart('remediationSlots', {
+      workflowId: slotsId,
+      taskQueue,
+      args: [{}],
+      signal: acquireSlotSignal,
+      signalArgs: [hold],
+    });
+
     const second = await startProcedure(env, taskQueue, 'restart-p2p', { node: b!, extra: { maxNodesRemediated: 1 } });
     const waiting = await until(second, (p) => p.steps.some((s) => s.detail?.includes('waiting for a remediation slot')));
     expect(waiting.status).toBe('running');
+    await new Promise((r) => setTimeout(r, 1000));
     expect(sim.state().mutations.filter((m) => m.node === b && m.source !== 'control')).toEqual([]);
+    expect((await second.query(progressQuery)).steps.find((s) => s.name === 'stop p2p daemon')?.state).not.toBe('done');
 
-    await first.signal(rejectSignal, { by: 'ops' });
-    expect((await first.result()).status).toBe('escalated');
+    await env.client.workflow.getHandle(slotsId).signal(releaseSlotSignal, { requestId: hold.requestId });
     const r = await second.result();
     expect(r.status, r.summary).toBe('completed');
     expect(sim.state().nodes.find((n) => n.name === b)!.faults).toEqual([]);
+    await holder.signal(rejectSignal, { by: 'ops' });
+    expect((await holder.result()).status).toBe('escalated');
   });
 });
 

@@ -26,8 +26,12 @@ export const longRunning = proxyActivities<RunbookActivities>({
   retry,
 });
 
-/** Mutations (restarts): no blind retries of a command that may have half-run. */
+/**
+ * Mutations (restarts, writes): one attempt. A command that may have half-run is not repeated
+ * blindly; the procedure verifies the outcome and escalates instead. The timeout sits well
+ * above the SSH command limit (120 s) plus connecting.
+ */
 export const mutate = proxyActivities<RunbookActivities>({
-  startToCloseTimeout: '2m',
-  retry: { ...retry, maximumAttempts: 2 },
+  startToCloseTimeout: '5m',
+  retry: { ...retry, maximumAttempts: 1 },
 });

@@ -1,5 +1,6 @@
 // Procedure side of the blast-radius semaphore: ask for a slot before mutating a node, give it
-// back when done (also when the procedure fails or is cancelled).
+// back when done (also when the procedure fails or is cancelled). Hold it only around the
+// mutation and its verification, never across a human approval.
 import {
   CancellationScope,
   condition,
@@ -12,22 +13,23 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   acquireSlotSignal,
+  DEFAULT_SLOTS_WORKFLOW_ID,
   releaseSlotSignal,
   remediationSlots,
-  DEFAULT_SLOTS_WORKFLOW_ID,
   slotGrantedSignal,
 } from '../slots.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
 
 export class RemediationSlots {
   private readonly granted = new Set<string>();
+  private requests = 0;
 
   constructor(
     private readonly limit: number,
     private readonly id: string = DEFAULT_SLOTS_WORKFLOW_ID,
   ) {
-    setHandler(slotGrantedSignal, ({ node }) => {
-      this.granted.add(node);
+    setHandler(slotGrantedSignal, ({ requestId }) => {
+      this.granted.add(requestId);
     });
   }
 
@@ -36,24 +38,24 @@ export class RemediationSlots {
     if (run.dryRun) return fn(); // nothing is mutated, so no slot is taken
     const id = this.id;
     await ensureSemaphore(id);
-    const holder = workflowInfo().workflowId;
+    const info = workflowInfo();
+    // The run id makes grants of an earlier run (re-applied by a reset) match nothing here.
+    const requestId = `${info.runId}:${node}#${++this.requests}`;
     run.note(stepName, `waiting for a remediation slot for ${node} (at most ${this.limit} nodes at once)`);
-    await getExternalWorkflowHandle(id).signal(acquireSlotSignal, { holder, node, limit: this.limit });
-    if (!(await condition(() => this.granted.has(node), waitMs))) {
-      await release(id, holder, node);
-      throw new EscalationRequired([`no remediation slot for ${node} within ${Math.round(waitMs / 1000)} s (blast radius limit ${this.limit})`]);
-    }
+    await getExternalWorkflowHandle(id).signal(acquireSlotSignal, { requestId, holder: info.workflowId, node, limit: this.limit });
+    const got = await condition(() => this.granted.has(requestId), waitMs);
     try {
+      if (!got) {
+        throw new EscalationRequired([
+          `no remediation slot for ${node} within ${Math.round(waitMs / 1000)} s (blast radius limit ${this.limit})`,
+        ]);
+      }
       return await fn();
     } finally {
-      this.granted.delete(node);
-      await CancellationScope.nonCancellable(() => release(id, holder, node));
+      this.granted.delete(requestId);
+      await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(id).signal(releaseSlotSignal, { requestId }));
     }
   }
-}
-
-async function release(id: string, holder: string, node: string): Promise<void> {
-  await getExternalWorkflowHandle(id).signal(releaseSlotSignal, { holder, node });
 }
 
 async function ensureSemaphore(id: string): Promise<void> {

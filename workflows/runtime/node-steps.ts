@@ -76,11 +76,14 @@ export async function restartDaemon(run: ProcedureRun, node: string, prefix: str
   return w.reached;
 }
 
-/** Verifies from the cluster's point of view: the node sees the leader and the majority's peers. */
+/**
+ * Verifies from the cluster's point of view: the node sees the leader and the majority's peers.
+ * A dry run cannot know, so it answers false and the caller goes on to report its next steps.
+ */
 export async function verifyRejoined(run: ProcedureRun, name: string, node: string, timeoutMs: number): Promise<boolean> {
   if (run.dryRun) {
     run.skip(name, 'dry run: would check the node rejoined the cluster');
-    return true;
+    return false;
   }
   const w = (await run.step(name, () => longRunning.waitForNode({ node, until: 'rejoined', timeoutMs, intervalMs: 500 })))!;
   run.note(
@@ -90,4 +93,26 @@ export async function verifyRejoined(run: ProcedureRun, name: string, node: stri
       : `not rejoined after ${w.polls} poll(s)${w.error ? `: ${w.error}` : ''}`,
   );
   return w.reached;
+}
+
+/** Voters whose daemon runs and is connected, each as it reports itself. */
+export async function votersAlive(voters: string[]): Promise<string[]> {
+  const rs = await Promise.all(voters.map(async (v) => ({ v, r: await quick.p2pStatus({ node: v }) })));
+  return rs.filter(({ r }) => r.ok && r.status?.status === 'running' && r.status.cluster_health !== 'partitioned').map(({ v }) => v);
+}
+
+/**
+ * Before taking a voter's daemon down: refuse when the voters left alive would be fewer than
+ * a majority (an election needs one, §9 "Election Quorum").
+ */
+export async function voterQuorumGuard(node: string): Promise<void> {
+  const info = await quick.clusterInfo({});
+  if (!info.voters.includes(node)) return;
+  const alive = await votersAlive(info.voters);
+  const quorum = Math.floor(info.voters.length / 2) + 1;
+  if (alive.includes(node) && alive.length - 1 < quorum) {
+    throw new EscalationRequired([
+      `restarting voter ${node} would leave ${alive.length - 1}/${info.voters.length} voters alive, below the quorum of ${quorum}`,
+    ]);
+  }
 }

@@ -69,19 +69,21 @@ export class ProcedureRun {
     };
     // Handlers are set before the first await so an early signal or query is never lost.
     setHandler(progressQuery, () => this.progress);
-    setHandler(approveSignal, (d) => this.receive(true, d));
-    setHandler(rejectSignal, (d) => this.receive(false, d));
+    setHandler(approveSignal, (d) => void this.receive(true, d));
+    setHandler(rejectSignal, (d) => void this.receive(false, d));
     setHandler(
       decideUpdate,
       async (d) => {
-        const step = this.progress.pendingApproval!.step;
-        this.receive(d.approve, d);
+        const step = this.progress.pendingApproval?.step;
+        // A signal may have decided within the same activation, after validation.
+        if (step === undefined || !this.receive(d.approve, d)) throw new Error('the step was decided meanwhile');
         return { step, approved: d.approve };
       },
       {
         validator: (d) => {
           const pending = this.progress.pendingApproval;
           if (!pending) throw new Error('no step is waiting for approval');
+          if (this.decision) throw new Error(`step "${pending.step}" is already decided`);
           if (d.step !== undefined && d.step !== pending.step) {
             throw new Error(`step "${d.step}" is not waiting for approval (waiting: "${pending.step}")`);
           }
@@ -107,14 +109,16 @@ export class ProcedureRun {
     return this.progress.dryRun;
   }
 
-  private receive(approved: boolean, d: Decision): void {
+  /** Records a decision for the waiting step; false when it does not apply (and is ignored). */
+  private receive(approved: boolean, d: Decision): boolean {
     const pending = this.progress.pendingApproval;
     // A signal for a step that is not waiting is recorded in the log and otherwise ignored.
     if (!pending || (d.step !== undefined && d.step !== pending.step) || this.decision) {
       log.warn('ignoring decision for a step that is not waiting', { step: d.step, by: d.by });
-      return;
+      return false;
     }
     this.decision = { approved, decision: d };
+    return true;
   }
 
   /** Declares steps up front so progress shows the whole plan as pending. */
@@ -240,6 +244,11 @@ export class ProcedureRun {
     return result;
   }
 
+  /** Ends the run with a status but no escalation bundle (diagnose reports its own reasons). */
+  finishAs(status: 'completed' | 'escalated', summary: string): void {
+    this.end(status, summary);
+  }
+
   markFailed(): void {
     this.progress.status = 'failed';
     upsertSearchAttributes([{ key: RunbookOutcome, value: 'failed' }]);
@@ -275,7 +284,9 @@ export class ProcedureRun {
     const pending = this.progress.pendingApproval;
     const ask = pending
       ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${pending.detail}\n` +
-        `Approve: \`runbook approve ${workflowInfo().workflowId} --by <you>\``
+        // Naming the step means a late or repeated approval cannot approve a later gate.
+        `Approve: \`runbook approve ${workflowInfo().workflowId} --step '${pending.step}' --by <you>\`` +
+        ` (or reject), or signal \`approve\` with {"step": "${pending.step}", "by": "<you>"}`
       : '';
     const lines = this.progress.steps.map((s) => `- ${icon[s.state]} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
     setCurrentDetails([head + ask, lines.join('\n'), summary ?? ''].filter(Boolean).join('\n\n'));
