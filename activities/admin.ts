@@ -7,6 +7,7 @@ import type { SyncStatus } from '../src/domain/probes.js';
 import { candidates, findHost, httpBase } from './cluster.js';
 import { AdminApiError, AdminAuthError, AdminKeyMissingError } from './errors.js';
 import { failureReason, type HttpAnswer, httpCall } from './http.js';
+import { withDeadline } from './abort.js';
 
 const fraction = z.number().min(0);
 
@@ -65,12 +66,14 @@ export function createAdminClient(opts: {
       const url = `${httpBase(cand.address, coordinator.ports.admin)}${pathAndQuery}`;
       lastUrl = url;
       try {
-        const answer = await httpCall(url, {
-          method,
-          headers: { 'X-Admin-Key': key, accept: 'application/json' },
-          signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)]),
-          dispatcher: opts.dispatcher,
-        });
+        const answer = await withDeadline([signal], opts.timeoutMs, (s) =>
+          httpCall(url, {
+            method,
+            headers: { 'X-Admin-Key': key, accept: 'application/json' },
+            signal: s,
+            dispatcher: opts.dispatcher,
+          }),
+        );
         if (answer.status === 401 || answer.status === 403) throw new AdminAuthError(url, answer.status);
         if (answer.status >= 500) throw new AdminApiError(url, `HTTP ${answer.status}`);
         return { answer, url };

@@ -11,9 +11,9 @@ export function createAgent(probe: ProbePolicy): Agent {
     connect: { timeout: probe.connectTimeoutMs },
     headersTimeout: probe.totalTimeoutMs,
     bodyTimeout: probe.totalTimeoutMs,
-    // Per origin; the probe concurrency bounds the total.
-    connections: 4,
-    keepAliveTimeout: 10_000,
+    // Per origin: probes of thousands of nodes keep few idle sockets for a short while.
+    connections: 2,
+    keepAliveTimeout: 2_000,
   });
 }
 
@@ -27,7 +27,12 @@ export interface HttpCall {
   headers?: Record<string, string>;
   signal: AbortSignal;
   dispatcher: Dispatcher;
+  /** Default MAX_BODY_BYTES. */
+  maxBodyBytes?: number;
 }
+
+/** `tailscale status --json` of a 1,000-peer tailnet is about 1 MiB. */
+export const TAILSCALE_STATUS_MAX_BYTES = 64 * 1024 * 1024;
 
 /** One request; resolves for any HTTP answer, rejects on network failure, timeout or abort. */
 export async function httpCall(url: string, call: HttpCall): Promise<HttpAnswer> {
@@ -42,7 +47,7 @@ export async function httpCall(url: string, call: HttpCall): Promise<HttpAnswer>
   for await (const chunk of res.body) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > (call.maxBodyBytes ?? MAX_BODY_BYTES)) {
       res.body.destroy();
       throw Object.assign(new Error('response body too large'), { code: 'EBODYTOOLARGE' });
     }

@@ -12,7 +12,7 @@ import { cancellationSignal, throwIfCancelled } from './context.js';
 import { triggerElection } from './election.js';
 import { createAgent } from './http.js';
 import { statusOf } from './p2p.js';
-import { mapLimit } from './pool.js';
+import { createLimiter, mapLimit } from './pool.js';
 import { probeNodes } from './probe.js';
 import { routingCheck } from './routing.js';
 import { createSshRunner, type SshVia, splitSections } from './ssh.js';
@@ -52,6 +52,8 @@ export function createActivities(deps: ActivityDeps) {
   const { policy } = deps;
   const cluster = (): ClusterSpec => readCluster(deps.cluster);
   const dispatcher = createAgent(policy.probe);
+  // One probe limit for the whole worker: diagnose runs its batches side by side.
+  const probeLimiter = createLimiter(policy.probe.concurrency);
   const fetchOpts = (signal: AbortSignal) => ({ dispatcher, totalTimeoutMs: policy.probe.totalTimeoutMs, signal });
   const ssh = createSshRunner(cluster);
   const admin = createAdminClient({ cluster, adminKey: deps.adminKey, dispatcher, timeoutMs: policy.probe.totalTimeoutMs });
@@ -80,7 +82,7 @@ export function createActivities(deps: ActivityDeps) {
     /** §6.1 guard: how many nodes answer on no address (counts only, so history stays small). */
     async reachability(_input: Record<string, never> = {}): Promise<{ total: number; unreachable: number }> {
       const spec = cluster();
-      const probes = await probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, dispatcher);
+      const probes = await probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, dispatcher, probeLimiter);
       const unreachable = probes.filter((p) => !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok).length;
       return { total: probes.length, unreachable };
     },
@@ -101,7 +103,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** §3.1/§3.2 P2P /status, HTTP /health and SSH banner of each node; unreachable nodes are results. */
     async probeNodes(input: { nodes: string[] }): Promise<NodeProbe[]> {
-      return probeNodes(cluster(), input.nodes, policy.probe, dispatcher);
+      return probeNodes(cluster(), input.nodes, policy.probe, dispatcher, probeLimiter);
     },
 
     /** §3.3 Tailscale's view of the config nodes (LocalAPI socket, else the CLI). */

@@ -6,6 +6,7 @@ import type { P2pStatus } from '../src/domain/probes.js';
 import { candidates, httpBase } from './cluster.js';
 import { type HttpAnswer, httpCall } from './http.js';
 import { raceCandidates, type RaceOutcome } from './race.js';
+import { withDeadline } from './abort.js';
 
 const count = z.number().int().nonnegative();
 
@@ -60,11 +61,12 @@ export interface P2pFetch {
 
 /** GET /status over primary and fallback (happy eyeballs) within one total timeout. */
 export async function fetchStatus(host: HostSpec, f: P2pFetch): Promise<RaceOutcome<HttpAnswer>> {
-  const signal = AbortSignal.any([f.signal, AbortSignal.timeout(f.totalTimeoutMs)]);
-  return raceCandidates(
-    candidates(host),
-    (c, s) => httpCall(`${httpBase(c.address, host.ports.p2p)}/status`, { signal: s, dispatcher: f.dispatcher }),
-    { signal },
+  return withDeadline([f.signal], f.totalTimeoutMs, (signal) =>
+    raceCandidates(
+      candidates(host),
+      (c, s) => httpCall(`${httpBase(c.address, host.ports.p2p)}/status`, { signal: s, dispatcher: f.dispatcher }),
+      { signal },
+    ),
   );
 }
 

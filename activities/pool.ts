@@ -19,3 +19,27 @@ export async function mapLimit<T, R>(
   await Promise.all(workers);
   return results;
 }
+
+export type Limiter = <R>(fn: () => Promise<R>) => Promise<R>;
+
+/**
+ * A concurrency limit shared by every call that uses it: the diagnose workflow runs several
+ * probe batches at once, and the machine's limit is per worker, not per batch.
+ */
+export function createLimiter(limit: number): Limiter {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    active--;
+    waiting.shift()?.();
+  };
+  return async <R>(fn: () => Promise<R>): Promise<R> => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+}

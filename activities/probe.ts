@@ -4,10 +4,11 @@ import type { Dispatcher } from 'undici';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
 import type { ProbePolicy } from '../src/domain/policy.js';
 import type { CheckResult, NodeProbe, Via } from '../src/domain/probes.js';
+import { deadline } from './abort.js';
 import { candidates, httpBase } from './cluster.js';
 import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './context.js';
 import { httpCall } from './http.js';
-import { mapLimit } from './pool.js';
+import { createLimiter, type Limiter } from './pool.js';
 import { parseStatusAnswer } from './p2p.js';
 import { raceCandidates, type RaceOutcome } from './race.js';
 import { isSsh2Banner, readSshBanner } from './ssh-banner.js';
@@ -28,7 +29,15 @@ export async function probeNode(
   cancel: AbortSignal,
 ): Promise<NodeProbe> {
   // One deadline for all three checks and both addresses of this node.
-  const signal = AbortSignal.any([cancel, AbortSignal.timeout(probe.totalTimeoutMs)]);
+  const limit = deadline([cancel], probe.totalTimeoutMs);
+  try {
+    return await probeWithin(host, probe, dispatcher, limit.signal);
+  } finally {
+    limit.done();
+  }
+}
+
+async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: Dispatcher, signal: AbortSignal): Promise<NodeProbe> {
   const cands = candidates(host);
   const get = (port: number, path: string) =>
     raceCandidates(cands, (c, s) => httpCall(`${httpBase(c.address, port)}${path}`, { signal: s, dispatcher }), {
@@ -68,23 +77,24 @@ export async function probeNodes(
   nodes: readonly string[],
   probe: ProbePolicy,
   dispatcher: Dispatcher,
+  limiter: Limiter = createLimiter(probe.concurrency),
 ): Promise<NodeProbe[]> {
   const cancel = cancellationSignal();
   let done = 0;
   const hb = periodicHeartbeat(() => ({ done, total: nodes.length }));
   try {
     const byName = new Map(spec.hosts.map((h) => [h.name, h]));
-    const results = await mapLimit(
-      nodes,
-      probe.concurrency,
-      async (name) => {
-        const host = byName.get(name);
-        const result = host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
-        done++;
-        hb.beat(done % HEARTBEAT_EVERY_NODES === 0);
-        return result;
-      },
-      cancel,
+    // Each node's own deadline starts when it gets a slot, so waiting in line never counts.
+    const results = await Promise.all(
+      nodes.map((name) =>
+        limiter(async () => {
+          const host = byName.get(name);
+          const result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
+          done++;
+          hb.beat(done % HEARTBEAT_EVERY_NODES === 0);
+          return result;
+        }),
+      ),
     );
     throwIfCancelled(cancel);
     hb.beat(true);

@@ -1,6 +1,9 @@
 // "Happy eyeballs" over a node's primary and fallback addresses: the primary starts at once, the
 // fallback when the primary fails or has not answered within `staggerMs`, whichever is first.
-// Both share the caller's deadline, so a dead host costs one timeout, not two.
+// Both share the caller's deadline, so a dead host costs one timeout, not two. A fallback that
+// answers first does not win while the primary may still answer: a slow primary under load is
+// not a dead one (that would read as tailscale-down), so earlier candidates are preferred.
+import { deadline } from './abort.js';
 import type { Candidate, Side } from './cluster.js';
 import { failureReason } from './http.js';
 
@@ -9,6 +12,8 @@ export const FALLBACK_STAGGER_MS = 250;
 export type RaceOutcome<T> =
   | { ok: true; via: Side; address: string; value: T; ms: number }
   | { ok: false; error: string; ms: number };
+
+type Slot<T> = { state: 'idle' | 'pending' } | { state: 'failed'; error: string } | { state: 'ok'; value: T; ms: number };
 
 export async function raceCandidates<T>(
   cands: readonly Candidate[],
@@ -19,13 +24,12 @@ export async function raceCandidates<T>(
   const elapsed = (): number => Math.round(performance.now() - started);
   const stagger = opts.staggerMs ?? FALLBACK_STAGGER_MS;
   const controllers = cands.map(() => new AbortController());
-  const errors: Array<string | undefined> = cands.map(() => undefined);
+  const slots: Array<Slot<T>> = cands.map(() => ({ state: 'idle' }));
 
   return new Promise<RaceOutcome<T>>((resolve) => {
     let settled = false;
-    let launched = 0;
-    let failed = 0;
     let timer: NodeJS.Timeout | undefined;
+    const releases: Array<() => void> = [];
 
     const finish = (outcome: RaceOutcome<T>): void => {
       if (settled) return;
@@ -33,26 +37,53 @@ export async function raceCandidates<T>(
       if (timer) clearTimeout(timer);
       opts.signal.removeEventListener('abort', onAbort);
       controllers.forEach((c) => c.abort());
+      releases.forEach((r) => r());
       resolve(outcome);
     };
-    const firstError = (): string => errors.find((e) => e !== undefined) ?? 'timeout';
+    const firstError = (): string => {
+      const f = slots.find((s): s is { state: 'failed'; error: string } => s.state === 'failed');
+      return f?.error ?? 'timeout';
+    };
+    const success = (i: number): RaceOutcome<T> => {
+      const s = slots[i] as { state: 'ok'; value: T; ms: number };
+      return { ok: true, via: cands[i]!.via, address: cands[i]!.address, value: s.value, ms: s.ms };
+    };
+    /** The first candidate that answered with every earlier one failed (or, at the end, any). */
+    const decide = (final: boolean): void => {
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i]!;
+        if (s.state === 'ok') return finish(success(i));
+        if (s.state !== 'failed' && !final) {
+          // Still pending (or not launched yet while an answer waits): keep waiting for it.
+          if (slots.slice(i + 1).some((x) => x.state === 'ok') && s.state === 'idle') launch(i);
+          return;
+        }
+      }
+      if (final || slots.every((s) => s.state === 'failed')) finish({ ok: false, error: firstError(), ms: elapsed() });
+    };
     const onAbort = (): void => {
-      errors.forEach((e, i) => (errors[i] = e ?? failureReason(opts.signal.reason)));
-      finish({ ok: false, error: firstError(), ms: elapsed() });
+      for (const [i, s] of slots.entries()) {
+        if (s.state === 'pending' || s.state === 'idle') slots[i] = { state: 'failed', error: failureReason(opts.signal.reason) };
+      }
+      decide(true);
     };
 
     const launch = (i: number): void => {
-      if (settled || i >= cands.length || i < launched) return;
-      launched = i + 1;
-      const cand = cands[i]!;
-      const signal = AbortSignal.any([opts.signal, controllers[i]!.signal]);
-      attempt(cand, signal).then(
-        (value) => finish({ ok: true, via: cand.via, address: cand.address, value, ms: elapsed() }),
+      if (settled || i >= cands.length || slots[i]!.state !== 'idle') return;
+      slots[i] = { state: 'pending' };
+      const d = deadline([opts.signal, controllers[i]!.signal]);
+      releases.push(d.done);
+      attempt(cands[i]!, d.signal).then(
+        (value) => {
+          if (settled) return;
+          slots[i] = { state: 'ok', value, ms: elapsed() };
+          decide(false);
+        },
         (err: unknown) => {
-          errors[i] = opts.signal.aborted ? failureReason(opts.signal.reason) : failureReason(err);
-          failed++;
-          if (failed === cands.length) finish({ ok: false, error: firstError(), ms: elapsed() });
-          else launch(i + 1);
+          if (settled) return;
+          slots[i] = { state: 'failed', error: opts.signal.aborted ? failureReason(opts.signal.reason) : failureReason(err) };
+          launch(i + 1);
+          decide(false);
         },
       );
       if (i + 1 < cands.length) {

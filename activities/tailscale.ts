@@ -4,8 +4,9 @@ import { Agent } from 'undici';
 import { z } from 'zod';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
 import type { TailscaleView } from '../src/domain/probes.js';
+import { withDeadline } from './abort.js';
 import { ConfigInvalidError, TailscaleUnavailableError } from './errors.js';
-import { failureReason, httpCall } from './http.js';
+import { failureReason, httpCall, TAILSCALE_STATUS_MAX_BYTES } from './http.js';
 
 const MAX_CLI_OUTPUT = 16 * 1024 * 1024;
 
@@ -68,12 +69,16 @@ export async function statusFromSocket(socketPath: string, timeoutMs: number, si
   const dispatcher = new Agent({ connect: { socketPath, timeout: timeoutMs } });
   const source = `LocalAPI ${socketPath}`;
   try {
-    const answer = await httpCall('http://local-tailscaled.sock/localapi/v0/status', {
-      dispatcher,
-      // tailscaled rejects LocalAPI calls without this header (CSRF protection).
-      headers: { 'Sec-Tailscale': 'localapi' },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
+    const answer = await withDeadline([signal], timeoutMs, (s) =>
+      httpCall('http://local-tailscaled.sock/localapi/v0/status', {
+        dispatcher,
+        // tailscaled rejects LocalAPI calls without this header (CSRF protection).
+        headers: { 'Sec-Tailscale': 'localapi' },
+        signal: s,
+        // The status lists every peer: a large tailnet answers megabytes.
+        maxBodyBytes: TAILSCALE_STATUS_MAX_BYTES,
+      }),
+    );
     if (answer.status !== 200) throw new TailscaleUnavailableError(source, `HTTP ${answer.status}`);
     return parseJson(answer.text, source);
   } catch (err) {
