@@ -1,6 +1,7 @@
 // Activity factory: every activity the runbook workflows call, built over injected deps.
 // Workflows import this module as a type only (`import type { RunbookActivities }`).
 import { readFileSync } from 'node:fs';
+import type { Dispatcher } from 'undici';
 import type { ClusterSpec } from '../src/domain/cluster.js';
 import type { RunbookPolicy } from '../src/domain/policy.js';
 import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailscaleView } from '../src/domain/probes.js';
@@ -52,6 +53,16 @@ export function createActivities(deps: ActivityDeps) {
   const { policy } = deps;
   const cluster = (): ClusterSpec => readCluster(deps.cluster);
   const dispatcher = createAgent(policy.probe);
+  // A sweep over every node touches thousands of origins once each: its own agent, dropped
+  // afterwards, keeps the worker from holding a connection pool per origin between sweeps.
+  const withProbeAgent = async <T>(fn: (agent: Dispatcher) => Promise<T>): Promise<T> => {
+    const agent = createAgent(policy.probe);
+    try {
+      return await fn(agent);
+    } finally {
+      await agent.destroy();
+    }
+  };
   // One probe limit for the whole worker: diagnose runs its batches side by side.
   const probeLimiter = createLimiter(policy.probe.concurrency);
   const fetchOpts = (signal: AbortSignal) => ({ dispatcher, totalTimeoutMs: policy.probe.totalTimeoutMs, signal });
@@ -82,7 +93,9 @@ export function createActivities(deps: ActivityDeps) {
     /** §6.1 guard: how many nodes answer on no address (counts only, so history stays small). */
     async reachability(_input: Record<string, never> = {}): Promise<{ total: number; unreachable: number }> {
       const spec = cluster();
-      const probes = await probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, dispatcher, probeLimiter);
+      const probes = await withProbeAgent((agent) =>
+        probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, probeLimiter),
+      );
       const unreachable = probes.filter((p) => !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok).length;
       return { total: probes.length, unreachable };
     },
@@ -103,7 +116,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** §3.1/§3.2 P2P /status, HTTP /health and SSH banner of each node; unreachable nodes are results. */
     async probeNodes(input: { nodes: string[] }): Promise<NodeProbe[]> {
-      return probeNodes(cluster(), input.nodes, policy.probe, dispatcher, probeLimiter);
+      return withProbeAgent((agent) => probeNodes(cluster(), input.nodes, policy.probe, agent, probeLimiter));
     },
 
     /** §3.3 Tailscale's view of the config nodes (LocalAPI socket, else the CLI). */

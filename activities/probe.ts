@@ -1,5 +1,6 @@
 // §3.1/§3.2 probes of a batch of nodes: P2P /status, HTTP /health and the SSH banner, all three
 // at once per node, each over primary and fallback with one shared deadline.
+import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
 import type { ProbePolicy } from '../src/domain/policy.js';
@@ -80,6 +81,8 @@ export async function probeNodes(
   limiter: Limiter = createLimiter(probe.concurrency),
 ): Promise<NodeProbe[]> {
   const cancel = cancellationSignal();
+  // Every node in flight listens for cancellation; hundreds at once are expected, not a leak.
+  setMaxListeners(0, cancel);
   let done = 0;
   const hb = periodicHeartbeat(() => ({ done, total: nodes.length }));
   try {

@@ -442,6 +442,7 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
   const sim = await startSim(nodes, opts.subnet);
   const worker = await startWorker(address, sim, bundlePath, nodes);
   const pid = worker.proc.pid!;
+  const idle = memoryOf(pid);
   try {
     // Warm-up on the healthy cluster: the measured run sees a running worker, as `runbook diagnose` does.
     const warm = await runDiagnose(client, worker.taskQueue, `${nodes}-warmup`, opts.diagnoseTimeout);
@@ -468,7 +469,9 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       );
       if (otherFindings.length > 0) console.log(`  other findings (none injected): ${otherFindings.slice(0, 6).join(', ')}${otherFindings.length > 6 ? ', …' : ''}`);
     }
-    console.log(`  worker RSS: ${(baseline.rssKb / 1024).toFixed(0)} MB after warm-up, peak ${(mem.hwmKb / 1024).toFixed(0)} MB`);
+    console.log(
+      `  worker RSS: ${(idle.rssKb / 1024).toFixed(0)} MB idle, ${(baseline.rssKb / 1024).toFixed(0)} MB after warm-up, peak ${(mem.hwmKb / 1024).toFixed(0)} MB`,
+    );
     await stopChild(worker.proc);
 
     const loopExpect = nodes > opts.fullLoopUpTo && opts.loopSample > 0 ? `a sample of ${opts.loopSample} addresses` : 'every address';
