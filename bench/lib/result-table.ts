@@ -1,0 +1,77 @@
+// The end-of-run summary: one table row per cluster size, what each diagnose found, and the
+// 1,000-node targets (printed, never asserted, so a missed target still shows every number).
+import { PROBE_TIMEOUT_S } from './bench-config.js';
+import { type DiagnoseRun, kindCounts } from './diagnose-run.js';
+import type { LoopRun } from './runbook-loop.js';
+
+/** Everything measured for one cluster size. */
+export interface SizeResult {
+  nodes: number;
+  down: number;
+  loop: LoopRun;
+  diagnose: DiagnoseRun;
+  warmupSeconds: number;
+  exact: boolean;
+  otherFindings: string[];
+  rssBaselineMb: number;
+  rssPeakMb: number;
+}
+
+function printTable(rows: SizeResult[]): void {
+  const head = ['nodes', 'host-down', 'loop wall (s)', 'diagnose wall (s)', 'loop/diagnose', `diagnose/${PROBE_TIMEOUT_S} s`, 'history events', 'worker peak RSS (MB)'];
+  const body = rows.map((r) => [
+    String(r.nodes),
+    String(r.down),
+    `${r.loop.sampled ? '~' : ''}${r.loop.seconds.toFixed(1)}${r.loop.sampled ? ' *' : ''}`,
+    `${r.diagnose.error !== undefined ? '>' : ''}${r.diagnose.seconds.toFixed(2)}${r.diagnose.error !== undefined ? ' FAILED' : ''}`,
+    `${r.diagnose.error !== undefined ? '<' : ''}${(r.loop.seconds / r.diagnose.seconds).toFixed(1)}x`,
+    `${r.diagnose.error !== undefined ? '>' : ''}${(r.diagnose.seconds / PROBE_TIMEOUT_S).toFixed(2)}`,
+    String(r.diagnose.events),
+    r.rssPeakMb.toFixed(0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
+  console.log('\n' + line(head));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const b of body) console.log(line(b));
+  for (const r of rows.filter((x) => x.loop.sampled)) {
+    console.log(`* ${r.nodes} nodes: loop wall extrapolated from ${r.loop.probed} of ${r.loop.total} addresses (measured ${r.loop.measuredSeconds.toFixed(1)} s)`);
+  }
+}
+
+function printFindings(rows: SizeResult[]): void {
+  for (const r of rows) {
+    console.log(
+      `${r.nodes} nodes: loop probed ${r.loop.total} addresses (${r.nodes} host + ${r.loop.total - r.nodes} fallback_host); ` +
+        (r.diagnose.error !== undefined
+          ? `diagnose FAILED: ${r.diagnose.error}`
+          : `diagnose found ${r.exact ? 'exactly' : 'NOT exactly'} the ${r.down} injected host-down nodes` +
+            (r.otherFindings.length > 0 ? `, plus ${r.otherFindings.length} false finding(s): ${kindCounts(r.diagnose.report)}` : ', nothing else')),
+    );
+  }
+}
+
+function printTargets(rows: SizeResult[]): void {
+  const big = rows.find((r) => r.nodes === 1000);
+  if (big === undefined) {
+    console.log('\ntargets: not evaluated (1,000 nodes not in --sizes)');
+    return;
+  }
+  const mark = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
+  const limit = 2 * PROBE_TIMEOUT_S;
+  console.log(`\ntargets at 1,000 nodes, ${big.down} host-down (printed, not asserted):`);
+  const ok = big.diagnose.error === undefined;
+  console.log(
+    `  diagnose ≤ 2x probe timeout (${limit} s): ${big.diagnose.seconds.toFixed(2)} s${ok ? '' : ' (workflow FAILED)'} — ${mark(ok && big.diagnose.seconds <= limit)}`,
+  );
+  console.log(`  history < 1,000 events:              ${big.diagnose.events} — ${mark(big.diagnose.events < 1000)}`);
+  console.log(`  worker peak RSS < 400 MB:            ${big.rssPeakMb.toFixed(0)} MB — ${mark(big.rssPeakMb < 400)}`);
+  console.log(`  diagnose found exactly the ${big.down} injected host-down nodes and nothing else: ${big.exact && big.otherFindings.length === 0 ? 'yes' : 'NO'}`);
+}
+
+/** Table, per-size findings, then the 1,000-node targets. */
+export function printSummary(rows: SizeResult[]): void {
+  printTable(rows);
+  printFindings(rows);
+  printTargets(rows);
+}
