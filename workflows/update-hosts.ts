@@ -34,12 +34,12 @@ export async function updateHosts(input: RecoveryInput): Promise<ProcedureResult
     if (written) run.note('write hosts file', `written; backup ${written.backup}`);
     if (run.dryRun) return run.complete(`dry run: would write ${diff}`);
 
-    const verified = (await run.step('verify new addresses', async () => {
+    const stillDark = (await run.step('verify new addresses', async () => {
       const results = await Promise.all(changes.map(async (c) => ({ c, r: await quick.p2pStatus({ node: c.node }) })));
       return results.filter(({ r }) => !(r.ok && r.via === 'primary')).map(({ c }) => c.node);
     }))!;
-    if (verified.length > 0) {
-      throw new EscalationRequired([`hosts file updated but ${verified.join(', ')} still not answering on the new address`]);
+    if (stillDark.length > 0) {
+      throw new EscalationRequired([`hosts file updated but ${stillDark.join(', ')} still not answering on the new address`]);
     }
     return run.complete(`hosts file updated (${diff}); every changed node answers on its new address`);
   });

@@ -130,7 +130,7 @@ export const runbookPolicySchema = z
         connect_timeout_s: z.number().positive().max(60).default(3),
         total_timeout_s: z.number().positive().max(120).default(3),
         batch_size: z.number().int().min(1).max(5000).default(250),
-        concurrency: z.number().int().min(1).max(4096).default(192),
+        concurrency: z.number().int().min(1).max(4096).default(128),
       })
       .strict()
       .default({}),
