@@ -160,16 +160,4 @@ export class HostsPatchMismatchError extends PermanentActivityError {
   }
 }
 
-/** Failure types a retry policy must not retry: refused credentials, bad config, unknown names. */
-export const NON_RETRYABLE_ERROR_TYPES: string[] = [
-  'HostsFileChangedError',
-  'HostsPatchMismatchError',
-  'SshAuthError',
-  'HostKeyMismatchError',
-  'UnknownHostKeyError',
-  'ConfigInvalidError',
-  'UnknownNodeError',
-  'UnknownSshStepError',
-  'AdminKeyMissingError',
-  'AdminAuthError',
-];
+export { NON_RETRYABLE_ERROR_TYPES } from '../src/domain/error-types.js';

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import * as errors from '../../activities/errors.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../activities/errors.js';
 import { hostKeyAlgorithms, lookupName, parseKnownHosts, patternsMatch, verifyHostKey } from '../../activities/known-hosts.js';
-import { NON_RETRYABLE } from '../../workflows/runtime/non-retryable.js';
 import { keyPair, publicBlob } from './helpers.js';
 
 const a = publicBlob(keyPair().public);
@@ -80,9 +79,5 @@ describe('error classes', () => {
     expect(all.filter((e) => (e as { nonRetryable?: boolean }).nonRetryable).map((e) => e.name).sort()).toEqual(
       [...NON_RETRYABLE_ERROR_TYPES].sort(),
     );
-  });
-
-  it('is the list the workflows retry policies use (workflows cannot import it as a value)', () => {
-    expect([...NON_RETRYABLE].sort()).toEqual([...NON_RETRYABLE_ERROR_TYPES].sort());
   });
 });

@@ -1,31 +1,19 @@
 // force-election against the simulator: the harmless trigger first; the rolling voter restart
 // only when that fails, one voter at a time, and the quorum is never lost.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quorumSize } from '../../src/domain/cluster.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
-import { startProcedure } from '../helpers/procedures.js';
-import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
 import { approveSignal } from '../../workflows/messages.js';
+import { useClusterHarness } from '../helpers/harness.js';
+import { startProcedure } from '../helpers/procedures.js';
 
+const harness = useClusterHarness({ name: 'election', nodes: 9, subnet: 52, voters: 5 });
+const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueId('election-q');
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 9, subnet: 52, voters: 5 })]);
-  worker = await createTestWorker(env, sim, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await sim?.stop();
-  await env?.teardown();
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
 
 describe('force-election', () => {

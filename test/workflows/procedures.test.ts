@@ -4,34 +4,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
-import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
 
+const harness = useClusterHarness({ name: 'procedures', nodes: 8, subnet: 51, voters: 3 });
+const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueId('procedures-q');
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 8, subnet: 51, voters: 3 })]);
-  worker = await createTestWorker(env, sim, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => {
-  // Leave the cluster healthy for the next test whatever happened.
-  for (const n of sim.state().nodes) for (const f of n.faults) sim.fault(n.name, f, { clear: true });
-  for (const f of sim.state().cluster_faults) sim.fault('cluster', f, { clear: true });
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
 
 /** A worker node (not a voter, not the coordinator), so voter counts stay untouched here. */

@@ -1,35 +1,20 @@
 // Blast radius across procedures, and the §6.1 guard: no automatic mutation when more than
 // half the cluster is unreachable.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { progressQuery, rejectSignal } from '../../workflows/messages.js';
 import { acquireSlotSignal, releaseSlotSignal } from '../../workflows/slots.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
-import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
 
+const harness = useClusterHarness({ name: 'safety', nodes: 8, subnet: 55, voters: 3 });
+const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueId('safety-q');
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 8, subnet: 55, voters: 3 })]);
-  worker = await createTestWorker(env, sim, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => {
-  for (const n of sim.state().nodes) for (const f of n.faults) sim.fault(n.name, f, { clear: true });
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
 
 const workers = (): string[] => sim.state().nodes.filter((n) => n.role === 'worker').map((n) => n.name);

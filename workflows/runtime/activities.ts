@@ -2,9 +2,9 @@
 // activities/: a value import would pull Node I/O into the workflow bundle.
 import { proxyActivities } from '@temporalio/workflow';
 import type { RunbookActivities } from '../../activities/index.js';
-import { NON_RETRYABLE } from './non-retryable.js';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../src/domain/error-types.js';
 
-const retry = { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE };
+const retry = { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] };
 
 /** One quick request or command. */
 export const quick = proxyActivities<RunbookActivities>({
