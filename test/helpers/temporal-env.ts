@@ -16,13 +16,14 @@ function existing(kind: 'cli' | 'testServer'): { type: 'existing-path'; path: st
   return bin;
 }
 
-export async function startDevEnv(): Promise<TestWorkflowEnvironment> {
+export async function startDevEnv(opts: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: existing('cli'),
       ip: '127.0.0.1',
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       extraArgs: ['--log-level', 'error'],
+      ...(opts.uiPort !== undefined && { ui: true, uiPort: opts.uiPort }),
     },
   });
 }

@@ -210,7 +210,9 @@ export class ProcedureRun {
     };
     upsertSearchAttributes([{ key: RunbookAwaitingApproval, value: true }]);
     this.render();
-    const decided = await condition(() => this.decision !== undefined, this.timeoutMs);
+    const decided = await condition(() => this.decision !== undefined, this.timeoutMs, {
+      summary: `approval deadline of "${name}"`,
+    });
     delete this.progress.pendingApproval;
     this.progress.status = 'running';
     upsertSearchAttributes([{ key: RunbookAwaitingApproval, value: false }]);
@@ -272,23 +274,24 @@ export class ProcedureRun {
 
   /** Web UI "current details": markdown of the step list, kept current on every change. */
   private render(summary?: string): void {
-    const icon: Record<StepProgress['state'], string> = {
-      pending: '⏳',
-      running: '▶️',
-      'awaiting-approval': '✋',
-      done: '✅',
-      failed: '❌',
-      skipped: '⏭️',
+    // Plain words, not emoji: they read the same in every browser and terminal font.
+    const mark: Record<StepProgress['state'], string> = {
+      pending: 'pending',
+      running: 'RUNNING',
+      'awaiting-approval': 'WAITING',
+      done: 'done',
+      failed: 'FAILED',
+      skipped: 'skipped',
     };
     const head = `**${this.procedure}**${this.input.node ? ` on \`${this.input.node}\`` : ''}${this.dryRun ? ' (dry run)' : ''}: ${this.progress.status}`;
     const pending = this.progress.pendingApproval;
     const ask = pending
       ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${pending.detail}\n` +
         // Naming the step means a late or repeated approval cannot approve a later gate.
-        `Approve: \`runbook approve ${workflowInfo().workflowId} --step '${pending.step}' --by <you>\`` +
-        ` (or reject), or signal \`approve\` with {"step": "${pending.step}", "by": "<you>"}`
+        `Approve: \`runbook approve ${workflowInfo().workflowId} --step '${pending.step}' --by YOUR_NAME\`` +
+        ` (or \`runbook reject …\`), or send the signal \`approve\` with \`{"step": "${pending.step}", "by": "YOUR_NAME"}\``
       : '';
-    const lines = this.progress.steps.map((s) => `- ${icon[s.state]} ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
+    const lines = this.progress.steps.map((s) => `- \`${mark[s.state]}\` ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
     setCurrentDetails([head + ask, lines.join('\n'), summary ?? ''].filter(Boolean).join('\n\n'));
   }
 }

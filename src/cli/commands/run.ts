@@ -50,6 +50,8 @@ async function startProcedure(procedure: string, flags: RunFlags): Promise<void>
     taskQueue: TASK_QUEUE,
     workflowId,
     args: [input],
+    // The Web UI's summary line: what, where, and who asked.
+    staticSummary: `${procedure}${flags.node ? ` on ${flags.node}` : ''}${flags.dryRun ? ' (dry run)' : ''}, requested by ${input.requestedBy}`,
     typedSearchAttributes: [
       { key: RunbookProcedure, value: procedure },
       ...(flags.node !== undefined ? [{ key: RunbookNode, value: flags.node }] : []),

@@ -1,0 +1,93 @@
+// What an operator sees in the real Temporal Web UI, in real Chromium: the procedure waiting
+// for approval, its current details with the exact approve command, the awaiting-approval
+// filter; then the approval from the CLI and the completed run.
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { TASK_QUEUE } from '../../src/temporal/settings.js';
+import { progressQuery } from '../../workflows/messages.js';
+import { runCli } from '../helpers/cli.js';
+import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { startProcedure } from '../helpers/procedures.js';
+import { startDevEnv } from '../helpers/temporal-env.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const UI_PORT = 18633;
+// CI installs Chromium (.ci/run); a developer machine without it skips, loudly.
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env['CI']) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
+if (!haveChromium) console.warn(`skipping Web UI tests: no Chromium at ${CHROMIUM}`);
+
+let env: TestWorkflowEnvironment;
+let sim: SimulatorHandle;
+let worker: Worker;
+let running: Promise<void>;
+let browser: Browser;
+
+/** The UI renders current details (markdown) inside a sandboxed frame: read every frame. */
+async function currentDetails(page: Page, want: RegExp): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 150; i++) {
+    const frames = await Promise.all(page.frames().map((f) => f.innerText('body').catch(() => '')));
+    text = frames.find((t) => want.test(t)) ?? '';
+    if (text) return text;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`current details never showed ${want}`);
+}
+
+describe.skipIf(!haveChromium)('Temporal Web UI', () => {
+  beforeAll(async () => {
+    [env, sim, browser] = await Promise.all([
+      startDevEnv({ uiPort: UI_PORT }),
+      startCluster({ nodes: 5, subnet: 59, voters: 3 }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      }),
+    ]);
+    worker = await createTestWorker(env, sim, TASK_QUEUE);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    worker?.shutdown();
+    await running;
+    await sim?.stop();
+    await env?.teardown();
+  });
+
+  it('shows the waiting step with its approve command, lists it under the filter, and the completed run', async () => {
+    const node = sim.state().nodes.find((n) => n.role === 'worker')!.name;
+    sim.fault(node, 'tailscale-down');
+    const h = await startProcedure(env, TASK_QUEUE, 'fix-tailscale', { node });
+    await expect.poll(async () => (await h.query(progressQuery)).status, { timeout: 30_000 }).toBe('awaiting-approval');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const ui = `http://127.0.0.1:${UI_PORT}/namespaces/default/workflows`;
+    await page.goto(`${ui}/${h.workflowId}`);
+    await page.getByText('User Metadata').click();
+    const main = await currentDetails(page, /Waiting for approval/);
+    expect(main).toContain(`fix-tailscale on ${node}: awaiting-approval`);
+    expect(main).toContain(`runbook approve ${h.workflowId} --step 'approve restart tailscale' --by YOUR_NAME`);
+    expect(main).toMatch(/WAITING\s+approve restart tailscale/);
+
+    await page.goto(`${ui}?query=${encodeURIComponent('RunbookAwaitingApproval = true')}`);
+    await page.getByText(h.workflowId).first().waitFor({ timeout: 30_000 });
+
+    const approved = await runCli(['approve', h.workflowId, '--step', 'approve restart tailscale', '--by', 'ui-test'], {
+      TEMPORAL_ADDRESS: env.address,
+      RUNBOOK_CONFIG: sim.hostsFile,
+    });
+    expect(approved.code, approved.stderr).toBe(0);
+    expect((await h.result()).status).toBe('completed');
+
+    await page.goto(`${ui}/${h.workflowId}`);
+    await page.getByText('User Metadata').click();
+    expect(await currentDetails(page, new RegExp(`fix-tailscale on ${node}: completed`))).toMatch(/approved by ui-test/);
+    await page.close();
+  });
+});
