@@ -5,6 +5,7 @@ import type { ProcedureInput } from '../src/domain/procedure-input.js';
 import type { NodeProbe, SyncStatus, TailscaleView } from '../src/domain/probes.js';
 import type { DiagnoseReport } from '../src/domain/report.js';
 import { batch, quick } from './runtime/activities.js';
+import { errorText } from './runtime/error-text.js';
 import { ProcedureRun } from './runtime/procedure.js';
 import { policyDefaults } from './runtime/policy-defaults.js';
 
@@ -107,9 +108,4 @@ function summarize(kinds: string[]): string {
   const counts = new Map<string, number>();
   for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
   return [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
-}
-
-function errorText(err: unknown): string {
-  const e = err as { cause?: { message?: string }; message?: string };
-  return e.cause?.message ?? e.message ?? String(err);
 }

@@ -4,6 +4,7 @@
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { quick } from './runtime/activities.js';
+import { errorText } from './runtime/error-text.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
 import { lookAtNode, restartDaemon, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
@@ -42,7 +43,7 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     const reach = await run
       .step('check reachability from node', () => quick.sshRun({ node, step: 'reach-backbone', via }))
       .catch((err: unknown) => {
-        throw new EscalationRequired([`cannot log in to ${node}: ${(err as Error).message}`]);
+        throw new EscalationRequired([`cannot log in to ${node}: ${errorText(err)}`]);
       });
     run.note('check reachability from node', reach && reach.exitCode === 0 ? 'backbone reachable from the node' : `backbone NOT reachable from the node (curl exit ${reach?.exitCode})`);
     if (reach?.exitCode === 0 && (await verifyRejoined(run, 'verify rejoined', node, stageVerifyMs))) {

@@ -4,6 +4,7 @@
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { mutate, quick } from './runtime/activities.js';
+import { errorText } from './runtime/error-text.js';
 import { unreachableGuard } from './runtime/guard.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
@@ -29,7 +30,7 @@ export async function updateHosts(input: RecoveryInput): Promise<ProcedureResult
         detail: `atomic write of ${detected.file}, backup kept`,
       })
       .catch((err: unknown) => {
-        throw new EscalationRequired([`hosts file not updated: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`]);
+        throw new EscalationRequired([`hosts file not updated: ${errorText(err)}`]);
       });
     if (written) run.note('write hosts file', `written; backup ${written.backup}`);
     if (run.dryRun) return run.complete(`dry run: would write ${diff}`);

@@ -4,6 +4,7 @@ import type { Provider } from '../../src/domain/cluster.js';
 import type { EscalationBundle } from '../../src/domain/procedure-input.js';
 import type { Progress } from '../../src/domain/progress.js';
 import { quick } from './activities.js';
+import { errorText } from './error-text.js';
 
 // §6.3 "Check provider status pages" (names only; nothing is fetched from here).
 const STATUS_PAGES: Partial<Record<Provider, string>> = {
@@ -20,16 +21,16 @@ export async function gatherEscalation(reasons: string[], progress: Progress, no
   const subjects = nodes.length > 0 ? nodes : [];
   const healthyRefs = info ? [info.backbone, ...info.voters.filter((v) => v !== info.backbone)].slice(0, 3) : [];
   const [tailscale, p2pStatus, routing] = await Promise.all([
-    quick.tailscaleStatus({}).catch((err: unknown) => ({ error: message(err) })),
+    quick.tailscaleStatus({}).catch((err: unknown) => ({ error: errorText(err) })),
     Promise.all(
       [...new Set([...subjects, ...healthyRefs])].map((node) =>
         quick
           .p2pStatus({ node })
           .then((r) => ({ node, ...(r.status && { status: r.status }), ...(r.error !== undefined && { error: r.error }) }))
-          .catch((err: unknown) => ({ node, error: message(err) })),
+          .catch((err: unknown) => ({ node, error: errorText(err) })),
       ),
     ),
-    subjects.length > 0 ? quick.routingChecks({ nodes: subjects }).catch((err: unknown) => [{ error: message(err) }]) : [],
+    subjects.length > 0 ? quick.routingChecks({ nodes: subjects }).catch((err: unknown) => [{ error: errorText(err) }]) : [],
   ]);
   const providers = new Set(
     (info?.nodes ?? []).filter((n) => subjects.length === 0 || subjects.includes(n.name)).map((n) => n.provider),
@@ -44,9 +45,4 @@ export async function gatherEscalation(reasons: string[], progress: Progress, no
       .map((s) => `${s.endedAt ?? ''} ${s.name}${s.detail ? `: ${s.detail}` : ''}`.trim()),
     providerStatusPages: [...providers].flatMap((p) => (STATUS_PAGES[p] ? [{ provider: p, url: STATUS_PAGES[p]! }] : [])),
   };
-}
-
-export function message(err: unknown): string {
-  const e = err as { cause?: { message?: string }; message?: string };
-  return e.cause?.message ?? e.message ?? String(err);
 }

@@ -2,7 +2,7 @@
 import type { P2pStatus, SshResult } from '../../src/domain/probes.js';
 import type { SshStep } from '../../src/domain/ssh-catalog.js';
 import { longRunning, mutate, quick } from './activities.js';
-import { message } from './escalation.js';
+import { errorText } from './error-text.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
 
 export interface NodeLook {
@@ -57,7 +57,7 @@ export async function sshStep(
     }
     return r;
   } catch (err) {
-    throw new EscalationRequired([`cannot run ${step} on ${node}: ${message(err)}`]);
+    throw new EscalationRequired([`cannot run ${step} on ${node}: ${errorText(err)}`]);
   }
 }
 

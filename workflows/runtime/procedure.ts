@@ -18,6 +18,7 @@ import {
   RunbookProcedure,
 } from '../../src/temporal/search-attributes.js';
 import { approveSignal, decideUpdate, type Decision, progressQuery, rejectSignal } from '../messages.js';
+import { errorText } from './error-text.js';
 import { approvalDefaults } from './policy-defaults.js';
 
 /** Thrown inside a procedure to stop it and report `escalated` with the §6.2 bundle. */
@@ -91,9 +92,8 @@ export class ProcedureRun {
         },
       },
     );
-    const attributes = [{ key: RunbookProcedure, value: procedure }];
     upsertSearchAttributes([
-      ...attributes,
+      { key: RunbookProcedure, value: procedure },
       ...(input.node !== undefined ? [{ key: RunbookNode, value: input.node }] : []),
       { key: RunbookAwaitingApproval, value: false },
     ]);
@@ -112,8 +112,9 @@ export class ProcedureRun {
   /** Records a decision for the waiting step; false when it does not apply (and is ignored). */
   private receive(approved: boolean, d: Decision): boolean {
     const pending = this.progress.pendingApproval;
-    // A signal for a step that is not waiting is recorded in the log and otherwise ignored.
-    if (!pending || (d.step !== undefined && d.step !== pending.step) || this.decision) {
+    // A signal for a step that is not waiting, or from nobody, is logged and otherwise ignored.
+    const anonymous = typeof d.by !== 'string' || d.by.trim() === '';
+    if (!pending || (d.step !== undefined && d.step !== pending.step) || this.decision || anonymous) {
       log.warn('ignoring decision for a step that is not waiting', { step: d.step, by: d.by });
       return false;
     }
@@ -152,7 +153,7 @@ export class ProcedureRun {
       this.finish(s, 'done', s.detail);
       return result;
     } catch (err) {
-      this.finish(s, 'failed', err instanceof Error ? err.message : String(err));
+      this.finish(s, 'failed', errorText(err));
       throw err;
     }
   }
