@@ -22,10 +22,11 @@ export interface DiagnoseInput extends ProcedureInput {
 }
 
 const DRILL_KINDS = new Set(['p2p-down', 'partition', 'tailscale-down']);
+const DARK_KINDS = new Set(['host-down', 'ip-changed']);
 
 export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseReport> {
   const run = new ProcedureRun('diagnose', input);
-  run.plan(['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'classify', 'drill down', 'decide']);
+  run.plan(['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'classify', 'drill down', 'routing', 'decide']);
   const defaults = policyDefaults();
   const info = (await run.step('load cluster', () => quick.clusterInfo({})))!;
   run.note('load cluster', `${info.nodes.length} nodes, ${info.voters.length} voters`);
@@ -72,21 +73,18 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
   ))!;
   run.note('classify', `${c.findings.length} finding(s): ${summarize(c.findings.map((f) => f.kind))}`);
 
+  // §3.5 over SSH for nodes that answer but are sick; §3.4 routing for nodes that do not answer.
+  const cap = input.maxDrilldown ?? defaults.maxDrilldown;
   const sick = [...new Set(c.findings.filter((f) => f.node && DRILL_KINDS.has(f.kind)).map((f) => f.node!))];
-  const visit = sick.slice(0, input.maxDrilldown ?? defaults.maxDrilldown);
-  let drilldown: DiagnoseReport['drilldown'];
-  if (visit.length === 0) {
-    run.skip('drill down', 'no sick node reachable over SSH');
-  } else {
-    drilldown = await run
-      .step('drill down', () => batch.nodeHealth({ nodes: visit }), {
-        detail: `§3.5 on ${visit.length} node(s)${sick.length > visit.length ? ` (of ${sick.length})` : ''}`,
-      })
-      .catch((err: unknown) => {
-        run.note('drill down', `failed: ${errorText(err)}`);
-        return undefined;
-      });
-  }
+  const dark = [...new Set(c.findings.filter((f) => f.node && DARK_KINDS.has(f.kind)).map((f) => f.node!))];
+  const visit = sick.slice(0, cap);
+  const trace = dark.slice(0, cap);
+  const [drilldown, routing] = await Promise.all([
+    optionalStep(run, 'drill down', visit, sick.length, 'no sick node reachable over SSH', '§3.5 on', (nodes) => batch.nodeHealth({ nodes })),
+    optionalStep(run, 'routing', trace, dark.length, 'every node answers', '§3.4 DNS, TCP and traceroute to', (nodes) =>
+      batch.routingChecks({ nodes }),
+    ),
+  ]);
 
   await run.step('decide', async () => undefined, {
     detail: c.escalate.needed ? `escalate: ${c.escalate.reasons.join('; ')}` : 'no escalation needed',
@@ -94,6 +92,7 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
   const report: DiagnoseReport = {
     ...c,
     ...(drilldown && { drilldown }),
+    ...(routing && { routing }),
     generatedAt: new Date().toISOString(),
   };
   const summary = `${c.findings.length} finding(s); leader ${c.cluster.leader_id ?? 'NONE'}; ${c.cluster.alive_peers}/${c.cluster.total_peers} alive`;
@@ -108,4 +107,25 @@ function summarize(kinds: string[]): string {
   const counts = new Map<string, number>();
   for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
   return [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
+}
+
+/** A drill-down step over a capped node list: skipped when empty, a note (not a failure) on error. */
+async function optionalStep<T>(
+  run: ProcedureRun,
+  name: string,
+  nodes: string[],
+  of: number,
+  whyNot: string,
+  what: string,
+  fn: (nodes: string[]) => Promise<T>,
+): Promise<T | undefined> {
+  if (nodes.length === 0) {
+    run.skip(name, whyNot);
+    return undefined;
+  }
+  const detail = `${what} ${nodes.length} node(s)${of > nodes.length ? ` (of ${of})` : ''}`;
+  return run.step(name, () => fn(nodes), { detail }).catch((err: unknown) => {
+    run.note(name, `failed: ${errorText(err)}`);
+    return undefined;
+  });
 }

@@ -46,7 +46,7 @@ export interface SlotsState {
 }
 
 const GRANTS_PER_RUN = 500;
-/** Longer than any single stage a holder runs under its slot (stages verify for ≤ 10 min). */
+/** Longer than any single stage a holder runs under its slot (a change plus ≤ 2 × 10 min of polling). */
 export const DEFAULT_LEASE_MS = 30 * 60_000;
 
 export async function remediationSlots(state: Partial<SlotsState> = {}): Promise<void> {
@@ -70,7 +70,9 @@ export async function remediationSlots(state: Partial<SlotsState> = {}): Promise
   const canGrant = (): boolean => queue.length > 0 && held.length < limit();
 
   while (grants < GRANTS_PER_RUN) {
-    const woke = await condition(canGrant, leaseMs);
+    // Wake for a grant, or when the oldest lease runs out, whichever is first.
+    const nextExpiry = held.length > 0 ? Math.min(...held.map((h) => h.grantedAtMs + leaseMs)) - Date.now() : leaseMs;
+    const woke = await condition(canGrant, Math.max(1_000, nextExpiry));
     const now = Date.now();
     for (let i = held.length - 1; i >= 0; i--) {
       if (now - held[i]!.grantedAtMs > leaseMs) {

@@ -1,5 +1,5 @@
 // The diagnose report (DESIGN §6). Pure data.
-import type { CheckResult, Via } from './probes.js';
+import type { CheckResult, RoutingCheck, Via } from './probes.js';
 
 export const FINDING_KINDS = [
   'p2p-down',
@@ -59,5 +59,7 @@ export interface DiagnoseReport {
   recommended: Recommendation[];
   /** §3.5 drill-down of sick nodes (capped), keyed by node. */
   drilldown?: Array<{ node: string; ok: boolean; sections: Record<string, string>; error?: string }>;
+  /** §3.4 routing checks (DNS, TCP, traceroute) of unreachable nodes (capped). */
+  routing?: RoutingCheck[];
   generatedAt: string;
 }

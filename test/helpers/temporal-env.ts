@@ -10,16 +10,11 @@ import { WORKFLOWS_PATH } from '../../src/worker/worker.js';
 // Worker state chatter would bury test output; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-function existing(kind: 'cli' | 'testServer'): { type: 'existing-path'; path: string } {
-  const bin = resolveTemporalBinary(kind);
-  if (bin.type !== 'existing-path') throw new Error(`tests need a local ${kind} binary`);
-  return bin;
-}
-
 export async function startDevEnv(opts: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
-      executable: existing('cli'),
+      // The resolved binary, or the SDK's own download when RUNBOOK_ALLOW_SDK_DOWNLOAD=1 (DESIGN §2).
+      executable: resolveTemporalBinary('cli'),
       ip: '127.0.0.1',
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       extraArgs: ['--log-level', 'error'],
@@ -34,7 +29,7 @@ const INDEXED_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValueType>
 };
 
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: existing('testServer') } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: resolveTemporalBinary('testServer') } });
   // The test server has no start-up flag for search attributes; the operator API registers them.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',

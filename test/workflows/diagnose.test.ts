@@ -93,6 +93,10 @@ describe('diagnose', () => {
     expect(drilled.get(node(2))?.sections['P2P Process']).not.toMatch(/app\.distributed\.p2p_daemon/);
     expect(drilled.get(node(6))?.ok).toBe(true);
     expect(r.escalate.reasons).toContain('data sync completely stalled');
+    // §3.4 for the nodes that do not answer: the dead host still accepts TCP on its SSH port.
+    const routes = new Map((r.routing ?? []).map((x) => [x.node, x]));
+    expect([...routes.keys()].sort()).toEqual([node(5), node(8)].sort());
+    expect(routes.get(node(5))!.tcp.length).toBeGreaterThan(0);
   });
 
   it('escalates when more than half the nodes are down (§6.1)', async () => {

@@ -17,11 +17,15 @@ export function registerConfigCommands(program: Command): void {
       'validate a config file (default: both config/distributed_hosts.yaml and config/runbook.yaml);\n' +
         'errors name the file, the YAML path and the line, and exit 2',
     )
-    .argument('[file]', 'distributed_hosts.yaml or runbook.yaml to check')
-    .action((file: string | undefined) => {
-      const files = file !== undefined ? [file] : [process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE];
+    .argument('[file]', 'a hosts file, or a policy file (named runbook.yaml, or with --policy)')
+    .option('--policy', 'FILE is a policy file whatever its name')
+    .action((file: string | undefined, flags: { policy?: boolean }) => {
+      const files =
+        file !== undefined
+          ? [file]
+          : [process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE, process.env['RUNBOOK_POLICY'] ?? DEFAULT_POLICY_FILE];
       for (const f of files) {
-        if (isPolicyFile(f)) {
+        if (isPolicyFile(f) || (flags.policy && file !== undefined) || (file === undefined && f === files[1])) {
           loadPolicy(f);
           console.log(`${f}: ok (policy)`);
         } else {

@@ -28,7 +28,7 @@ export function registerDevCommand(program: Command): void {
     )
     .option('--config <file>', 'use this hosts file instead of a simulated cluster')
     .option('--sim <nodes>', 'size of the simulated cluster', '8')
-    .option('--policy <file>', 'runbook policy', DEFAULT_POLICY_FILE)
+    .option('--policy <file>', 'runbook policy', process.env['RUNBOOK_POLICY'] ?? DEFAULT_POLICY_FILE)
     .option('--port <port>', 'Temporal frontend port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
     .option('--data-dir <dir>', 'Temporal SQLite state', join(PROJECT_ROOT, '.data'))

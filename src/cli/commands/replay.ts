@@ -48,7 +48,10 @@ export function registerReplayCommands(program: Command): void {
       const { client, settings } = await connectClient();
       const handle = client.workflow.getHandle(workflowId);
       const desc = await handle.describe();
-      if (desc.status.name === 'RUNNING') throw new UsageError(`${workflowId} is still running; nothing to retry`);
+      if (!['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED'].includes(desc.status.name)) {
+        // Escalated and completed runs ended on purpose: start a new run instead.
+        throw new UsageError(`${workflowId} is ${desc.status.name.toLowerCase()}; only a failed run can be retried`);
+      }
       const history = await handle.fetchHistory();
       const point = resetPointBeforeFailure(history.events ?? []);
       if (point === undefined) throw new UsageError(`${workflowId} has no failed step to retry from`);

@@ -1,8 +1,8 @@
 // `runbook worker`: the production worker, against TEMPORAL_ADDRESS.
 import type { Command } from 'commander';
-import { loadCluster } from '../../config/loader.js';
+import { DEFAULT_HOSTS_FILE, loadCluster } from '../../config/loader.js';
 import { TASK_QUEUE, temporalSettings } from '../../temporal/settings.js';
-import { hostsFileFor, policyFor } from '../context.js';
+import { policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
 
 export function registerWorkerCommand(program: Command): void {
@@ -17,7 +17,8 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (flags: { config?: string; policy?: string }) => {
       const { activityDeps } = await import('../../worker/deps.js');
       const { connectWorker, createRunbookWorker } = await import('../../worker/worker.js');
-      const hostsFile = hostsFileFor(flags.config);
+      // Never the dev stack's simulated cluster: a production worker names its hosts file.
+      const hostsFile = flags.config ?? process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE;
       loadCluster(hostsFile); // config errors exit 2 before connecting
       const policy = policyFor(flags.policy);
       const settings = temporalSettings();
