@@ -59,10 +59,6 @@ export function inferProvider(address: string): Provider {
   return 'unknown';
 }
 
-export function isVoter(cluster: Pick<ClusterSpec, 'voter_nodes'>, name: string): boolean {
-  return cluster.voter_nodes.includes(name);
-}
-
 /** Smallest number of voters that forms a majority. */
 export function quorumSize(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;

@@ -2,7 +2,7 @@
 // when the hosts file changes on disk (update-hosts writes it), so a running worker follows.
 import { statSync } from 'node:fs';
 import type { ActivityDeps } from '../../activities/index.js';
-import { loadCluster, loadPolicy } from '../config/loader.js';
+import { loadCluster } from '../config/loader.js';
 import type { ClusterSpec } from '../domain/cluster.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 
@@ -31,8 +31,4 @@ export function activityDeps(opts: { hostsFile: string; policy: RunbookPolicy; a
     policy: opts.policy,
     ...(opts.adminKey !== undefined && { adminKey: opts.adminKey }),
   };
-}
-
-export function policyFrom(file: string | undefined): RunbookPolicy {
-  return loadPolicy(file);
 }

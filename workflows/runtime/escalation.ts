@@ -18,22 +18,21 @@ const STATUS_PAGES: Partial<Record<Provider, string>> = {
 /** Gathers the bundle; each part is best-effort, so a broken network still escalates. */
 export async function gatherEscalation(reasons: string[], progress: Progress, nodes: string[]): Promise<EscalationBundle> {
   const info = await quick.clusterInfo({}).catch(() => undefined);
-  const subjects = nodes.length > 0 ? nodes : [];
   const healthyRefs = info ? [info.backbone, ...info.voters.filter((v) => v !== info.backbone)].slice(0, 3) : [];
   const [tailscale, p2pStatus, routing] = await Promise.all([
     quick.tailscaleStatus({}).catch((err: unknown) => ({ error: errorText(err) })),
     Promise.all(
-      [...new Set([...subjects, ...healthyRefs])].map((node) =>
+      [...new Set([...nodes, ...healthyRefs])].map((node) =>
         quick
           .p2pStatus({ node })
           .then((r) => ({ node, ...(r.status && { status: r.status }), ...(r.error !== undefined && { error: r.error }) }))
           .catch((err: unknown) => ({ node, error: errorText(err) })),
       ),
     ),
-    subjects.length > 0 ? quick.routingChecks({ nodes: subjects }).catch((err: unknown) => [{ error: errorText(err) }]) : [],
+    nodes.length > 0 ? quick.routingChecks({ nodes }).catch((err: unknown) => [{ error: errorText(err) }]) : [],
   ]);
   const providers = new Set(
-    (info?.nodes ?? []).filter((n) => subjects.length === 0 || subjects.includes(n.name)).map((n) => n.provider),
+    (info?.nodes ?? []).filter((n) => nodes.length === 0 || nodes.includes(n.name)).map((n) => n.provider),
   );
   return {
     reasons,

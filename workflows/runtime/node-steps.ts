@@ -1,6 +1,7 @@
 // Steps several procedures share: look at a node, restart its P2P daemon, wait until healthy.
 import type { P2pStatus, SshResult } from '../../src/domain/probes.js';
-import type { SshStep } from '../../src/domain/ssh-catalog.js';
+import { quorumSize } from '../../src/domain/cluster.js';
+import { MUTATING_STEPS, type SshStep } from '../../src/domain/ssh-catalog.js';
 import { longRunning, mutate, quick } from './activities.js';
 import { errorText } from './error-text.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
@@ -50,8 +51,11 @@ export async function sshStep(
   step: SshStep,
   via: 'auto' | 'primary' | 'fallback' = 'auto',
 ): Promise<SshResult | undefined> {
+  // The catalog says which steps change a node: those never run in a dry run, and run once.
+  const mutating = MUTATING_STEPS.has(step);
+  const proxy = mutating ? mutate : quick;
   try {
-    const r = await run.step(name, () => mutate.sshRun({ node, step, via }), { mutating: true, detail: `${step} on ${node} (${via})` });
+    const r = await run.step(name, () => proxy.sshRun({ node, step, via }), { mutating, detail: `${step} on ${node} (${via})` });
     if (r && r.exitCode !== 0) {
       run.note(name, `exit ${r.exitCode}: ${(r.stderr || r.stdout).slice(0, 200)}`);
     }
@@ -109,7 +113,7 @@ export async function voterQuorumGuard(node: string): Promise<void> {
   const info = await quick.clusterInfo({});
   if (!info.voters.includes(node)) return;
   const alive = await votersAlive(info.voters);
-  const quorum = Math.floor(info.voters.length / 2) + 1;
+  const quorum = quorumSize(info.voters.length);
   if (alive.includes(node) && alive.length - 1 < quorum) {
     throw new EscalationRequired([
       `restarting voter ${node} would leave ${alive.length - 1}/${info.voters.length} voters alive, below the quorum of ${quorum}`,

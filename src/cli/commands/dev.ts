@@ -2,7 +2,7 @@
 // worker in one command; Ctrl-C stops everything and leaves no process behind.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_POLICY_FILE, loadCluster } from '../../config/loader.js';
+import { DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
 import { PROJECT_ROOT } from '../../temporal/binaries.js';
 import { TASK_QUEUE } from '../../temporal/settings.js';
 import { recordDevHostsFile } from '../context.js';
@@ -40,12 +40,12 @@ export function registerDevCommand(program: Command): void {
       // Heavy modules (native Temporal bridge, simulator) load only for this command.
       const { startDevServer } = await import('../../dev/dev-server.js');
       const { startSimulator } = await import('../../sim/index.js');
-      const { activityDeps, policyFrom } = await import('../../worker/deps.js');
+      const { activityDeps } = await import('../../worker/deps.js');
       const { connectWorker, createRunbookWorker } = await import('../../worker/worker.js');
       const { DefaultLogger, Runtime } = await import('@temporalio/worker');
       // Worker lifecycle chatter would bury the lines an operator needs; warnings still show.
       Runtime.install({ logger: new DefaultLogger('WARN') });
-      const policy = policyFrom(opts.policy);
+      const policy = loadPolicy(opts.policy);
       if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
 
       const adminKey = process.env['RUNBOOK_ADMIN_KEY'] ?? 'sim-admin-key';
