@@ -152,7 +152,7 @@ export class HostsFileChangedError extends PermanentActivityError {
   }
 }
 
-/** Thrown when a proposed address change no longer matches the hosts file (node gone, address differs). */
+/** Thrown when a proposed address change does not fit the hosts file (node gone, address differs, not an IP address). */
 export class HostsPatchMismatchError extends PermanentActivityError {
   override readonly name = 'HostsPatchMismatchError';
   constructor(message: string) {

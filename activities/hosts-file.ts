@@ -1,11 +1,12 @@
 // §4.6 as activities: detect address changes from Tailscale, and patch the hosts file in place
-// (comments and layout kept), atomically, with a backup, validated, rolled back on failure.
-import { createHash } from 'node:crypto';
-import { copyFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+// (comments and layout kept), atomically, with a backup, validated before it replaces anything.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import yaml from 'js-yaml';
+import { isDeepStrictEqual } from 'node:util';
+import { Composer, CST, isMap, isScalar, isSeq, parse, Parser } from 'yaml';
 import { loadCluster } from '../src/config/loader.js';
-import { locateYamlPath } from '../src/config/yaml-locate.js';
 import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster.js';
 import type { TailscaleView } from '../src/domain/probes.js';
 import { ConfigInvalidError, HostsFileChangedError, HostsPatchMismatchError } from './errors.js';
@@ -16,52 +17,86 @@ export interface AddressChange {
   to: string;
 }
 
+/** The fields of a host entry that may hold its Tailscale address. */
+const ADDRESS_FIELDS = ['host', 'tailscale_ip'] as const;
+
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
  * Nodes that Tailscale shows online under another address than their configured Tailscale
- * address. Nodes configured only by a public or internal address are never "changed".
+ * address. Nodes configured only by a public or internal address are never "changed"; nor is a
+ * node that several tailnet devices claim (`view.conflicts`: update-hosts escalates those), nor
+ * one whose new address is not an IP address of the configured address's family.
  */
 export function addressChanges(cluster: ClusterSpec, view: TailscaleView): AddressChange[] {
+  const contested = new Set((view.conflicts ?? []).map((c) => c.node));
   return view.peers.flatMap((peer) => {
     const host = cluster.hosts.find((h) => h.name === peer.name);
     const from = host ? tailscaleAddressOf(host) : undefined;
-    const to = peer.ips[0];
-    if (!host || from === undefined || !peer.online || to === undefined || peer.ips.includes(from)) return [];
-    return [{ node: host.name, from, to }];
+    if (!host || from === undefined || !peer.online || contested.has(host.name) || peer.ips.includes(from)) return [];
+    const family = isIP(from);
+    const to = peer.ips.find((ip) => isIP(ip) === family && family !== 0);
+    return to === undefined ? [] : [{ node: host.name, from, to }];
   });
 }
 
-/** Rewrites whichever of `host:` and `tailscale_ip:` holds the old address, keeping everything else. */
-export function patchHostsText(source: string, changes: AddressChange[]): string {
-  const lines = source.split('\n');
-  const names = hostNames(source);
-  for (const c of changes) {
-    const index = names.indexOf(c.node);
-    if (index < 0) throw new HostsPatchMismatchError(`node ${c.node} is not in the hosts file any more`);
-    let replaced = false;
-    for (const field of ['host', 'tailscale_ip']) {
-      const line = locateYamlPath(source, ['hosts', index, field]);
-      if (line === undefined) continue;
-      const text = lines[line - 1]!;
-      const m = new RegExp(`^(.*\\b${field}\\s*:\\s*["']?)${escapeRe(c.from)}(["']?.*)$`).exec(text);
-      if (m) {
-        lines[line - 1] = `${m[1]}${c.to}${m[2]}`;
-        replaced = true;
-      }
+/** Refuses anything but a plain IP address on both sides: the value lands in the YAML (§4.6). */
+function checkAddresses(c: AddressChange): void {
+  for (const [side, value] of [
+    ['current', c.from],
+    ['proposed', c.to],
+  ] as const) {
+    if (typeof value !== 'string' || isIP(value) === 0) {
+      throw new HostsPatchMismatchError(`refused: the ${side} address of ${c.node}, ${JSON.stringify(value)}, is not an IP address`);
     }
-    if (!replaced) throw new HostsPatchMismatchError(`${c.node}: host is no longer ${c.from}`);
   }
-  return lines.join('\n');
 }
 
-function hostNames(source: string): string[] {
-  const doc = yaml.load(source, { schema: yaml.CORE_SCHEMA }) as { hosts?: Array<{ name?: unknown }> } | null;
-  return (doc?.hosts ?? []).map((h) => String(h.name ?? ''));
-}
+/**
+ * Rewrites whichever of `host:` and `tailscale_ip:` holds exactly the old address, through the
+ * YAML syntax tree: only those scalars change, byte for byte everything else (comments,
+ * quoting, layout) stays. The result is parsed again and must equal the original with just
+ * those values changed.
+ */
+export function patchHostsText(source: string, changes: AddressChange[]): string {
+  changes.forEach(checkAddresses);
+  const tokens = Array.from(new Parser().parse(source));
+  const docs = Array.from(new Composer({ keepSourceTokens: true }).compose(tokens));
+  const doc = docs[0];
+  if (docs.length !== 1 || doc === undefined || doc.errors.length > 0) {
+    throw new HostsPatchMismatchError('the hosts file is not a single valid YAML document');
+  }
+  const hosts = doc.get('hosts', true);
+  if (!isSeq(hosts)) throw new HostsPatchMismatchError('the hosts file has no `hosts:` list');
+  const expected = parse(source) as { hosts: Array<Record<string, unknown>> };
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const c of changes) {
+    const index = hosts.items.findIndex((item) => isMap(item) && item.get('name') === c.node);
+    const entry = hosts.items[index];
+    if (!isMap(entry)) throw new HostsPatchMismatchError(`node ${c.node} is not in the hosts file any more`);
+    let replaced = false;
+    for (const field of ADDRESS_FIELDS) {
+      const scalar = entry.get(field, true);
+      // Exact value comparison: moving 100.64.0.2 never touches 100.64.0.21.
+      if (!isScalar(scalar) || scalar.value !== c.from || scalar.srcToken === undefined) continue;
+      CST.setScalarValue(scalar.srcToken, c.to);
+      expected.hosts[index]![field] = c.to;
+      replaced = true;
+    }
+    if (!replaced) throw new HostsPatchMismatchError(`${c.node}: neither host nor tailscale_ip is ${c.from} any more`);
+  }
+
+  const patched = tokens.map((t) => CST.stringify(t)).join('');
+  let reparsed: unknown;
+  try {
+    reparsed = parse(patched);
+  } catch {
+    reparsed = undefined;
+  }
+  if (!isDeepStrictEqual(reparsed, expected)) {
+    throw new HostsPatchMismatchError('refused: the edit would change more of the hosts file than the addresses');
+  }
+  return patched;
 }
 
 export interface PatchResult {
@@ -70,36 +105,84 @@ export interface PatchResult {
   sha256: string;
 }
 
-/** Writes the patched file atomically; keeps a backup; restores it if the result does not validate. */
-export function applyPatch(file: string, changes: AddressChange[], expectedSha256: string, now: Date): PatchResult {
-  const source = readFileSync(file, 'utf8');
-  if (sha256(source) !== expectedSha256) {
-    // A retried attempt whose first try already wrote this very patch is a success.
-    const spec = loadCluster(file);
-    const done = changes.every((c) => spec.hosts.find((h) => h.name === c.node)?.host === c.to);
-    if (done) return { file, backup: '(already written by an earlier attempt)', sha256: sha256(source) };
-    throw new HostsFileChangedError(file);
-  }
-  const patched = patchHostsText(source, changes);
-  const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const backup = join(dirname(file), `${basename(file)}.bak-${stamp}`);
-  copyFileSync(file, backup);
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-  const fd = openSync(tmp, 'w', 0o644);
+/** True when the file already says what the changes say: a retried attempt after a write. */
+function alreadyWritten(spec: ClusterSpec, changes: AddressChange[]): boolean {
+  return changes.every((c) => {
+    const h = spec.hosts.find((x) => x.name === c.node);
+    return h !== undefined && h.host !== c.from && h.tailscale_ip !== c.from && (h.host === c.to || tailscaleAddressOf(h) === c.to);
+  });
+}
+
+/** A new file next to `file` that cannot exist yet: random name, O_CREAT|O_EXCL (never follows a symlink). */
+function writeExclusive(path: string, text: string, mode: number): void {
+  const fd = openSync(path, 'wx', mode);
   try {
-    writeSync(fd, patched);
+    fchmodSync(fd, mode); // the umask must not widen or narrow the original's mode
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, file);
+}
+
+const randomSuffix = (): string => randomBytes(8).toString('hex');
+
+function writeBackup(file: string, source: string, mode: number, now: Date): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const backup = join(dirname(file), `${basename(file)}.bak-${stamp}`);
   try {
-    loadCluster(file);
+    writeExclusive(backup, source, mode);
+    return backup;
   } catch (err) {
-    // Roll back, atomically too: the previous file was valid (it was loaded to plan this patch).
-    copyFileSync(backup, tmp);
-    renameSync(tmp, file);
-    throw new ConfigInvalidError(`patched hosts file did not validate, rolled back: ${(err as Error).message}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const other = `${backup}-${randomSuffix()}`;
+    writeExclusive(other, source, mode);
+    return other;
   }
-  return { file, backup, sha256: sha256(patched) };
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes the patched file: a temp file with a random name in the same directory (O_EXCL, the
+ * original's mode), validated with the real config loader, then a backup of the original, then
+ * an atomic rename. A patch that does not validate never replaces the file.
+ */
+export function applyPatch(file: string, changes: AddressChange[], expectedSha256: string, now: Date): PatchResult {
+  const source = readFileSync(file, 'utf8');
+  if (sha256(source) !== expectedSha256) {
+    // A retried attempt whose first try already wrote this very patch is a success.
+    if (alreadyWritten(loadCluster(file), changes)) {
+      return { file, backup: '(already written by an earlier attempt)', sha256: sha256(source) };
+    }
+    throw new HostsFileChangedError(file);
+  }
+  const patched = patchHostsText(source, changes);
+  const mode = statSync(file).mode & 0o7777;
+  const tmp = join(dirname(file), `.${basename(file)}.tmp-${randomSuffix()}`);
+  writeExclusive(tmp, patched, mode);
+  try {
+    let spec: ClusterSpec;
+    try {
+      spec = loadCluster(tmp);
+    } catch (err) {
+      throw new ConfigInvalidError(`patched hosts file did not validate; ${file} left unchanged: ${(err as Error).message}`, { cause: err });
+    }
+    if (!alreadyWritten(spec, changes)) throw new HostsPatchMismatchError(`patched ${file} does not carry the new addresses; left unchanged`);
+    // Someone may have edited the file while this one was being written.
+    if (sha256(readFileSync(file, 'utf8')) !== expectedSha256) throw new HostsFileChangedError(file);
+    const backup = writeBackup(file, source, mode, now);
+    renameSync(tmp, file);
+    fsyncDir(dirname(file));
+    return { file, backup, sha256: sha256(patched) };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

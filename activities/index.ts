@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import type { ClusterSpec } from '../src/domain/cluster.js';
 import type { RunbookPolicy } from '../src/domain/policy.js';
-import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailscaleView } from '../src/domain/probes.js';
+import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { createAdminClient } from './admin.js';
 import { type ClusterInfo, clusterInfo } from './cluster-info.js';
 import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
@@ -100,16 +100,25 @@ export function createActivities(deps: ActivityDeps) {
       return { total: probes.length, unreachable };
     },
 
-    /** §4.6 addresses Tailscale reports that differ from the hosts file, with the file's hash. */
+    /**
+     * §4.6 addresses Tailscale reports that differ from the hosts file, with the file's hash, and
+     * the nodes that several tailnet devices claim (never changed; update-hosts escalates them).
+     */
     async detectAddressChanges(
       _input: Record<string, never> = {},
-    ): Promise<{ file: string; sha256: string; changes: AddressChange[] }> {
+    ): Promise<{ file: string; sha256: string; changes: AddressChange[]; conflicts?: TailnetConflict[] }> {
       const file = hostsFile();
       const text = readFileSync(file, 'utf8');
-      return { file, sha256: sha256(text), changes: addressChanges(cluster(), await tailscaleView()) };
+      const view = await tailscaleView();
+      return {
+        file,
+        sha256: sha256(text),
+        changes: addressChanges(cluster(), view),
+        ...(view.conflicts !== undefined && { conflicts: view.conflicts }),
+      };
     },
 
-    /** §4.6 atomic write of the patched hosts file, backup kept, validated, rolled back on failure. */
+    /** §4.6 atomic write of the patched hosts file: validated before the rename, backup kept, mode kept. */
     async applyHostsPatch(input: { changes: AddressChange[]; expectedSha256: string }): Promise<PatchResult> {
       return applyPatch(hostsFile(), input.changes, input.expectedSha256, new Date());
     },

@@ -1,9 +1,10 @@
 // §3.3 Tailscale's view: the tailscaled LocalAPI over its unix socket, else `tailscale status --json`.
 import { execFile } from 'node:child_process';
+import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import { z } from 'zod';
-import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
-import type { TailscaleView } from '../src/domain/probes.js';
+import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { withDeadline } from './abort.js';
 import { ConfigInvalidError, TailscaleUnavailableError } from './errors.js';
 import { failureReason, httpCall, TAILSCALE_STATUS_MAX_BYTES } from './http.js';
@@ -23,6 +24,8 @@ const peerSchema = z
 export const tailscaleStatusSchema = z
   .object({
     BackendState: z.string().default('Unknown'),
+    MagicDNSSuffix: z.string().nullish(),
+    CurrentTailnet: z.object({ MagicDNSSuffix: z.string().nullish() }).passthrough().nullish(),
     Self: peerSchema.nullish(),
     Peer: z.record(peerSchema).nullish(),
   })
@@ -30,31 +33,86 @@ export const tailscaleStatusSchema = z
 
 type Peer = z.infer<typeof peerSchema>;
 
-function firstLabel(dnsName: string): string {
-  return dnsName.split('.')[0]?.toLowerCase() ?? '';
+/** Devices described per conflicting node, and nodes whose devices are described, at most:
+ *  history stays small even when a tailnet is full of impostors. Every conflicting node is named. */
+const MAX_CLAIMANTS_DESCRIBED = 3;
+const MAX_CONFLICTS_DESCRIBED = 20;
+
+const lower = (s: string): string => s.toLowerCase();
+const withoutDot = (s: string): string => lower(s).replace(/\.$/, '');
+const firstLabel = (dnsName: string): string => lower(dnsName).split('.')[0] ?? '';
+/** A peer's addresses that really are IP addresses: anything else in the document is ignored. */
+const ipsOf = (peer: Peer): string[] => (peer.TailscaleIPs ?? []).filter((ip) => isIP(ip) !== 0);
+
+/** Every value a node is looked up by in a multimap from key to the peers that have it. */
+function index(all: Peer[], keysOf: (p: Peer) => string[]): Map<string, Peer[]> {
+  const map = new Map<string, Peer[]>();
+  for (const p of all) {
+    for (const k of new Set(keysOf(p))) {
+      if (k === '') continue;
+      const list = map.get(k);
+      if (list) list.push(p);
+      else map.set(k, [p]);
+    }
+  }
+  return map;
 }
 
-function matches(host: HostSpec, peer: Peer): boolean {
-  const name = host.name.toLowerCase();
-  if (peer.HostName.toLowerCase() === name) return true;
-  if (peer.DNSName !== '' && firstLabel(peer.DNSName) === name) return true;
-  const ips = peer.TailscaleIPs ?? [];
-  return [host.tailscale_ip, host.host, host.fallback_host].some((a) => a !== undefined && ips.includes(a));
+/** Strings a tailnet device chose itself: short, and only characters safe in history and markdown. */
+function sanitise(s: string): string {
+  const clean = s.replace(/[^A-Za-z0-9._:-]/g, '?');
+  return clean.length > 64 ? `${clean.slice(0, 63)}…` : clean;
 }
 
-/** Reduces a `tailscale status --json` document to the config nodes it knows about. */
+function describe(peer: Peer): string {
+  const dns = peer.DNSName === '' ? 'no MagicDNS name' : sanitise(withoutDot(peer.DNSName));
+  const ips = ipsOf(peer).slice(0, 2).join(' ') || 'no address';
+  return `HostName ${sanitise(peer.HostName) || '(empty)'} (${dns}, ${ips}, ${peer.Online ? 'online' : 'offline'})`;
+}
+
+/**
+ * Reduces a `tailscale status --json` document to the config nodes it knows about. A device
+ * picks its own HostName, so a peer is a node's only when it holds the node's configured
+ * Tailscale IP or its MagicDNS name (`<name>.<tailnet suffix>`, unique in the tailnet, given by
+ * the coordination server). When more than one device claims a node — by those, or by a
+ * HostName or DNS label equal to the node's name — the node is listed under `conflicts`, and
+ * matched only if exactly one device holds its address or MagicDNS name.
+ */
 export function toTailscaleView(doc: unknown, spec: ClusterSpec): TailscaleView {
   const parsed = tailscaleStatusSchema.safeParse(doc);
   if (!parsed.success) throw new TailscaleUnavailableError('status', 'unexpected status document');
   const status = parsed.data;
+  const suffix = withoutDot(status.MagicDNSSuffix ?? status.CurrentTailnet?.MagicDNSSuffix ?? '');
   // Self is this machine: it is online by definition when tailscaled answers.
   const all: Peer[] = [...(status.Self ? [{ ...status.Self, Online: true }] : []), ...Object.values(status.Peer ?? {})];
+  const byIp = index(all, ipsOf);
+  const byDnsName = index(all, (p) => [withoutDot(p.DNSName)]);
+  const byClaimedName = index(all, (p) => [lower(p.HostName), firstLabel(p.DNSName)]);
+
   const peers: TailscaleView['peers'] = [];
+  const conflicts: TailnetConflict[] = [];
   for (const host of spec.hosts) {
-    const peer = all.find((p) => matches(host, p));
-    if (peer) peers.push({ name: host.name, online: peer.Online, ips: [...(peer.TailscaleIPs ?? [])] });
+    const name = lower(host.name);
+    const addresses = [host.tailscale_ip, host.host, host.fallback_host].filter((a): a is string => a !== undefined);
+    const holders = new Set([
+      ...addresses.flatMap((a) => byIp.get(a) ?? []),
+      ...(suffix === '' ? [] : (byDnsName.get(`${name}.${suffix}`) ?? [])),
+    ]);
+    const claimants = new Set([...holders, ...(byClaimedName.get(name) ?? [])]);
+    if (claimants.size > 1) {
+      const described = conflicts.length < MAX_CONFLICTS_DESCRIBED;
+      const peerLines = described ? [...claimants].slice(0, MAX_CLAIMANTS_DESCRIBED).map(describe) : [];
+      if (claimants.size > peerLines.length) peerLines.push(`${claimants.size - peerLines.length} more device(s)`);
+      conflicts.push({ node: host.name, peers: peerLines });
+    }
+    const [peer] = holders;
+    if (peer !== undefined && holders.size === 1) peers.push({ name: host.name, online: peer.Online, ips: ipsOf(peer) });
   }
-  return { backendState: status.BackendState, peers };
+  return {
+    backendState: status.BackendState,
+    peers,
+    ...(conflicts.length > 0 && { conflicts }),
+  };
 }
 
 function parseJson(text: string, source: string): unknown {

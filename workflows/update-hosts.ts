@@ -1,6 +1,7 @@
 // update-hosts (runbook §4.6): instead of `vim config/distributed_hosts.yaml`, detect changed
-// addresses from Tailscale, propose the patch, get approval, write it atomically (temp file +
-// rename, backup kept), validate, and roll back when the new file does not validate.
+// addresses from Tailscale (peers matched by Tailscale IP or MagicDNS name, never HostName
+// alone), propose the patch, get approval, write it atomically (temp file validated before the
+// rename, backup kept), and verify the nodes answer on their new addresses.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { mutate, quick } from './runtime/activities.js';
@@ -14,6 +15,19 @@ export async function updateHosts(input: RecoveryInput): Promise<ProcedureResult
   return runProcedure('update-hosts', input, async (run) => {
     run.plan(['detect address changes', 'propose patch', 'approve write hosts file', 'write hosts file', 'verify new addresses']);
     const detected = (await run.step('detect address changes', () => quick.detectAddressChanges({})))!;
+    // A device picks its own Tailscale HostName: when several claim a node, nobody can say which
+    // address is the node's, so a human decides (issue 11 item 4). Old histories have no conflicts.
+    const contested = (detected.conflicts ?? []).filter((c) => input.node === undefined || c.node === input.node);
+    if (contested.length > 0) {
+      run.note('detect address changes', `${contested.length} node(s) claimed by several tailnet devices`);
+      throw new EscalationRequired(
+        contested.map(
+          (c) =>
+            `several tailnet devices claim ${c.node}: ${c.peers.join('; ')}; hosts file untouched ` +
+            '(remove the impostor or stale device in the Tailscale admin console, or edit the hosts file by hand)',
+        ),
+      );
+    }
     const changes = input.node !== undefined ? detected.changes.filter((c) => c.node === input.node) : detected.changes;
     if (changes.length === 0) {
       run.note('detect address changes', 'Tailscale and the hosts file agree');

@@ -40,8 +40,22 @@ export interface NodeProbe {
 /** Tailscale's view (§3.3), reduced to what classification needs so history stays small. */
 export interface TailscaleView {
   backendState: string;
-  /** Peers matched to config nodes (by HostName, DNS name or Tailscale IP). */
+  /**
+   * Peers matched to config nodes by configured Tailscale IP or MagicDNS name, never by the
+   * self-chosen HostName alone (a tailnet device can call itself anything).
+   */
   peers: Array<{ name: string; online: boolean; ips: string[] }>;
+  /**
+   * Config nodes that more than one tailnet device claims (by IP, MagicDNS name or HostName):
+   * an impostor or a stale registration. Absent in histories recorded before it existed.
+   */
+  conflicts?: TailnetConflict[];
+}
+
+/** One node and the devices that claim it, each described in a short, sanitised line. */
+export interface TailnetConflict {
+  node: string;
+  peers: string[];
 }
 
 export interface SyncStatus {

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { NodeLayout, SimProvider } from './topology.js';
 
-export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed'] as const;
+export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer'] as const;
 export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled'] as const;
 export const FAULT_KINDS = [...NODE_FAULTS, ...CLUSTER_FAULTS] as const;
 export type NodeFault = (typeof NODE_FAULTS)[number];
@@ -55,6 +55,8 @@ export interface SimNode {
   files: Map<string, string> | undefined;
   nodeKey: string;
   tailscaleId: number;
+  /** rogue-peer: another tailnet device, online, calls itself by this node's name (§4.6). */
+  roguePeer: boolean;
 }
 
 export interface P2pView {
@@ -176,6 +178,7 @@ export class SimCluster extends EventEmitter {
       files: undefined,
       nodeKey: nodeKeyHex(l.index, opts.subnet),
       tailscaleId: 100_000 + l.index,
+      roguePeer: false,
     }));
     for (const n of this.nodes) this.byName.set(n.name, n);
     this.voters = this.nodes.filter((n) => n.voter);
@@ -203,6 +206,7 @@ export class SimCluster extends EventEmitter {
     if (n.partitionStage !== null) f.push('partition');
     if (n.hostDown) f.push('host-down');
     if (n.movedTo !== null) f.push('ip-changed');
+    if (n.roguePeer) f.push('rogue-peer');
     return f;
   }
 
@@ -212,6 +216,12 @@ export class SimCluster extends EventEmitter {
     if (this.stuckPending !== null) f.push('election-stuck');
     if (this.syncStalled) f.push('sync-stalled');
     return f;
+  }
+
+  /** The rogue-peer device's Tailscale address: in the node's own subnet, where no node lives
+   *  below 64,770 nodes, so nothing answers on it. */
+  rogueAddress(n: SimNode): string {
+    return `127.${this.opts.subnet}.255.${(n.index % 254) + 1}`;
   }
 
   /** Address the node's Tailscale-side servers listen on right now. */
@@ -538,6 +548,10 @@ export class SimCluster extends EventEmitter {
           this.movedCounter++;
           this.moveTo(n, `127.${this.opts.subnet + 50}.${Math.floor(this.movedCounter / 254) % 256}.${(this.movedCounter % 254) + 1}`);
         }
+        break;
+      case 'rogue-peer':
+        // Nothing in the runbook removes a device from the tailnet: only --clear (the admin console).
+        n.roguePeer = !clear;
         break;
     }
   }

@@ -41,11 +41,60 @@ function peerStatus(c: SimCluster, t: SimNode, tailnet: TailnetInfo, now: number
   };
 }
 
+/**
+ * rogue-peer: another device on the tailnet, online, whose self-chosen HostName is `t`'s name.
+ * The coordination server gives it the next free MagicDNS name (`<name>-1`) and its own address.
+ * Its node key sorts first, so it is listed before every real node (Go sorts map keys).
+ */
+function roguePeerStatus(c: SimCluster, t: SimNode, tailnet: TailnetInfo, now: number): [string, Record<string, unknown>] {
+  const ip = c.rogueAddress(t);
+  const key = `nodekey:0000${t.nodeKey.slice(4)}`;
+  const seen = new Date(now).toISOString();
+  return [
+    key,
+    {
+      ID: `n${900_000 + t.index}CNTRL`,
+      PublicKey: key,
+      HostName: t.name,
+      DNSName: `${rogueDnsLabel(t)}.${tailnet.suffix}.`,
+      OS: 'linux',
+      UserID: 7_130_455_001,
+      TailscaleIPs: [ip],
+      AllowedIPs: [`${ip}/32`],
+      Addrs: ['203.0.113.66:41641'],
+      CurAddr: '203.0.113.66:41641',
+      Relay: 'nyc',
+      RxBytes: 4096,
+      TxBytes: 4096,
+      Created: new Date(now - 600_000).toISOString(),
+      LastWrite: seen,
+      LastSeen: seen,
+      LastHandshake: seen,
+      Online: true,
+      ExitNode: false,
+      ExitNodeOption: false,
+      Active: true,
+      PeerAPIURL: [`http://${ip}:36813`],
+      InNetworkMap: true,
+      InMagicSock: true,
+      InEngine: true,
+    },
+  ];
+}
+
+const rogueDnsLabel = (t: SimNode): string => `${t.name.toLowerCase()}-1`;
+
 /** The body of `GET /localapi/v0/status` and `tailscale status --json`, from `self`'s side. */
 export function statusJson(c: SimCluster, self: SimNode, tailnet: TailnetInfo): Record<string, unknown> {
   const now = Date.now();
-  const peers: Record<string, unknown> = {};
-  for (const t of c.nodes) if (t !== self) peers[`nodekey:${t.nodeKey}`] = peerStatus(c, t, tailnet, now);
+  const entries: Array<[string, Record<string, unknown>]> = [];
+  for (const t of c.nodes) {
+    if (t !== self) entries.push([`nodekey:${t.nodeKey}`, peerStatus(c, t, tailnet, now)]);
+    if (t.roguePeer) entries.push(roguePeerStatus(c, t, tailnet, now));
+  }
+  // tailscaled is written in Go, whose JSON encoder emits map keys sorted.
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const peers: Record<string, unknown> = Object.fromEntries(entries);
   const running = self.tailscaleUp;
   return {
     Version: '1.76.6-t8c1a2b3c4-g5d6e7f8a9',
@@ -78,6 +127,9 @@ export function statusText(c: SimCluster, self: SimNode): string | null {
       else st = 'idle, tx 0 rx 0';
     }
     rows.push([c.liveHost(t), t.name, 'ops@', 'linux', st]);
+  }
+  for (const t of c.nodes) {
+    if (t.roguePeer) rows.splice(1, 0, [c.rogueAddress(t), rogueDnsLabel(t), 'guest@', 'linux', 'active; direct 203.0.113.66:41641, tx 4096 rx 4096']);
   }
   const w0 = Math.max(...rows.map((r) => r[0]!.length)) + 2;
   const w1 = Math.max(...rows.map((r) => r[1]!.length)) + 2;

@@ -1,10 +1,10 @@
 // §4.6 hosts-file patching: comments and layout kept, atomic write with a backup, rollback when
 // the result does not validate, refusal when someone else edited the file meanwhile.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HostsFileChangedError, HostsPatchMismatchError } from '../../activities/errors.js';
+import { ConfigInvalidError, HostsFileChangedError, HostsPatchMismatchError } from '../../activities/errors.js';
 import { addressChanges, applyPatch, patchHostsText, sha256 } from '../../activities/hosts-file.js';
 import { loadCluster } from '../../src/config/loader.js';
 
@@ -93,11 +93,105 @@ describe('hosts file patch', () => {
     );
   });
 
-  it('rolls back when the patched file does not validate', () => {
-    const f = fileWith(SOURCE);
-    expect(() => applyPatch(f, [{ node: 'a', from: '127.10.0.1', to: 'not an address!' }], sha256(SOURCE), new Date())).toThrow(
-      /did not validate, rolled back/,
+
+  it('refuses to patch when the file would not validate, and never replaces it', () => {
+    // Hand-edited into an invalid state after the worker loaded it (a voter that is no host).
+    const invalid = SOURCE.replace('voter_nodes: [a]', 'voter_nodes: [a, zz]');
+    const f = fileWith(invalid);
+    const inode = statSync(f).ino;
+    expect(() => applyPatch(f, [{ node: 'a', from: '127.10.0.1', to: '127.60.0.1' }], sha256(invalid), new Date())).toThrow(
+      ConfigInvalidError,
     );
-    expect(readFileSync(f, 'utf8')).toBe(SOURCE);
+    expect(readFileSync(f, 'utf8')).toBe(invalid);
+    // Validated before the rename: the file was never replaced, not even for a moment.
+    expect(statSync(f).ino).toBe(inode);
+    expect(readdirSync(dirname(f))).toEqual([basename(f)]);
+  });
+});
+
+// Issue 11 items 4 and 11: the proposed address is data from the tailnet; the write is an attack surface.
+describe('hosts file patch safety', () => {
+  const NEIGHBOURS = [
+    '# tailnet hosts',
+    'hosts:',
+    '  - name: a',
+    '    host: 38.80.152.10',
+    '    tailscale_ip: 100.64.0.21 # a moved here last week',
+    '  - name: b',
+    '    host: 100.64.0.2',
+    'voter_nodes: [a]',
+    '',
+  ].join('\n');
+
+  it('moving 100.64.0.2 never rewrites 100.64.0.21', () => {
+    expect(() => patchHostsText(NEIGHBOURS, [{ node: 'a', from: '100.64.0.2', to: '100.64.0.9' }])).toThrow(HostsPatchMismatchError);
+    expect(patchHostsText(NEIGHBOURS, [{ node: 'b', from: '100.64.0.2', to: '100.64.0.9' }])).toBe(
+      NEIGHBOURS.replace('host: 100.64.0.2\n', 'host: 100.64.0.9\n'),
+    );
+  });
+
+  it('refuses a proposed value that is not an IP address (a newline would inject keys)', () => {
+    const evil = { node: 'b', from: '100.64.0.2', to: '100.64.0.9\n    port: 2200' };
+    expect(() => patchHostsText(NEIGHBOURS, [evil])).toThrow(`refused: the proposed address of b, ${JSON.stringify(evil.to)}, is not an IP address`);
+    const f = fileWith(NEIGHBOURS);
+    expect(() => applyPatch(f, [evil], sha256(NEIGHBOURS), new Date())).toThrow(HostsPatchMismatchError);
+    expect(readFileSync(f, 'utf8')).toBe(NEIGHBOURS);
+    // Nor is such a value ever proposed from Tailscale's answer.
+    const view = { backendState: 'Running', peers: [{ name: 'b', online: true, ips: [evil.to] }] };
+    expect(addressChanges(loadCluster(f), view)).toEqual([]);
+  });
+
+  it('never proposes a change for a node several tailnet devices claim', () => {
+    const view = {
+      backendState: 'Running',
+      peers: [{ name: 'b', online: true, ips: ['100.64.0.9'] }],
+      conflicts: [{ node: 'b', peers: ['HostName b (b.ts.net, 100.64.0.2, offline)', 'HostName b (b-1.ts.net, 100.64.0.9, online)'] }],
+    };
+    expect(addressChanges(loadCluster(fileWith(NEIGHBOURS)), view)).toEqual([]);
+  });
+
+  it('keeps every comment, blank line, quote style and flow collection byte for byte', () => {
+    const text = [
+      '# Hosts of the training cluster.',
+      '# Edited by hand and by update-hosts.',
+      '',
+      'ssh: {user: ubuntu, connect_timeout_s: 5}   # flow map',
+      'hosts:',
+      '  # --- Lambda ---',
+      '  - name: a # the backbone',
+      "    host: '100.64.0.2'   # single quoted",
+      '',
+      '    tailscale_ip: "100.64.0.2"',
+      '  - {name: b, host: 100.64.0.3}  # flow entry',
+      'voter_nodes: [ a ]',
+      '# trailing comment',
+      '',
+    ].join('\n');
+    const out = patchHostsText(text, [
+      { node: 'a', from: '100.64.0.2', to: '100.64.0.7' },
+      { node: 'b', from: '100.64.0.3', to: 'fd7a:115c:a1e0::3' },
+    ]);
+    expect(out).toBe(text.replace("'100.64.0.2'", "'100.64.0.7'").replace('"100.64.0.2"', '"100.64.0.7"').replace('host: 100.64.0.3}', 'host: fd7a:115c:a1e0::3}'));
+  });
+
+  it('does not follow a symlink planted at the old predictable temp path', () => {
+    const f = fileWith(SOURCE);
+    const victim = join(mkdtempSync(join(tmpdir(), 'victim-')), 'authorized_keys');
+    writeFileSync(victim, 'ssh-ed25519 AAAA victim\n');
+    const planted = join(dirname(f), `.${basename(f)}.tmp-${process.pid}`);
+    symlinkSync(victim, planted);
+    applyPatch(f, [{ node: 'a', from: '127.10.0.1', to: '127.60.0.1' }], sha256(SOURCE), new Date());
+    expect(readFileSync(victim, 'utf8')).toBe('ssh-ed25519 AAAA victim\n');
+    expect(lstatSync(f).isSymbolicLink()).toBe(false);
+    expect(loadCluster(f).hosts[0]!.host).toBe('127.60.0.1');
+    expect(readlinkSync(planted)).toBe(victim);
+  });
+
+  it('keeps the mode of a 0600 file, and of its backup', () => {
+    const f = fileWith(SOURCE);
+    chmodSync(f, 0o600);
+    const r = applyPatch(f, [{ node: 'a', from: '127.10.0.1', to: '127.60.0.1' }], sha256(SOURCE), new Date());
+    expect((statSync(f).mode & 0o777).toString(8)).toBe('600');
+    expect((statSync(r.backup).mode & 0o777).toString(8)).toBe('600');
   });
 });

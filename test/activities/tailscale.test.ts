@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigInvalidError, TailscaleUnavailableError } from '../../activities/errors.js';
+import { addressChanges } from '../../activities/hosts-file.js';
 import { createActivities } from '../../activities/index.js';
+import { toTailscaleView } from '../../activities/tailscale.js';
 import { cluster, fastPolicy, host, runActivity, tempDir } from './helpers.js';
 
 // A trimmed but real-shaped `tailscale status --json` (ipnstate.Status).
@@ -128,7 +130,7 @@ describe('tailscaleStatus via the LocalAPI socket', () => {
     await new Promise((r) => server.close(r));
   });
 
-  it('matches peers to config nodes by HostName, DNS label and Tailscale IP; Self is online', async () => {
+  it('matches peers to config nodes by MagicDNS name and Tailscale IP; Self is online', async () => {
     const acts = createActivities({ cluster: () => spec({ socket }), policy: fastPolicy() });
     const { result } = await runActivity(() => acts.tailscaleStatus({}));
     expect(result).toEqual(EXPECTED);
@@ -162,7 +164,10 @@ describe('tailscaleStatus via the CLI', () => {
   it('reads the document even when the CLI exits non-zero (tailscale stopped)', async () => {
     const dir = tempDir('tscli');
     const cli = join(dir, 'tailscale');
-    writeFileSync(cli, `#!/bin/sh\necho '{"BackendState":"Stopped","Self":{"HostName":"nebius-backbone-1","TailscaleIPs":[]},"Peer":null}'\nexit 1\n`);
+    writeFileSync(
+      cli,
+      `#!/bin/sh\necho '{"BackendState":"Stopped","MagicDNSSuffix":"tail1234.ts.net","Self":{"HostName":"nebius-backbone-1","DNSName":"nebius-backbone-1.tail1234.ts.net.","TailscaleIPs":[]},"Peer":null}'\nexit 1\n`,
+    );
     chmodSync(cli, 0o755);
     const acts = createActivities({ cluster: () => spec({ cli }), policy: fastPolicy() });
     const { result } = await runActivity(() => acts.tailscaleStatus({}));
@@ -172,5 +177,63 @@ describe('tailscaleStatus via the CLI', () => {
   it('fails permanently when the CLI does not exist', async () => {
     const acts = createActivities({ cluster: () => spec({ cli: join(tempDir('tscli'), 'missing') }), policy: fastPolicy() });
     await expect(runActivity(() => acts.tailscaleStatus({}))).rejects.toThrow(ConfigInvalidError);
+  });
+});
+
+// Issue 11 item 4: a tailnet device chooses its own HostName.
+describe('peer matching resists HostName spoofing', () => {
+  const rogueKey = 'nodekey:0000000000000000000000000000000000000000000000000000000000000066';
+  /** STATUS plus an online device calling itself `hostName`, listed first (Go sorts map keys). */
+  const withRogue = (hostName: string, dnsName: string, ips: string[]) => ({
+    ...STATUS,
+    Peer: {
+      [rogueKey]: { ID: 'nRogueCNTRL', PublicKey: rogueKey, HostName: hostName, DNSName: dnsName, OS: 'linux', TailscaleIPs: ips, Online: true },
+      ...STATUS.Peer,
+    },
+  });
+  const spec4 = spec({ socket: '/unused.sock' });
+
+  it('an online impostor named like an offline node neither matches it nor moves its address', () => {
+    // lambda-a10 (tailscale_ip 100.64.0.3) is offline; the impostor took the MagicDNS name lambda-a10-1.
+    const doc = withRogue('lambda-a10', 'lambda-a10-1.tail1234.ts.net.', ['100.64.0.66']);
+    const view = toTailscaleView(doc, spec4);
+    expect(view.peers.find((p) => p.name === 'lambda-a10')).toEqual({ name: 'lambda-a10', online: false, ips: ['100.64.0.3'] });
+    expect(view.conflicts).toEqual([
+      {
+        node: 'lambda-a10',
+        peers: [
+          'HostName localhost (localhost-3.tail1234.ts.net, 100.64.0.3, offline)',
+          'HostName lambda-a10 (lambda-a10-1.tail1234.ts.net, 100.64.0.66, online)',
+        ],
+      },
+    ]);
+    expect(addressChanges(spec4, view)).toEqual([]);
+  });
+
+  it('a node two devices hold (configured IP and MagicDNS name) is not matched, only reported', () => {
+    // Nobody held the name lambda-a10, so the impostor got it: IP and DNS name now disagree.
+    const view = toTailscaleView(withRogue('lambda-a10', 'lambda-a10.tail1234.ts.net.', ['100.64.0.66']), spec4);
+    expect(view.peers.map((p) => p.name)).toEqual(['nebius-backbone-1', 'runpod-h100']);
+    expect(view.conflicts?.map((c) => c.node)).toEqual(['lambda-a10']);
+  });
+
+  it('a device that only calls itself by a node name is not that node', () => {
+    // vast-missing has no device at all; the impostor's HostName and DNS label say vast-missing.
+    const view = toTailscaleView(withRogue('vast-missing', 'vast-missing.other-tailnet.ts.net.', ['100.64.0.66']), spec4);
+    expect(view.peers.map((p) => p.name)).toEqual(['nebius-backbone-1', 'runpod-h100', 'lambda-a10']);
+    expect(view.conflicts).toBeUndefined();
+  });
+
+  it('ignores addresses that are not IP addresses and sanitises what devices say about themselves', () => {
+    const doc = withRogue('runpod-h100', 'runpod-h100.*<b>x</b>*.ts.net.', ['100.64.0.9\n    port: 2200']);
+    doc.Peer['nodekey:2222222222222222222222222222222222222222222222222222222222222222'] = {
+      ...STATUS.Peer['nodekey:2222222222222222222222222222222222222222222222222222222222222222'],
+      TailscaleIPs: ['100.64.0.9\n    port: 2200', '100.64.0.2'],
+    };
+    const view = toTailscaleView(doc, spec4);
+    expect(view.peers.find((p) => p.name === 'runpod-h100')?.ips).toEqual(['100.64.0.2']);
+    expect(view.conflicts).toEqual([
+      { node: 'runpod-h100', peers: [expect.stringContaining('HostName gpu-box-7'), 'HostName runpod-h100 (runpod-h100.??b?x??b??.ts.net, no address, online)'] },
+    ]);
   });
 });
