@@ -1,6 +1,6 @@
 // §4.6 hosts-file patching: comments and layout kept, atomic write with a backup, rollback when
 // the result does not validate, refusal when someone else edited the file meanwhile.
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,13 +98,15 @@ describe('hosts file patch', () => {
     // Hand-edited into an invalid state after the worker loaded it (a voter that is no host).
     const invalid = SOURCE.replace('voter_nodes: [a]', 'voter_nodes: [a, zz]');
     const f = fileWith(invalid);
-    const inode = statSync(f).ino;
+    // A second name for the original inode: a replaced file no longer shares it.
+    const original = join(mkdtempSync(join(tmpdir(), 'hosts-link-')), 'original.yaml');
+    linkSync(f, original);
     expect(() => applyPatch(f, [{ node: 'a', from: '127.10.0.1', to: '127.60.0.1' }], sha256(invalid), new Date())).toThrow(
       ConfigInvalidError,
     );
     expect(readFileSync(f, 'utf8')).toBe(invalid);
     // Validated before the rename: the file was never replaced, not even for a moment.
-    expect(statSync(f).ino).toBe(inode);
+    expect(statSync(f).ino).toBe(statSync(original).ino);
     expect(readdirSync(dirname(f))).toEqual([basename(f)]);
   });
 });
