@@ -63,7 +63,7 @@ describe('p2pStatus and triggerElection', () => {
 
   it('POSTs /admin/trigger-election', async () => {
     const { result } = await runActivity(() => make().triggerElection({ node: 'n2' }));
-    expect(result).toEqual({ accepted: true, httpStatus: 202 });
+    expect(result).toEqual({ accepted: true, httpStatus: 202, via: 'primary' });
     expect(elections).toHaveLength(1);
   });
 
