@@ -388,7 +388,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         if (req.method === 'POST' && req.url === '/status-override') {
           const f = JSON.parse(body || '{}') as { node?: unknown; fields?: unknown };
           const fields = f.fields;
-          const ok = fields === null || (typeof fields === 'object' && fields !== undefined && !Array.isArray(fields));
+          const ok = fields === null || (typeof fields === 'object' && !Array.isArray(fields));
           if (typeof f.node !== 'string' || !ok) return send(400, { error: 'body needs {"node", "fields": {…} | null}' });
           cluster.overrideStatus(f.node, fields as Record<string, unknown> | null);
           return send(200, { ok: true });
