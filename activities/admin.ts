@@ -3,6 +3,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ClusterSpec } from '../src/domain/cluster.js';
+import { capNodeText } from '../src/domain/node-text.js';
 import type { SyncStatus } from '../src/domain/probes.js';
 import { candidates, findHost, httpBase } from './cluster.js';
 import { AdminApiError, AdminAuthError, AdminKeyMissingError } from './errors.js';
@@ -26,6 +27,9 @@ const adminSyncSchema = z.object({
     .default({}),
 });
 
+/** The runbook knows four (games, models, training, elo); more is a confused or hostile API. */
+const MAX_SYNC_CATEGORIES = 32;
+
 /** Progress as 0..1; values in (1, 100] are taken as percentages. */
 function unit(p: number): number {
   const v = p > 1 ? p / 100 : p;
@@ -37,8 +41,10 @@ export function toSyncStatus(doc: unknown, url: string): SyncStatus {
   if (!parsed.success) throw new AdminApiError(url, 'unexpected sync status body');
   const d = parsed.data;
   const categories: SyncStatus['categories'] = {};
-  for (const [name, c] of Object.entries(d.categories)) {
-    categories[name] = { progress: unit(c.progress), lastSyncAt: c.last_sync_at ?? null, pending: c.pending };
+  // Names and timestamps come from the coordinator: capped, and only so many categories kept.
+  for (const [name, c] of Object.entries(d.categories).slice(0, MAX_SYNC_CATEGORIES)) {
+    const lastSyncAt = c.last_sync_at == null ? null : capNodeText(c.last_sync_at);
+    categories[capNodeText(name)] = { progress: unit(c.progress), lastSyncAt, pending: c.pending };
   }
   return { stalled: d.stalled, inProgress: d.in_progress, progress: unit(d.progress), categories };
 }

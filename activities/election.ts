@@ -1,30 +1,35 @@
-// §4.3 POST /admin/trigger-election on one node's P2P port.
+// §4.3 POST /admin/trigger-election on one node's P2P port. The POST is not idempotent (each
+// one starts an election), so it is never raced over primary and fallback: a harmless GET
+// /status picks the address that answers, then the POST goes to that address once.
 import type { Dispatcher } from 'undici';
 import type { HostSpec } from '../src/domain/cluster.js';
-import { candidates, httpBase } from './cluster.js';
+import { httpBase } from './cluster.js';
 import { P2pUnreachableError } from './errors.js';
-import { httpCall } from './http.js';
-import { raceCandidates } from './race.js';
+import { failureReason, httpCall } from './http.js';
+import { fetchStatus } from './p2p.js';
 import { withDeadline } from './abort.js';
 
 export async function triggerElection(
   host: HostSpec,
   opts: { dispatcher: Dispatcher; timeoutMs: number; signal: AbortSignal },
-): Promise<{ accepted: boolean; httpStatus: number }> {
-  const out = await withDeadline([opts.signal], opts.timeoutMs, (signal) =>
-    raceCandidates(
-      candidates(host),
-      (c, s) =>
-        httpCall(`${httpBase(c.address, host.ports.p2p)}/admin/trigger-election`, {
-          method: 'POST',
-          signal: s,
-          dispatcher: opts.dispatcher,
-        }),
-      { signal },
-    ),
-  );
+): Promise<{ accepted: boolean; httpStatus: number; via: 'primary' | 'fallback' }> {
+  const picked = await fetchStatus(host, { dispatcher: opts.dispatcher, totalTimeoutMs: opts.timeoutMs, signal: opts.signal });
   if (opts.signal.aborted) throw opts.signal.reason;
-  if (!out.ok) throw new P2pUnreachableError(host.name, out.error);
-  const status = out.value.status;
-  return { accepted: status >= 200 && status <= 299, httpStatus: status };
+  if (!picked.ok) throw new P2pUnreachableError(host.name, picked.error);
+  let status: number;
+  try {
+    const answer = await withDeadline([opts.signal], opts.timeoutMs, (signal) =>
+      httpCall(`${httpBase(picked.address, host.ports.p2p)}/admin/trigger-election`, {
+        method: 'POST',
+        signal,
+        dispatcher: opts.dispatcher,
+      }),
+    );
+    status = answer.status;
+  } catch (err) {
+    if (opts.signal.aborted) throw opts.signal.reason;
+    // No second address: the POST may have arrived; the workflow's wait for a leader tells.
+    throw new P2pUnreachableError(host.name, failureReason(err));
+  }
+  return { accepted: status >= 200 && status <= 299, httpStatus: status, via: picked.via };
 }

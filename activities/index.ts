@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { LeaderVerdict } from '../src/domain/leader-view.js';
 import type { RunbookPolicy } from '../src/domain/policy.js';
 import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { createAdminClient } from './admin.js';
@@ -18,7 +19,7 @@ import { probeNodes } from './probe.js';
 import { routingCheck } from './routing.js';
 import { createSshRunner, type SshVia, splitSections } from './ssh.js';
 import { statusFromCli, statusFromSocket, toTailscaleView } from './tailscale.js';
-import { waitForLeader, waitForNode, type WaitForNodeInput, type WaitForNodeResult, watchSync } from './wait.js';
+import { leaderView, waitForLeader, waitForNode, type WaitForNodeInput, type WaitForNodeResult, watchSync } from './wait.js';
 import { ConfigInvalidError, SshConnectError } from './errors.js';
 
 export { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
@@ -181,8 +182,16 @@ export function createActivities(deps: ActivityDeps) {
       return r;
     },
 
-    /** §4.3 POST /admin/trigger-election on the node's P2P port. */
-    async triggerElection(input: { node: string }): Promise<{ accepted: boolean; httpStatus: number }> {
+    /** §4.3 whether there is a leader: the majority view of the backbone and the voters. */
+    async leaderView(_input: Record<string, never> = {}): Promise<LeaderVerdict> {
+      const signal = cancellationSignal();
+      const verdict = await leaderView(cluster(), status, signal);
+      throwIfCancelled(signal);
+      return verdict;
+    },
+
+    /** §4.3 POST /admin/trigger-election on the node's P2P port, once, to the address that answers. */
+    async triggerElection(input: { node: string }): Promise<{ accepted: boolean; httpStatus: number; via: 'primary' | 'fallback' }> {
       const host = findHost(cluster(), input.node);
       return triggerElection(host, { dispatcher, timeoutMs: policy.probe.totalTimeoutMs, signal: cancellationSignal() });
     },
@@ -202,7 +211,7 @@ export function createActivities(deps: ActivityDeps) {
       return waitForNode(cluster, input, status);
     },
 
-    /** Polls the backbone and a few others until one reports a leader. */
+    /** Polls the backbone and the voters until a majority of those answering report one leader. */
     async waitForLeader(input: { timeoutMs: number; intervalMs: number }): Promise<{ leader: string | null; polls: number }> {
       return waitForLeader(cluster, input, status);
     },

@@ -2,6 +2,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { HostSpec } from '../src/domain/cluster.js';
+import { capNodeText, capNullable } from '../src/domain/node-text.js';
 import type { P2pStatus } from '../src/domain/probes.js';
 import { candidates, httpBase } from './cluster.js';
 import { type HttpAnswer, httpCall } from './http.js';
@@ -39,16 +40,18 @@ export function parseStatusAnswer(answer: HttpAnswer): StatusParse {
     return { ok: false, error: `invalid body: ${issue ? `${issue.path.join('.') || '(root)'} ${issue.message}` : 'schema'}` };
   }
   const s = parsed.data;
+  // Node-supplied strings are capped here, before they reach any result or history (an
+  // answer may carry up to MAX_BODY_BYTES in one field, from every node of a batch).
   return {
     ok: true,
     status: {
-      ...(s.node_id !== undefined && { node_id: s.node_id }),
-      status: s.status,
-      leader_id: s.leader_id,
+      ...(s.node_id !== undefined && { node_id: capNodeText(s.node_id) }),
+      status: capNodeText(s.status),
+      leader_id: capNullable(s.leader_id),
       alive_peers: s.alive_peers,
       total_peers: s.total_peers,
-      cluster_health: s.cluster_health,
-      ...(s.role !== undefined && { role: s.role }),
+      cluster_health: capNodeText(s.cluster_health),
+      ...(s.role !== undefined && { role: capNodeText(s.role) }),
     },
   };
 }

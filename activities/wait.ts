@@ -1,6 +1,7 @@
 // Long-running "poll, don't sleep" activities: each poll heartbeats its progress, and a retried
 // attempt resumes its poll count and deadline from the last heartbeat's details.
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
+import { leaderByMajority, type LeaderVerdict, type NodeView } from '../src/domain/leader-view.js';
 import type { P2pStatus, SyncStatus } from '../src/domain/probes.js';
 import { findHost } from './cluster.js';
 import { cancellationSignal, heartbeat, heartbeatDetails, sleep } from './context.js';
@@ -104,8 +105,29 @@ interface WaitLeaderDetails {
   startedAt: number;
 }
 
-/** Nodes asked for the leader each round: the backbone first, then a few voters/others. */
-const LEADER_SOURCES = 4;
+/** At least this many nodes are asked for the leader, so a majority means more than one. */
+const MIN_LEADER_SOURCES = 3;
+
+/**
+ * Nodes whose view decides whether there is a leader (§4.3): the backbone and every voter (an
+ * election is the voters' business), padded with other nodes to at least MIN_LEADER_SOURCES.
+ */
+export function leaderSources(cfg: ClusterSpec): HostSpec[] {
+  const core = [...new Set([cfg.backbone, ...cfg.voter_nodes])];
+  const others = cfg.hosts.map((h) => h.name).filter((n) => !core.includes(n));
+  return [...core, ...others.slice(0, Math.max(0, MIN_LEADER_SOURCES - core.length))].map((n) => findHost(cfg, n));
+}
+
+/** Asks every leader source at once; the majority of those that answer decides (never the first). */
+export async function leaderView(cfg: ClusterSpec, status: StatusFn, signal: AbortSignal): Promise<LeaderVerdict> {
+  const hosts = leaderSources(cfg);
+  const answers = await Promise.all(hosts.map((h) => status(h, signal)));
+  const views: NodeView[] = [];
+  answers.forEach((a, i) => {
+    if (a.ok && a.status) views.push({ node: hosts[i]!.name, status: a.status });
+  });
+  return leaderByMajority(views);
+}
 
 export async function waitForLeader(
   spec: () => ClusterSpec,
@@ -117,12 +139,8 @@ export async function waitForLeader(
   let polls = prev?.polls ?? 0;
   const startedAt = prev?.startedAt ?? Date.now();
   for (;;) {
-    const cfg = spec();
-    const names = [...new Set([cfg.backbone, ...cfg.voter_nodes, ...cfg.hosts.map((h) => h.name)])].slice(0, LEADER_SOURCES);
-    const answers = await Promise.all(names.map((n) => status(findHost(cfg, n), signal)));
+    const { leader } = await leaderView(spec(), status, signal);
     polls++;
-    // In source order, so the backbone's view wins when it answers.
-    const leader = answers.find((a) => a.ok && a.status?.leader_id)?.status?.leader_id ?? null;
     heartbeat({ polls, startedAt, leader });
     if (leader !== null) return { leader, polls };
     if (Date.now() - startedAt + input.intervalMs > input.timeoutMs) return { leader: null, polls };

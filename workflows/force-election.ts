@@ -2,6 +2,7 @@
 // a healthy node and wait for a leader. Only then, with approval, the runbook's second way,
 // made quorum-safe: voters restart one at a time, each back before the next, and never when
 // taking it down would leave fewer voters alive than a majority.
+import { patched } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { quorumSize } from '../src/domain/cluster.js';
 import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
@@ -11,6 +12,9 @@ import { unreachableGuard } from './runtime/guard.js';
 import { restartDaemon, votersAlive } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
+
+/** patched() id: the leader check asks the backbone and every voter at once and takes the majority. */
+const MAJORITY_LEADER_PATCH = 'force-election-majority-leader';
 
 export interface ForceElectionInput extends RecoveryInput {
   /** How long to wait for a leader after each attempt. */
@@ -30,16 +34,22 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
   return runProcedure('force-election', input, async (run) => {
     run.plan(['check leader', 'check cluster reachability', 'approve trigger election', 'trigger election', 'wait for leader', 'approve rolling voter restart']);
     const info = (await run.step('check leader', () => quick.clusterInfo({})))!;
-    const current = await leaderNow(info.backbone, info.voters);
+    // The majority of the backbone and voters decides, not the first node that answers: a
+    // partitioned node keeps naming the leader it last knew. Runs recorded before this change
+    // asked node by node and replay that way.
+    const majority = patched(MAJORITY_LEADER_PATCH);
+    const seen = majority ? await quick.leaderView({}) : undefined;
+    const current = seen ? seen.leader : await leaderNow(info.backbone, info.voters);
     if (current) {
-      run.note('check leader', `leader ${current}`);
+      run.note('check leader', seen ? `leader ${current} (${seen.agreeing} of ${seen.answered} answering nodes agree)` : `leader ${current}`);
       return run.complete(`leader ${current} present; no election needed`);
     }
-    run.note('check leader', 'no leader');
+    run.note('check leader', seen ? `no leader (${seen.agreeing} of ${seen.answered} answering nodes agree)` : 'no leader');
     await unreachableGuard(run, opts.unreachableFraction);
 
     // §4.3 first way: ask a healthy node to hold an election. Harmless, so low risk.
-    const healthy = await firstHealthy([info.backbone, ...info.voters]);
+    // A node that shares the majority view: a partitioned one would refuse the trigger.
+    const healthy = majority ? (await quick.leaderView({})).connected[0] : await firstHealthy([info.backbone, ...info.voters]);
     if (healthy) {
       await run.approve('trigger election', 'low', `POST /admin/trigger-election on ${healthy} (§4.3)`);
       await run.step('trigger election', () => quick.triggerElection({ node: healthy }), {
@@ -56,7 +66,7 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
         run.note('wait for leader', `no leader after ${w.polls} poll(s)`);
       }
     } else {
-      run.skip('trigger election', 'no node answers /status');
+      run.skip('trigger election', majority ? 'no node that shares the majority view answers /status' : 'no node answers /status');
       run.skip('wait for leader', 'no election triggered');
     }
 
@@ -112,6 +122,7 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
   });
 }
 
+/** Before MAJORITY_LEADER_PATCH: the first answering node's word (kept to replay old runs). */
 async function leaderNow(backbone: string, voters: string[]): Promise<string | null> {
   for (const node of [backbone, ...voters.filter((v) => v !== backbone)].slice(0, 3)) {
     const r = await quick.p2pStatus({ node });
@@ -120,6 +131,7 @@ async function leaderNow(backbone: string, voters: string[]): Promise<string | n
   return null;
 }
 
+/** Before MAJORITY_LEADER_PATCH: the first node that answers /status at all. */
 async function firstHealthy(nodes: string[]): Promise<string | undefined> {
   for (const node of [...new Set(nodes)]) {
     const r = await quick.p2pStatus({ node });

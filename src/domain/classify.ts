@@ -2,8 +2,9 @@
 // Pure and deterministic: the diagnose workflow runs it, unit tests feed it by hand.
 import type { Provider } from './cluster.js';
 import { quorumSize } from './cluster.js';
+import { looksCutOff as looksPartitioned, typicalAlive } from './leader-view.js';
 import type { EscalationPolicy } from './policy.js';
-import type { NodeProbe, P2pStatus, SyncStatus, TailscaleView } from './probes.js';
+import type { NodeProbe, SyncStatus, TailscaleView } from './probes.js';
 import type { ClusterSummary, Finding, NodeReport, Recommendation } from './report.js';
 
 export interface NodeMeta {
@@ -42,20 +43,6 @@ const PROCEDURE_FOR: Partial<Record<Finding['kind'], Recommendation['procedure']
   'sync-stalled': 'repair-sync',
 };
 
-/**
- * A node's own view says it is cut off from its peers (§4.5): it says so, or it sees at most
- * half of the peers the majority sees (a minority island of several nodes counts too).
- */
-function looksPartitioned(s: P2pStatus, majorityAlive: number): boolean {
-  if (s.cluster_health === 'partitioned') return true;
-  return s.total_peers > 1 && majorityAlive > 1 && s.alive_peers * 2 <= majorityAlive;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
-}
-
 function mostCommon<T>(values: T[]): T | undefined {
   const counts = new Map<T, number>();
   let best: T | undefined;
@@ -78,8 +65,9 @@ export function classify(input: ClassifyInput): Classification {
 
   // The majority view: what most answering daemons report, so one confused node can't decide it.
   const answering = input.probes.filter((p) => p.checks.p2p.ok && p.status);
-  // What a typical node sees: the median, so neither an island nor one odd count decides it.
-  const majorityAlive = median(answering.filter((p) => p.status!.cluster_health !== 'partitioned').map((p) => p.status!.alive_peers));
+  // A node is partitioned when it says so or sees at most half of what a typical node sees
+  // (a minority island of several nodes counts too, §4.5).
+  const majorityAlive = typicalAlive(answering.map((p) => p.status!));
   const connected = answering.filter((p) => !looksPartitioned(p.status!, majorityAlive));
   const leaderId = mostCommon(connected.map((p) => p.status!.leader_id)) ?? null;
 

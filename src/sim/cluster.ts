@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { NodeLayout, SimProvider } from './topology.js';
 
-export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer'] as const;
+export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary'] as const;
 export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled'] as const;
 export const FAULT_KINDS = [...NODE_FAULTS, ...CLUSTER_FAULTS] as const;
 export type NodeFault = (typeof NODE_FAULTS)[number];
@@ -57,6 +57,10 @@ export interface SimNode {
   tailscaleId: number;
   /** rogue-peer: another tailnet device, online, calls itself by this node's name (§4.6). */
   roguePeer: boolean;
+  /** slow-primary: HTTP on the primary (Tailscale) address answers late, as over a congested relay. */
+  slowPrimary: boolean;
+  /** Fields merged over this node's `/status` answer (a confused or hostile daemon); null: none. */
+  statusOverride: Record<string, unknown> | null;
 }
 
 export interface P2pView {
@@ -102,6 +106,8 @@ export interface SimStateNode {
   daemon: DaemonState;
   tailscale: 'up' | 'down';
   moved_to: string | null;
+  /** Names of the `/status` fields overridden (see overrideStatus), empty when none. */
+  status_override: string[];
 }
 
 export interface SimState {
@@ -179,6 +185,8 @@ export class SimCluster extends EventEmitter {
       nodeKey: nodeKeyHex(l.index, opts.subnet),
       tailscaleId: 100_000 + l.index,
       roguePeer: false,
+      slowPrimary: false,
+      statusOverride: null,
     }));
     for (const n of this.nodes) this.byName.set(n.name, n);
     this.voters = this.nodes.filter((n) => n.voter);
@@ -207,6 +215,7 @@ export class SimCluster extends EventEmitter {
     if (n.hostDown) f.push('host-down');
     if (n.movedTo !== null) f.push('ip-changed');
     if (n.roguePeer) f.push('rogue-peer');
+    if (n.slowPrimary) f.push('slow-primary');
     return f;
   }
 
@@ -541,6 +550,9 @@ export class SimCluster extends EventEmitter {
           this.emit('host', n);
         }
         break;
+      case 'slow-primary':
+        n.slowPrimary = !clear;
+        break;
       case 'ip-changed':
         if (clear) {
           if (n.movedTo !== null) this.moveTo(n, null);
@@ -577,6 +589,17 @@ export class SimCluster extends EventEmitter {
       this.record(n.name, 'control', `hosts file updated: ${n.name} host=${address}`);
       this.emit('address-fixed', n);
     }
+  }
+
+  /**
+   * From now on `n` answers `/status` with `fields` merged over its real view (null: back to
+   * normal). For tests of what a confused or hostile daemon can send: a stale leader from a
+   * partitioned node, megabyte strings, markdown and HTML.
+   */
+  overrideStatus(target: string, fields: Record<string, unknown> | null): void {
+    const n = this.node(target);
+    n.statusOverride = fields === null ? null : { ...fields };
+    this.record(n.name, 'control', `status override ${n.name} ${fields === null ? '--clear' : Object.keys(fields).join(',')}`);
   }
 
   // ---- files -----------------------------------------------------------------------------
@@ -631,6 +654,7 @@ export class SimCluster extends EventEmitter {
         daemon: n.daemon,
         tailscale: n.tailscaleUp ? 'up' : 'down',
         moved_to: n.movedTo,
+        status_override: Object.keys(n.statusOverride ?? {}),
       })),
       sync: this.syncStatus(),
       mutations: [...this.mutations],

@@ -57,7 +57,7 @@ export function handleApi(
   const log = (): void => c.record(node.name, source, command ?? `${method} ${req.url}`);
 
   if (port === SIM_PORTS.p2p) {
-    if (path === '/status' && method === 'GET') return json(200, c.viewFrom(node));
+    if (path === '/status' && method === 'GET') return json(200, { ...c.viewFrom(node), ...node.statusOverride });
     if (path === '/health' && method === 'GET') return json(200, { status: 'ok', node_id: node.name });
     if (path === '/admin/trigger-election') {
       if (method !== 'POST') return json(405, { error: 'method not allowed' });

@@ -31,6 +31,11 @@ export interface SimulatorOptions {
   daemonStartMs?: number;
   /** X-Admin-Key of the admin API; default $RUNBOOK_ADMIN_KEY or "sim-admin-key". */
   adminKey?: string;
+  /**
+   * How late HTTP answers on a `slow-primary` node's primary address (not scaled: it must stay
+   * longer than a client's fallback stagger whatever the time-scale). Default 600.
+   */
+  slowPrimaryMs?: number;
 }
 
 export interface SimulatorHandle {
@@ -40,6 +45,8 @@ export interface SimulatorHandle {
   socketPath: string;
   state(): SimState;
   fault(target: string, kind: FaultKind | string, opts?: { clear?: boolean }): void;
+  /** Fields merged over a node's `/status` answer (null clears); see SimCluster.overrideStatus. */
+  overrideStatus(node: string, fields: Record<string, unknown> | null): void;
   stop(): Promise<void>;
   /** The model, for tests that need to look closer. */
   readonly cluster: SimCluster;
@@ -72,6 +79,7 @@ function validate(o: SimulatorOptions): Required<Omit<SimulatorOptions, 'outDir'
     timeScale,
     daemonStartMs: o.daemonStartMs ?? 1500,
     adminKey: o.adminKey ?? process.env['RUNBOOK_ADMIN_KEY'] ?? 'sim-admin-key',
+    slowPrimaryMs: int('slowPrimaryMs', o.slowPrimaryMs ?? 600, 0, 60_000),
     outDir: o.outDir,
   };
 }
@@ -141,7 +149,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     req.on('end', () => {
       const headers: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
-      reply(handleApi(apiCtx, meta.node, meta.port, { method: req.method ?? 'GET', url: req.url ?? '/', headers }, 'http'));
+      const answer = (): void =>
+        reply(handleApi(apiCtx, meta.node, meta.port, { method: req.method ?? 'GET', url: req.url ?? '/', headers }, 'http'));
+      // slow-primary: the request reaches the node late over the primary path, so a client that
+      // gives up on the primary and repeats a POST on the fallback has the node run it twice.
+      if (meta.via === 'primary' && meta.node.slowPrimary) void sleep(o.slowPrimaryMs).then(answer);
+      else answer();
     });
   });
   httpServer.keepAliveTimeout = 5000;
@@ -372,6 +385,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       };
       try {
         if (req.method === 'GET' && req.url === '/state') return send(200, cluster.state());
+        if (req.method === 'POST' && req.url === '/status-override') {
+          const f = JSON.parse(body || '{}') as { node?: unknown; fields?: unknown };
+          const fields = f.fields;
+          const ok = fields === null || (typeof fields === 'object' && !Array.isArray(fields));
+          if (typeof f.node !== 'string' || !ok) return send(400, { error: 'body needs {"node", "fields": {…} | null}' });
+          cluster.overrideStatus(f.node, fields as Record<string, unknown> | null);
+          return send(200, { ok: true });
+        }
         if (req.method === 'POST' && req.url === '/fault') {
           const f = JSON.parse(body || '{}') as { target?: unknown; kind?: unknown; clear?: unknown };
           if (typeof f.target !== 'string' || typeof f.kind !== 'string') return send(400, { error: 'body needs {"target", "kind"}' });
@@ -455,6 +476,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     cluster,
     state: () => cluster.state(),
     fault: (target, kind, opts) => cluster.fault(target, kind, opts),
+    overrideStatus: (node, fields) => cluster.overrideStatus(node, fields),
     stop,
   };
 }

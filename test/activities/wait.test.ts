@@ -63,7 +63,7 @@ describe('p2pStatus and triggerElection', () => {
 
   it('POSTs /admin/trigger-election', async () => {
     const { result } = await runActivity(() => make().triggerElection({ node: 'n2' }));
-    expect(result).toEqual({ accepted: true, httpStatus: 202 });
+    expect(result).toEqual({ accepted: true, httpStatus: 202, via: 'primary' });
     expect(elections).toHaveLength(1);
   });
 
@@ -150,7 +150,10 @@ describe('waitForLeader', () => {
     expect(none.result.leader).toBeNull();
     expect(none.result.polls).toBeGreaterThan(1);
 
-    const timer = setTimeout(() => (nodeView = p2pBody({ leader_id: 'n2' })), 100);
+    const timer = setTimeout(() => {
+      nodeView = p2pBody({ leader_id: 'n2' });
+      backboneView = p2pBody({ leader_id: 'n2' });
+    }, 100);
     try {
       const { result } = await runActivity(() => make().waitForLeader({ timeoutMs: 10_000, intervalMs: 30 }));
       expect(result.leader).toBe('n2');
@@ -158,5 +161,13 @@ describe('waitForLeader', () => {
     } finally {
       clearTimeout(timer);
     }
+  });
+
+  it('does not take one node’s word: a leader only a minority names is no leader (issue 11)', async () => {
+    // The backbone answers first and names itself; the other source sees no leader.
+    backboneView = p2pBody({ leader_id: 'bb' });
+    nodeView = p2pBody({ leader_id: null });
+    const { result } = await runActivity(() => make().waitForLeader({ timeoutMs: 150, intervalMs: 30 }));
+    expect(result.leader).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // Step machinery shared by every procedure: progress for the `progress` query and the Web UI
 // current details, the approval gate, dry runs, search attributes and escalation.
 import {
+  ApplicationFailure,
   condition,
   log,
   setCurrentDetails,
@@ -10,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Risk } from '../../src/domain/policy.js';
 import type { EscalationBundle, ProcedureInput, ProcedureResult } from '../../src/domain/procedure-input.js';
+import { escapeMarkdown } from '../../src/domain/node-text.js';
 import type { Progress, StepProgress } from '../../src/domain/progress.js';
 import {
   RunbookAwaitingApproval,
@@ -18,6 +20,7 @@ import {
   RunbookProcedure,
 } from '../../src/temporal/search-attributes.js';
 import { approveSignal, decideUpdate, type Decision, progressQuery, rejectSignal } from '../messages.js';
+import { decisionProblem } from './decision-check.js';
 import { errorText } from './error-text.js';
 import { approvalDefaults } from './policy-defaults.js';
 
@@ -44,6 +47,9 @@ export interface StepOptions {
 }
 
 const now = (): string => new Date().toISOString();
+
+/** Refuses an update with a message for the sender; the workflow itself carries on. */
+const refused = (message: string): ApplicationFailure => ApplicationFailure.nonRetryable(message, 'DecisionRefused');
 
 export class ProcedureRun {
   readonly progress: Progress;
@@ -76,19 +82,22 @@ export class ProcedureRun {
       decideUpdate,
       async (d) => {
         const step = this.progress.pendingApproval?.step;
-        // A signal may have decided within the same activation, after validation.
-        if (step === undefined || !this.receive(d.approve, d)) throw new Error('the step was decided meanwhile');
-        return { step, approved: d.approve };
+        // A signal may have decided within the same activation, after validation. An
+        // ApplicationFailure rejects the update; a plain Error would fail the workflow task.
+        if (step === undefined || !this.receive(d.approve === true, d)) throw refused('the step was decided meanwhile');
+        return { step, approved: d.approve === true };
       },
       {
         validator: (d) => {
+          // Types first: `"approve": "false"` from a hand-typed payload is truthy, never an approval.
+          const problem = decisionProblem(d, true);
+          if (problem !== undefined) throw refused(problem);
           const pending = this.progress.pendingApproval;
-          if (!pending) throw new Error('no step is waiting for approval');
-          if (this.decision) throw new Error(`step "${pending.step}" is already decided`);
+          if (!pending) throw refused('no step is waiting for approval');
+          if (this.decision) throw refused(`step "${pending.step}" is already decided`);
           if (d.step !== undefined && d.step !== pending.step) {
-            throw new Error(`step "${d.step}" is not waiting for approval (waiting: "${pending.step}")`);
+            throw refused(`step "${d.step}" is not waiting for approval (waiting: "${pending.step}")`);
           }
-          if (typeof d.by !== 'string' || d.by.trim() === '') throw new Error('"by" must name who decides');
         },
       },
     );
@@ -112,9 +121,14 @@ export class ProcedureRun {
   /** Records a decision for the waiting step; false when it does not apply (and is ignored). */
   private receive(approved: boolean, d: Decision): boolean {
     const pending = this.progress.pendingApproval;
-    // A signal for a step that is not waiting, or from nobody, is logged and otherwise ignored.
-    const anonymous = typeof d.by !== 'string' || d.by.trim() === '';
-    if (!pending || (d.step !== undefined && d.step !== pending.step) || this.decision || anonymous) {
+    // A signal cannot be refused: one that is malformed (anonymous, a non-string step or
+    // comment), or for a step that is not waiting, is logged and otherwise ignored.
+    const problem = decisionProblem(d, false);
+    if (problem !== undefined) {
+      log.warn('ignoring a malformed decision', { problem });
+      return false;
+    }
+    if (!pending || (d.step !== undefined && d.step !== pending.step) || this.decision) {
       log.warn('ignoring decision for a step that is not waiting', { step: d.step, by: d.by });
       return false;
     }
@@ -287,12 +301,14 @@ export class ProcedureRun {
     const head = `**${this.procedure}**${this.input.node ? ` on \`${this.input.node}\`` : ''}${this.dryRun ? ' (dry run)' : ''}: ${this.progress.status}`;
     const pending = this.progress.pendingApproval;
     const ask = pending
-      ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${pending.detail}\n` +
+      ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${escapeMarkdown(pending.detail)}\n` +
         // Naming the step means a late or repeated approval cannot approve a later gate.
         `Approve: \`runbook approve ${workflowInfo().workflowId} --step '${pending.step}' --by YOUR_NAME\`` +
         ` (or \`runbook reject …\`), or send the signal \`approve\` with \`{"step": "${pending.step}", "by": "YOUR_NAME"}\``
       : '';
-    const lines = this.progress.steps.map((s) => `- \`${mark[s.state]}\` ${s.name}${s.detail ? `: ${s.detail}` : ''}`);
-    setCurrentDetails([head + ask, lines.join('\n'), summary ?? ''].filter(Boolean).join('\n\n'));
+    // Details and summaries quote nodes (leader ids, errors, command output) and approvers'
+    // comments: plain text, escaped so none of it renders as markdown or HTML.
+    const lines = this.progress.steps.map((s) => `- \`${mark[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
+    setCurrentDetails([head + ask, lines.join('\n'), escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n'));
   }
 }
