@@ -106,7 +106,7 @@ describe('operator CLI', () => {
   it('`runbook retry` re-runs a failed recovery from the failed step once the cause is fixed', async () => {
     // repair-sync fails in the middle: sync status and the reachability check succeed, then
     // the admin API refuses the trigger (as with a key rotated under the worker).
-    sim.fault('cluster', 'sync-stalled');
+    // No stalled sync: the retried run must finish on its own, without the high-risk resync gate.
     await stopWorker();
     await startWorker(
       createTestWorker(env, sim, TASK_QUEUE, undefined, (real) => ({
