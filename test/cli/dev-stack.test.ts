@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { runCli } from '../helpers/cli.js';
+import { freePort, waitFor } from '../helpers/wait.js';
 
-const PORT = 17433;
-const UI_PORT = 18433;
 
 function descendants(pid: number): number[] {
   const out = execFileSync('ps', ['-eo', 'pid=,ppid=']).toString();
@@ -41,6 +40,8 @@ const alive = (pid: number): boolean => {
 describe('runbook dev', () => {
   it('brings up UI, worker and simulator, runs a procedure, and Ctrl-C leaves nothing running', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbook-dev-'));
+    // Ports the OS hands out now, not fixed ones another run or service may hold.
+    const [PORT, UI_PORT] = [await freePort(), await freePort()];
     const child = spawn(
       process.execPath,
       [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--sim', '4', '--port', String(PORT), '--ui-port', String(UI_PORT),
@@ -52,7 +53,8 @@ describe('runbook dev', () => {
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
-      for (let i = 0; i < 600 && !out.includes('Ctrl-C stops the stack'); i++) await new Promise((r) => setTimeout(r, 100));
+      await waitFor('`runbook dev` to report the stack ready', () => out.includes('Ctrl-C stops the stack') || child.exitCode !== null, { timeoutMs: 90_000 });
+      expect(child.exitCode, out).toBeNull();
       expect(out).toContain(`Temporal Web UI: http://127.0.0.1:${UI_PORT}`);
       const ui = await fetch(`http://127.0.0.1:${UI_PORT}/`);
       expect(ui.status).toBe(200);
@@ -65,7 +67,7 @@ describe('runbook dev', () => {
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       // Children get a moment to finish exiting (tsx's esbuild service closes on its pipe).
-      for (let i = 0; i < 50 && procs.some(alive); i++) await new Promise((res) => setTimeout(res, 100));
+      await waitFor('every child of `runbook dev` to exit', () => !procs.some(alive), { timeoutMs: 15_000 }).catch(() => undefined);
       const left = procs.filter(alive).map((p) => execFileSync('ps', ['-o', 'args=', '-p', String(p)]).toString().trim());
       expect(left).toEqual([]);
       await expect(fetch(`http://127.0.0.1:${UI_PORT}/`)).rejects.toThrow();

@@ -1,16 +1,16 @@
 // The operator's CLI end to end against a real dev server, worker and simulator: diagnose,
 // run, list, status, approve, exit codes, and retry of a failed recovery.
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { TASK_QUEUE } from '../../src/temporal/settings.js';
-import { activityDeps } from '../../src/worker/deps.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestWorker, startCluster, testPolicy } from '../helpers/cluster.js';
-import { startDevEnv, workflowBundle } from '../helpers/temporal-env.js';
+import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { startDevEnv } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -69,11 +69,11 @@ describe('operator CLI', () => {
     expect(status).toBe('running');
     expect(url).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${workflowId}/${JSON.parse(started.stdout).runId}/history`);
 
-    let listed: Array<{ workflowId: string; procedure: string; node: string; status: string }> = [];
-    for (let i = 0; i < 100 && !listed.some((r) => r.workflowId === workflowId); i++) {
-      listed = JSON.parse((await runCli(['list', '--awaiting-approval', '--json'], cliEnv)).stdout);
-      if (!listed.some((r) => r.workflowId === workflowId)) await new Promise((r) => setTimeout(r, 300));
-    }
+    type Listed = Array<{ workflowId: string; procedure: string; node: string; status: string }>;
+    const listed = await waitFor(`${workflowId} in list --awaiting-approval`, async () => {
+      const rows = JSON.parse((await runCli(['list', '--awaiting-approval', '--json'], cliEnv)).stdout) as Listed;
+      return rows.some((r) => r.workflowId === workflowId) && rows;
+    });
     expect(listed).toContainEqual({ workflowId, procedure: 'fix-tailscale', node, status: 'awaiting-approval' });
 
     const st = await runCli(['status', workflowId, '--json'], cliEnv);
@@ -90,38 +90,52 @@ describe('operator CLI', () => {
     expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
   });
 
-  it('`run --wait` exits 1 when the procedure escalates (host-down)', async () => {
+  it('`run --wait` exits 1 when the procedure escalates (host-down); `retry` refuses the escalated run', async () => {
     const node = workerNode(2);
     sim.fault(node, 'host-down');
     const r = await runCli(['run', 'restart-p2p', '--node', node, '--wait', '--json'], cliEnv);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'escalated', result: { status: 'escalated' } });
+    const out = JSON.parse(r.stdout) as { workflowId: string };
+    expect(out).toMatchObject({ status: 'escalated', result: { status: 'escalated' } });
+    // An escalation ended on purpose (a human must act): retrying it is a usage error.
+    const retried = await runCli(['retry', out.workflowId], cliEnv);
+    expect(retried.code).toBe(2);
+    expect(retried.stderr).toMatch(/is completed; only a failed run can be retried/);
   });
 
   it('`runbook retry` re-runs a failed recovery from the failed step once the cause is fixed', async () => {
-    // A worker with a wrong admin key: repair-sync fails on the admin API (non-retryable).
+    // repair-sync fails in the middle: sync status and the reachability check succeed, then
+    // the admin API refuses the trigger (as with a key rotated under the worker).
+    // No stalled sync: the retried run must finish on its own, without the high-risk resync gate.
     await stopWorker();
-    const badDeps = activityDeps({ hostsFile: sim.hostsFile, policy: testPolicy(), adminKey: 'wrong-key' });
     await startWorker(
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: TASK_QUEUE,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities(badDeps),
-      }),
+      createTestWorker(env, sim, TASK_QUEUE, undefined, (real) => ({
+        ...real,
+        triggerSync: () => Promise.reject(ApplicationFailure.nonRetryable('admin API refused the key (401)', 'AdminAuthError')),
+      })),
     );
     const failed = await runCli(['run', 'repair-sync', '--wait', '--json'], cliEnv);
     expect(failed.code).toBe(1);
     const { workflowId, error } = JSON.parse(failed.stdout) as { workflowId: string; error: string };
-    expect(error).toMatch(/AdminAuth|401|refused/i);
-    expect(failed.stdout + failed.stderr).not.toContain('wrong-key');
+    expect(error).toMatch(/admin API refused the key \(401\)/);
 
+    // The fixed worker counts what it runs: the steps before the failed one must not run again.
     await stopWorker();
-    await startWorker(createTestWorker(env, sim, TASK_QUEUE));
+    const calls: string[] = [];
+    await startWorker(
+      createTestWorker(env, sim, TASK_QUEUE, undefined, (real) =>
+        Object.fromEntries(
+          Object.entries(real).map(([name, fn]) => [name, (...args: unknown[]) => (calls.push(name), (fn as (...a: unknown[]) => unknown)(...args))]),
+        ) as typeof real,
+      ),
+    );
     const retried = await runCli(['retry', workflowId], cliEnv);
     expect(retried.code, retried.stderr).toBe(0);
-    expect(retried.stdout).toMatch(/reset .* to before syncStatus: new run/);
+    expect(retried.stdout).toMatch(/^reset \S+ to before triggerSync: new run [0-9a-f-]{36}$/m);
     const result = await env.client.workflow.getHandle(workflowId).result();
     expect(result).toMatchObject({ status: 'completed' });
+    expect(calls[0]).toBe('triggerSync');
+    expect(calls).not.toContain('syncStatus');
+    expect(calls).not.toContain('reachability');
   });
 });

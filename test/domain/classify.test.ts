@@ -97,4 +97,18 @@ describe('classify', () => {
     expect(classify({ nodes, probes, escalation, leaderlessForMs: 60_000 }).escalate.needed).toBe(false);
     expect(classify({ nodes, probes, escalation, leaderlessForMs: 360_000 }).escalate.reasons).toEqual(['no leader for 6 minutes']);
   });
+
+  it('escalates "no election quorum" when fewer than a majority of voters are alive, not before', () => {
+    // 9 nodes, voters n0..n4 (quorum 3); host-down nodes stay under the §6.1 unreachable share.
+    const nodes = meta(9, 5);
+    const downed = (names: string[]): NodeProbe[] =>
+      nodes.map((n) => (names.includes(n.name) ? { name: n.name, via: 'none', checks: { p2p: down, http: down, ssh: down } } : healthy(n.name, 9)));
+    const two = classify({ nodes, probes: downed(['n1', 'n2']), escalation });
+    expect(two.cluster).toMatchObject({ voters_alive: 3, voters_total: 5 });
+    expect(two.escalate.reasons.join(' ')).not.toMatch(/quorum/);
+    const three = classify({ nodes, probes: downed(['n1', 'n2', 'n3']), escalation });
+    expect(three.cluster).toMatchObject({ voters_alive: 2, voters_total: 5 });
+    expect(three.escalate.needed).toBe(true);
+    expect(three.escalate.reasons).toContain('only 2 of 5 voters alive: no election quorum');
+  });
 });

@@ -1,7 +1,7 @@
 // A simulated cluster plus a real worker for it, for workflow tests against the dev server.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type RunbookActivities } from '../../activities/index.js';
 import { defaultPolicy } from '../../src/config/loader.js';
 import type { RunbookPolicy } from '../../src/domain/policy.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
@@ -31,12 +31,14 @@ export async function createTestWorker(
   sim: SimulatorHandle,
   taskQueue: string,
   policy: RunbookPolicy = testPolicy(),
+  /** Wraps the real activities, e.g. to fail one of them or count its calls (a fake beside the real ones). */
+  wrap: (real: RunbookActivities) => RunbookActivities = (real) => real,
 ): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(activityDeps({ hostsFile: sim.hostsFile, policy, adminKey: ADMIN_KEY })),
+    activities: wrap(createActivities(activityDeps({ hostsFile: sim.hostsFile, policy, adminKey: ADMIN_KEY }))),
   });
 }

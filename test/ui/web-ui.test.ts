@@ -13,9 +13,9 @@ import { runCli } from '../helpers/cli.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv } from '../helpers/temporal-env.js';
+import { freePort } from '../helpers/wait.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const UI_PORT = 18633;
 // CI installs Chromium (.ci/run); a developer machine without it skips, loudly.
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env['CI']) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it`);
@@ -26,6 +26,7 @@ let sim: SimulatorHandle;
 let worker: Worker;
 let running: Promise<void>;
 let browser: Browser;
+let UI_PORT: number;
 
 /** The UI renders current details (markdown) inside a sandboxed frame: read every frame. */
 async function currentDetails(page: Page, want: RegExp): Promise<string> {
@@ -41,6 +42,7 @@ async function currentDetails(page: Page, want: RegExp): Promise<string> {
 
 describe.skipIf(!haveChromium)('Temporal Web UI', () => {
   beforeAll(async () => {
+    UI_PORT = await freePort(); // not a fixed port another run may hold
     [env, sim, browser] = await Promise.all([
       startDevEnv({ uiPort: UI_PORT }),
       startCluster({ nodes: 5, subnet: 59, voters: 3 }),

@@ -1,5 +1,6 @@
-// Approval paths through a real dev server: signal, update, reject, the update validator, and
-// an approval that arrives while no worker runs (after a restart) still counts.
+// Approval paths through a real dev server: signal, update, reject, the update validator, an
+// approval that arrives while no worker runs (after a restart) still counts, and a late or
+// repeated approval never approves a later gate.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { approveSignal, decideUpdate, progressQuery, rejectSignal } from '../../
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { waitForApproval as waitForGate } from '../helpers/wait.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -27,13 +29,8 @@ afterEach(() => {
 
 const workerNode = (): string => sim.state().nodes.find((n) => n.role === 'worker')!.name;
 
-async function waitForApproval(h: { query: (q: typeof progressQuery) => Promise<Progress> }): Promise<Progress> {
-  for (;;) {
-    const p = await h.query(progressQuery);
-    if (p.status === 'awaiting-approval') return p;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Fails with the run's last progress when it ends, or after the deadline, instead of polling forever. */
+const waitForApproval = (h: { query: (q: typeof progressQuery) => Promise<Progress> }, step?: string): Promise<Progress> => waitForGate(h, step);
 
 describe('approvals', () => {
   it('waits for a high-risk step, shows it in progress and search attributes, proceeds on an approve signal', async () => {
@@ -72,8 +69,8 @@ describe('approvals', () => {
       const ok = await h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'bob' }] });
       expect(ok).toEqual({ step: 'approve restart tailscale', approved: true });
       expect((await h.result()).status).toBe('completed');
-      // Nothing waits any more: a late decision is refused, not silently applied.
-      await expect(h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'late' }] })).rejects.toThrow();
+      // The run has finished: the server has nothing to update.
+      await expect(h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'late' }] })).rejects.toThrow(/completed|not found/i);
     });
   });
 
@@ -111,5 +108,45 @@ describe('approvals', () => {
     const r = await second.runUntil(h.result());
     expect(r.status).toBe('completed');
     expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
+  });
+
+  it('a repeated approval and a late one for an earlier gate never approve the next gate', async () => {
+    // force-election on a stuck election asks twice: the trigger (low) and the rolling
+    // restart (high); both require a human here.
+    const taskQueue = uniqueId('two-gates-q');
+    const worker = await createTestWorker(env, sim, taskQueue);
+    sim.fault('cluster', 'election-stuck');
+    const before = sim.state().mutations.filter((m) => m.source === 'ssh').length;
+    try {
+      await worker.runUntil(async () => {
+        const h = await startProcedure(env, taskQueue, 'force-election', {
+          extra: { electionWaitMs: 1000, approval: { timeoutMs: 10 * 60_000, modes: { low: 'require', high: 'require' } } },
+        });
+        await waitForApproval(h, 'approve trigger election');
+        // Approved twice, naming no step (an operator pressing twice): only one decision counts.
+        await h.signal(approveSignal, { by: 'alice' });
+        await h.signal(approveSignal, { by: 'alice', comment: 'again' });
+        const second = await waitForApproval(h, 'approve rolling voter restart');
+        expect(second.decisions).toEqual([expect.objectContaining({ step: 'approve trigger election', approved: true, by: 'alice' })]);
+        expect(second.decisions).toHaveLength(1);
+        // A late approval of the first gate is refused by the validator, naming the gate that waits.
+        await expect(
+          h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'bob', step: 'approve trigger election' }] }),
+        ).rejects.toThrow(WorkflowUpdateFailedError);
+        const refused = await h
+          .executeUpdate(decideUpdate, { args: [{ approve: true, by: 'bob', step: 'approve trigger election' }] })
+          .catch((e: unknown) => String((e as { cause?: unknown }).cause ?? e));
+        expect(refused).toMatch(/step "approve trigger election" is not waiting for approval \(waiting: "approve rolling voter restart"\)/);
+        // The second gate still waits, and no voter was touched.
+        const still = await h.query(progressQuery);
+        expect(still).toMatchObject({ status: 'awaiting-approval', pendingApproval: { step: 'approve rolling voter restart' } });
+        expect(still.decisions).toHaveLength(1);
+        expect(sim.state().mutations.filter((m) => m.source === 'ssh')).toHaveLength(before);
+        await h.signal(rejectSignal, { by: 'carol' });
+        expect((await h.result()).status).toBe('escalated');
+      });
+    } finally {
+      sim.fault('cluster', 'election-stuck', { clear: true });
+    }
   });
 });

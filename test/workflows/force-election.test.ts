@@ -1,12 +1,15 @@
 // force-election against the simulator: the harmless trigger first; the rolling voter restart
-// only when that fails, one voter at a time, and the quorum is never lost.
+// only when that fails, one voter at a time, and the quorum is never lost. The same 5-voter
+// cluster checks the voter quorum guard of restart-p2p and recover-node (§9 "Election Quorum").
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quorumSize } from '../../src/domain/cluster.js';
+import type { Progress } from '../../src/domain/progress.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { approveSignal } from '../../workflows/messages.js';
+import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { waitFor, waitForApproval } from '../helpers/wait.js';
 
 const harness = useClusterHarness({ name: 'election', nodes: 9, subnet: 52, voters: 5 });
 const taskQueue = harness.taskQueue;
@@ -50,43 +53,75 @@ describe('force-election', () => {
     expect(s.quorum_lost).toBe(false);
   });
 
-  it('asks a human before restarting voters, and an approval that comes late still proceeds', async () => {
+  it('asks a human before restarting voters, and an approval that comes after the §6.1 window still proceeds', async () => {
     sim.fault('cluster', 'election-stuck');
-    const h = await startProcedure(env, taskQueue, 'force-election', { extra: { electionWaitMs: 1000, leaderlessMs: 3000 } });
-    for (;;) {
-      const p = (await h.query('progress')) as { status: string; pendingApproval?: { step: string } };
-      if (p.status === 'awaiting-approval') {
-        expect(p.pendingApproval?.step).toBe('approve rolling voter restart');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    // The approval arrives after the §6.1 window: the approver knows, the restart goes ahead.
-    await new Promise((r) => setTimeout(r, 3500));
+    // The window only has to outlast reaching the gate (a trigger and a 1 s wait, ~3 s when
+    // idle); on a loaded machine a shorter one expires first and the run escalates instead,
+    // which waitForApproval reports at once.
+    const leaderlessMs = 15_000;
+    const h = await startProcedure(env, taskQueue, 'force-election', { extra: { electionWaitMs: 1000, leaderlessMs } });
+    await waitForApproval(h, 'approve rolling voter restart', { timeoutMs: leaderlessMs });
+    // The approval arrives once the window has passed (waiting on that state, measured from the
+    // run's own start): the approver knows, the restart goes ahead.
+    const startedAt = (await h.describe()).startTime.getTime();
+    await waitFor('the §6.1 leaderless window to pass', () => Date.now() > startedAt + leaderlessMs + 500, { timeoutMs: leaderlessMs + 5000 });
     await h.signal(approveSignal, { by: 'erin' });
     const r = await h.result();
     expect(r.status, r.summary).toBe('completed');
+    expect((await h.query(progressQuery)).decisions).toEqual([expect.objectContaining({ step: 'approve rolling voter restart', approved: true, by: 'erin' })]);
     expect(sim.state().leader_id).not.toBeNull();
     expect(sim.state().quorum_lost).toBe(false);
   });
 
   it('skips a restart that would break quorum, and escalates when no leader comes', async () => {
     // Two of five voters down: restarting any live one would leave 2 < 3 alive.
-    const [, a, b] = sim.state().voter_nodes;
+    const voters = sim.state().voter_nodes;
+    const [, a, b] = voters;
     sim.fault(a!, 'host-down');
     sim.fault(b!, 'host-down');
     sim.fault('cluster', 'election-stuck');
     const from = sim.state().mutations.length;
     try {
-      const r = await (await startProcedure(env, taskQueue, 'force-election', { autoApprove: true, extra: { electionWaitMs: 1500 } })).result();
+      const h = await startProcedure(env, taskQueue, 'force-election', { autoApprove: true, extra: { electionWaitMs: 1500 } });
+      const r = await h.result();
+      // It got to the rolling restart and went through every voter (not an early escalation).
       expect(r.status).toBe('escalated');
+      expect(r.escalation?.reasons).toEqual(['no leader after triggering an election and restarting every voter']);
+      const steps = (await h.query(progressQuery)).steps;
+      const stopOf = (v: string): Progress['steps'][number] | undefined => steps.find((s) => s.name === `${v}: stop p2p daemon`);
+      for (const v of voters) {
+        if (v === a || v === b) expect(stopOf(v), v).toMatchObject({ state: 'skipped', detail: expect.stringMatching(/answers on no address/) });
+        else expect(stopOf(v), v).toMatchObject({ state: 'skipped', detail: 'skipped: 3/5 voters alive, quorum needs 3' });
+      }
       expect(sim.state().quorum_lost).toBe(false);
       const restarted = sim.state().mutations.slice(from).filter((m) => m.source === 'ssh' && m.command.includes('pkill'));
-      expect(restarted.filter((m) => m.node !== a && m.node !== b)).toEqual([]);
+      expect(restarted).toEqual([]);
     } finally {
       sim.fault(a!, 'host-down', { clear: true });
       sim.fault(b!, 'host-down', { clear: true });
       sim.fault('cluster', 'election-stuck', { clear: true });
     }
   });
+});
+
+describe('voter quorum guard', () => {
+  for (const procedure of ['restart-p2p', 'recover-node']) {
+    it(`${procedure} refuses to restart a live voter's daemon when that would leave fewer than a majority`, async () => {
+      // 5 voters, 2 down: 3 alive, exactly the quorum; taking a third down would lose it.
+      const voters = sim.state().voter_nodes;
+      const [, a, b, target] = voters;
+      sim.fault(a!, 'host-down');
+      sim.fault(b!, 'host-down');
+      // No leader, so the target's P2P does not look healthy and the procedure goes ahead.
+      sim.fault('cluster', 'leader-lost');
+      const from = sim.state().mutations.length;
+      const h = await startProcedure(env, taskQueue, procedure, { node: target!, autoApprove: true, extra: { stageVerifyMs: 1000 } });
+      const r = await h.result();
+      expect(r.status, r.summary).toBe('escalated');
+      expect(r.escalation?.reasons).toEqual([`restarting voter ${target} would leave 2/5 voters alive, below the quorum of 3`]);
+      const stops = sim.state().mutations.slice(from).filter((m) => m.source === 'ssh' && m.command.includes('pkill'));
+      expect(stops).toEqual([]);
+      expect(sim.state().quorum_lost).toBe(false);
+    });
+  }
 });

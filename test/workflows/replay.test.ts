@@ -15,10 +15,22 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const load = (f: string): ReturnType<typeof historyFromJSON> => historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8')));
 
 describe('replay of recorded recoveries', () => {
-  it('has a recorded history for every procedure', () => {
+  it('has a recorded history for every procedure, one approved by a human and one rolling voter restart', () => {
     expect(fixtures.map((f) => f.replace('.json', '')).sort()).toEqual(
-      ['diagnose', 'fix-tailscale', 'force-election', 'recover-node', 'repair-sync', 'restart-p2p', 'update-hosts'].sort(),
+      ['diagnose', 'fix-tailscale', 'force-election', 'recover-node', 'repair-sync', 'restart-p2p', 'update-hosts',
+        // test/fixtures/record-human-histories.ts
+        'recover-node-human-approved', 'force-election-rolling'].sort(),
     );
+  });
+
+  it('the human-approved history holds approval signals and an accepted update; the rolling one restarts several voters', () => {
+    const human = load('recover-node-human-approved.json').events ?? [];
+    expect(human.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'approve').length).toBeGreaterThanOrEqual(2);
+    expect(human.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length).toBe(1);
+    expect(human.some((e) => e.activityTaskScheduledEventAttributes)).toBe(true);
+    const rolling = load('force-election-rolling.json').events ?? [];
+    const stops = rolling.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sshRun');
+    expect(stops.length).toBeGreaterThanOrEqual(4); // a stop and a start for at least two voters
   });
 
   for (const f of fixtures) {

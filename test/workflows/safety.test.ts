@@ -8,6 +8,7 @@ import { progressQuery, rejectSignal } from '../../workflows/messages.js';
 import { acquireSlotSignal, releaseSlotSignal } from '../../workflows/slots.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { waitForProgress } from '../helpers/wait.js';
 
 const harness = useClusterHarness({ name: 'safety', nodes: 8, subnet: 55, voters: 3 });
 const taskQueue = harness.taskQueue;
@@ -19,13 +20,9 @@ beforeAll(() => {
 
 const workers = (): string[] => sim.state().nodes.filter((n) => n.role === 'worker').map((n) => n.name);
 
-async function until(h: { query: (q: typeof progressQuery) => Promise<Progress> }, ok: (p: Progress) => boolean): Promise<Progress> {
-  for (;;) {
-    const p = await h.query(progressQuery);
-    if (ok(p)) return p;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls progress until `ok`; fails with the last progress at a deadline or when the run ends. */
+const until = (h: { query: (q: typeof progressQuery) => Promise<Progress> }, ok: (p: Progress) => boolean): Promise<Progress> =>
+  waitForProgress(h, 'the awaited progress', ok);
 
 describe('blast radius', () => {
   it('with one slot taken, a procedure waits and mutates nothing until the slot is released', async () => {
