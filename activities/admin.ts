@@ -1,14 +1,13 @@
-// §4.4 admin API on the coordinator: sync status and trigger. The admin key travels only in the
-// X-Admin-Key header; URLs, messages and results never contain it.
-import type { Dispatcher } from 'undici';
+// §4.4 admin API on the coordinator: sync status and trigger. The admin key must never cross a
+// network in clear text, so it travels one of the ways `admin_api` allows (admin-transport.ts):
+// by default over SSH to curl on the coordinator's own loopback, as the runbook does. URLs,
+// messages and results never contain it.
 import { z } from 'zod';
 import type { ClusterSpec } from '../src/domain/cluster.js';
 import { capNodeText } from '../src/domain/node-text.js';
 import type { SyncStatus } from '../src/domain/probes.js';
-import { candidates, findHost, httpBase } from './cluster.js';
-import { AdminApiError, AdminAuthError, AdminKeyMissingError } from './errors.js';
-import { failureReason, type HttpAnswer, httpCall } from './http.js';
-import { withDeadline } from './abort.js';
+import { type AdminChannel, type AdminTransportOptions, openAdminChannel } from './admin-transport.js';
+import { AdminApiError, AdminAuthError, AdminKeyMissingError, ConfigInvalidError } from './errors.js';
 
 const fraction = z.number().min(0);
 
@@ -49,66 +48,67 @@ export function toSyncStatus(doc: unknown, url: string): SyncStatus {
   return { stalled: d.stalled, inProgress: d.in_progress, progress: unit(d.progress), categories };
 }
 
+/** Several calls over one connection (one SSH session for a whole watch loop). */
+export interface AdminSession {
+  syncStatus(signal: AbortSignal): Promise<SyncStatus>;
+  close(): void;
+}
+
 export interface AdminClient {
   syncStatus(signal: AbortSignal): Promise<SyncStatus>;
   triggerSync(categories: readonly string[], signal: AbortSignal): Promise<{ accepted: boolean }>;
+  session(): AdminSession;
 }
 
-export function createAdminClient(opts: {
-  cluster: () => ClusterSpec;
-  adminKey: string | undefined;
-  dispatcher: Dispatcher;
-  timeoutMs: number;
-}): AdminClient {
-  async function call(method: 'GET' | 'POST', pathAndQuery: string, signal: AbortSignal): Promise<{ answer: HttpAnswer; url: string }> {
+export function createAdminClient(opts: Omit<AdminTransportOptions, 'key'> & { cluster: () => ClusterSpec; adminKey: string | undefined }): AdminClient {
+  const open = (): AdminChannel => {
     const key = opts.adminKey;
     if (key === undefined || key === '') throw new AdminKeyMissingError();
-    const spec = opts.cluster();
-    const coordinator = findHost(spec, spec.coordinator);
-    let lastUrl = '';
-    let lastErr: unknown;
-    // Primary, then the fallback address; only network failures move on.
-    for (const cand of candidates(coordinator)) {
-      const url = `${httpBase(cand.address, coordinator.ports.admin)}${pathAndQuery}`;
-      lastUrl = url;
-      try {
-        const answer = await withDeadline([signal], opts.timeoutMs, (s) =>
-          httpCall(url, {
-            method,
-            headers: { 'X-Admin-Key': key, accept: 'application/json' },
-            signal: s,
-            dispatcher: opts.dispatcher,
-          }),
-        );
-        if (answer.status === 401 || answer.status === 403) throw new AdminAuthError(url, answer.status);
-        if (answer.status >= 500) throw new AdminApiError(url, `HTTP ${answer.status}`);
-        return { answer, url };
-      } catch (err) {
-        if (signal.aborted) throw signal.reason;
-        if (err instanceof AdminAuthError || err instanceof AdminApiError) throw err;
-        lastErr = err;
-      }
+    // A line break would let the key smuggle extra headers (curl reads them line by line).
+    if (/[\r\n]/.test(key)) throw new ConfigInvalidError('RUNBOOK_ADMIN_KEY contains a line break');
+    return openAdminChannel(opts.cluster(), { ...opts, key });
+  };
+
+  async function call(channel: AdminChannel, method: 'GET' | 'POST', pathAndQuery: string, signal: AbortSignal) {
+    const answer = await channel.request(method, pathAndQuery, signal);
+    if (answer.status === 401 || answer.status === 403) throw new AdminAuthError(answer.where, answer.status);
+    if (answer.status >= 500) throw new AdminApiError(answer.where, `HTTP ${answer.status}`);
+    return answer;
+  }
+
+  async function syncStatusOn(channel: AdminChannel, signal: AbortSignal): Promise<SyncStatus> {
+    const answer = await call(channel, 'GET', '/admin/sync/status', signal);
+    if (answer.status !== 200) throw new AdminApiError(answer.where, `HTTP ${answer.status}`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(answer.text);
+    } catch {
+      throw new AdminApiError(answer.where, 'sync status is not JSON');
     }
-    // No cause: undici errors can echo request options, and those include the header.
-    throw new AdminApiError(lastUrl, failureReason(lastErr));
+    return toSyncStatus(doc, answer.where);
+  }
+
+  /** One call on its own channel, closed afterwards. */
+  async function once<T>(fn: (channel: AdminChannel) => Promise<T>): Promise<T> {
+    const channel = open();
+    try {
+      return await fn(channel);
+    } finally {
+      channel.close();
+    }
   }
 
   return {
-    async syncStatus(signal) {
-      const { answer, url } = await call('GET', '/admin/sync/status', signal);
-      if (answer.status !== 200) throw new AdminApiError(url, `HTTP ${answer.status}`);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(answer.text);
-      } catch {
-        throw new AdminApiError(url, 'sync status is not JSON');
-      }
-      return toSyncStatus(doc, url);
-    },
-    async triggerSync(categories, signal) {
-      const query = new URLSearchParams(categories.map((c): [string, string] => ['categories', c])).toString();
-      const { answer } = await call('POST', `/admin/sync/trigger${query ? `?${query}` : ''}`, signal);
-      return { accepted: answer.status >= 200 && answer.status <= 299 };
+    syncStatus: (signal) => once((ch) => syncStatusOn(ch, signal)),
+    triggerSync: (categories, signal) =>
+      once(async (ch) => {
+        const query = new URLSearchParams(categories.map((c): [string, string] => ['categories', c])).toString();
+        const answer = await call(ch, 'POST', `/admin/sync/trigger${query ? `?${query}` : ''}`, signal);
+        return { accepted: answer.status >= 200 && answer.status <= 299 };
+      }),
+    session() {
+      const channel = open();
+      return { syncStatus: (signal) => syncStatusOn(channel, signal), close: () => channel.close() };
     },
   };
 }

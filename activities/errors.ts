@@ -110,7 +110,7 @@ export class SshConnectError extends Error {
 
 /** Thrown when the admin API is unreachable, answers 5xx, or returns an unexpected body; retryable. */
 export class AdminApiError extends Error {
-  override readonly name = 'AdminApiError';
+  override readonly name: string = 'AdminApiError';
   constructor(
     readonly url: string,
     readonly reason: string,
@@ -118,6 +118,15 @@ export class AdminApiError extends Error {
   ) {
     super(`admin API ${url}: ${reason}`, options);
   }
+}
+
+/**
+ * Thrown when the admin API gives no answer at all (connection refused, timeout, reset, or the
+ * coordinator unreachable over SSH); retryable. An outage, not a stalled sync (§4.4): repair-sync
+ * escalates on it and never forces a resync.
+ */
+export class AdminUnreachableError extends AdminApiError {
+  override readonly name = 'AdminUnreachableError';
 }
 
 /** Thrown when the P2P admin endpoint of a node cannot be reached at all; retryable. */

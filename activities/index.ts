@@ -19,7 +19,16 @@ import { probeNodes } from './probe.js';
 import { routingCheck } from './routing.js';
 import { createSshRunner, type SshVia, splitSections } from './ssh.js';
 import { statusFromCli, statusFromSocket, toTailscaleView } from './tailscale.js';
-import { leaderView, waitForLeader, waitForNode, type WaitForNodeInput, type WaitForNodeResult, watchSync } from './wait.js';
+import {
+  leaderView,
+  waitForLeader,
+  waitForNode,
+  type WaitForNodeInput,
+  type WaitForNodeResult,
+  watchSync,
+  type WatchSyncInput,
+  type WatchSyncResult,
+} from './wait.js';
 import { ConfigInvalidError, SshConnectError } from './errors.js';
 
 export { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
@@ -28,13 +37,16 @@ export interface ActivityDeps {
   /** Current cluster config; re-read by the caller when the hosts file changes. */
   cluster: () => ClusterSpec;
   policy: RunbookPolicy;
-  /** RUNBOOK_ADMIN_KEY; sent as X-Admin-Key; never returned, logged, or put in an error message. */
+  /**
+   * RUNBOOK_ADMIN_KEY from the worker's environment, never from workflow input; sent as
+   * X-Admin-Key (on curl's stdin over SSH by default); never returned, logged, or in a message.
+   */
   adminKey?: string;
   /** The hosts file behind `cluster`, which update-hosts patches (§4.6). */
   hostsFile?: string;
 }
 
-export type { SshVia, WaitForNodeInput, WaitForNodeResult };
+export type { SshVia, WaitForNodeInput, WaitForNodeResult, WatchSyncInput, WatchSyncResult };
 
 export interface NodeHealth {
   node: string;
@@ -68,7 +80,14 @@ export function createActivities(deps: ActivityDeps) {
   const probeLimiter = createLimiter(policy.probe.concurrency);
   const fetchOpts = (signal: AbortSignal) => ({ dispatcher, totalTimeoutMs: policy.probe.totalTimeoutMs, signal });
   const ssh = createSshRunner(cluster);
-  const admin = createAdminClient({ cluster, adminKey: deps.adminKey, dispatcher, timeoutMs: policy.probe.totalTimeoutMs });
+  const admin = createAdminClient({
+    cluster,
+    adminKey: deps.adminKey,
+    ssh,
+    dispatcher,
+    timeoutMs: policy.probe.totalTimeoutMs,
+    connectTimeoutMs: policy.probe.connectTimeoutMs,
+  });
   const status = (host: Parameters<typeof statusOf>[0], signal: AbortSignal) => statusOf(host, fetchOpts(signal));
 
   const tailscaleView = async (): Promise<TailscaleView> => {
@@ -216,13 +235,18 @@ export function createActivities(deps: ActivityDeps) {
       return waitForLeader(cluster, input, status);
     },
 
-    /** Polls sync status until complete, stalled (no progress for stallMs, or the API says so) or timeout. */
-    async watchSync(input: {
-      timeoutMs: number;
-      stallMs: number;
-      intervalMs: number;
-    }): Promise<{ outcome: 'complete' | 'stalled' | 'timeout'; progress: number }> {
-      return watchSync(input, (signal) => admin.syncStatus(signal));
+    /**
+     * Polls sync status until complete, stalled (no progress for stallMs while the API answers, or
+     * the API says so), admin-unreachable (no answer for unreachableMs) or timeout. One admin
+     * session (one SSH connection) for the whole watch.
+     */
+    async watchSync(input: WatchSyncInput): Promise<WatchSyncResult> {
+      const session = admin.session();
+      try {
+        return await watchSync(input, (signal) => session.syncStatus(signal));
+      } finally {
+        session.close();
+      }
     },
   };
 }

@@ -8,6 +8,7 @@ import { connect, isIP } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { HostSpec } from '../src/domain/cluster.js';
 import type { RoutingCheck } from '../src/domain/probes.js';
+import { withDeadline } from './abort.js';
 import { failureReason } from './http.js';
 
 const TRACEROUTE_ARGS = ['-n', '-w', '1', '-q', '1', '-m', '8'];
@@ -15,13 +16,35 @@ const TRACEROUTE_ARGS = ['-n', '-w', '1', '-q', '1', '-m', '8'];
 const TRACEROUTE_TIMEOUT_MS = 12_000;
 const TRACEROUTE_OUTPUT_CAP = 2048;
 
-export async function resolveHost(address: string): Promise<RoutingCheck['dns']> {
+export type LookupAll = (hostname: string, options: { all: true }) => Promise<Array<{ address: string }>>;
+
+/**
+ * §3.4 `dig <node-hostname>`, bounded: the system resolver (getaddrinfo, so /etc/hosts counts
+ * as it does for ssh) gets `timeoutMs`, then the check reports `timeout`. getaddrinfo cannot be
+ * cancelled; its thread-pool thread finishes when the OS resolver gives up, but nothing here
+ * waits for it, so a dead DNS server cannot hold the activity past its deadline.
+ */
+export async function resolveHost(
+  address: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  lookupAll: LookupAll = lookup,
+): Promise<RoutingCheck['dns']> {
   if (isIP(address) !== 0) return { ok: true, addresses: [address] };
   try {
-    const found = await lookup(address, { all: true });
+    const found = await withDeadline([signal], timeoutMs, (s) =>
+      Promise.race([
+        lookupAll(address, { all: true }),
+        new Promise<never>((_resolve, reject) => {
+          const stop = (): void => reject(s.reason);
+          if (s.aborted) stop();
+          else s.addEventListener('abort', stop, { once: true });
+        }),
+      ]),
+    );
     return { ok: true, addresses: found.map((a) => a.address) };
   } catch (err) {
-    return { ok: false, addresses: [], error: failureReason(err) };
+    return { ok: false, addresses: [], error: signal.aborted ? 'aborted' : failureReason(err) };
   }
 }
 
@@ -77,7 +100,7 @@ export async function traceroute(address: string, signal: AbortSignal): Promise<
 
 export async function routingCheck(host: HostSpec, connectTimeoutMs: number, signal: AbortSignal): Promise<RoutingCheck> {
   const [dns, p2p, ssh, trace] = await Promise.all([
-    resolveHost(host.host),
+    resolveHost(host.host, connectTimeoutMs, signal),
     tcpCheck(host.host, host.ports.p2p, connectTimeoutMs, signal),
     tcpCheck(host.host, host.ports.ssh, connectTimeoutMs, signal),
     traceroute(host.host, signal),

@@ -145,17 +145,21 @@ async function connect(s: Session): Promise<NodeSSH> {
   return ssh;
 }
 
-async function exec(
-  ssh: NodeSSH,
-  command: string,
-  cap: number,
-  signal: AbortSignal,
-): Promise<{ exitCode: number; stdout: string; stderr: string; truncated: boolean }> {
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+}
+
+async function exec(ssh: NodeSSH, command: string, cap: number, signal: AbortSignal, stdin?: string): Promise<ExecResult> {
   const conn = ssh.connection;
   if (!conn) throw new Error('SSH connection closed');
   const channel = await new Promise<ClientChannel>((resolve, reject) =>
     conn.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))),
   );
+  // Secrets travel here, never in `command`: stdin is in no argv, `ps` or shell history.
+  if (stdin !== undefined) channel.end(stdin);
   const out = new CappedOutput(cap);
   const errOut = new CappedOutput(cap);
   return new Promise((resolve, reject) => {
@@ -189,47 +193,70 @@ async function exec(
   });
 }
 
+/** One open SSH connection to a node, for several commands in a row (a watch loop). */
+export interface SshConnection {
+  readonly via: Candidate['via'];
+  /** Runs `command` in a new channel; `stdin` is written and closed (EOF) first. */
+  exec(command: string, opts?: { stdin?: string; cap?: number }): Promise<ExecResult>;
+  close(): void;
+}
+
 export interface SshRunner {
   run(input: SshRunInput, cap?: number): Promise<SshResult>;
+  /** Connects to `node` (primary, then fallback on connection failures); close it when done. */
+  open(node: string, via?: SshVia): Promise<SshConnection>;
 }
 
 export function createSshRunner(cluster: () => ClusterSpec): SshRunner {
+  async function open(spec: ClusterSpec, host: HostSpec, via: SshVia, signal: AbortSignal): Promise<SshConnection> {
+    const cands = pickCandidates(host, via);
+    const [privateKey, knownHostsText] = await Promise.all([
+      readConfigFile(spec.ssh.key_path, 'SSH private key'),
+      readConfigFile(spec.ssh.known_hosts, 'known_hosts file'),
+    ]);
+    const knownHosts = parseKnownHosts(knownHostsText);
+    for (let i = 0; ; i++) {
+      const cand = cands[i]!;
+      let ssh: NodeSSH;
+      try {
+        ssh = await connect({ host, cand, spec, privateKey, knownHosts, signal });
+      } catch (err) {
+        // Only "could not connect" moves on to the fallback; key and auth problems are final.
+        if (err instanceof SshConnectError && i + 1 < cands.length) continue;
+        throw err;
+      }
+      return {
+        via: cand.via,
+        exec: (command, opts = {}) => exec(ssh, command, opts.cap ?? OUTPUT_CAP_BYTES, signal, opts.stdin),
+        close: () => ssh.dispose(),
+      };
+    }
+  }
+
   return {
     async run({ node, step, via = 'auto' }, cap = OUTPUT_CAP_BYTES) {
       if (!isSshStep(step)) throw new UnknownSshStepError(String(step));
       const spec = cluster();
       const host = findHost(spec, node);
       const command = commandFor(spec, host, step);
-      const cands = pickCandidates(host, via);
-      const [privateKey, knownHostsText] = await Promise.all([
-        readConfigFile(spec.ssh.key_path, 'SSH private key'),
-        readConfigFile(spec.ssh.known_hosts, 'known_hosts file'),
-      ]);
-      const knownHosts = parseKnownHosts(knownHostsText);
       const signal = cancellationSignal();
       const started = performance.now();
       const hb = periodicHeartbeat(() => ({ node, step }));
       try {
-        for (let i = 0; ; i++) {
-          const cand = cands[i]!;
-          let ssh: NodeSSH;
-          try {
-            ssh = await connect({ host, cand, spec, privateKey, knownHosts, signal });
-          } catch (err) {
-            // Only "could not connect" moves on to the fallback; key and auth problems are final.
-            if (err instanceof SshConnectError && i + 1 < cands.length) continue;
-            throw err;
-          }
-          try {
-            const r = await exec(ssh, command, cap, signal);
-            return { node, step, via: cand.via, ...r, ms: Math.round(performance.now() - started) };
-          } finally {
-            ssh.dispose();
-          }
+        const conn = await open(spec, host, via, signal);
+        try {
+          const r = await conn.exec(command, { cap });
+          return { node, step, via: conn.via, ...r, ms: Math.round(performance.now() - started) };
+        } finally {
+          conn.close();
         }
       } finally {
         hb.stop();
       }
+    },
+    async open(node, via = 'auto') {
+      const spec = cluster();
+      return open(spec, findHost(spec, node), via, cancellationSignal());
     },
   };
 }

@@ -153,14 +153,36 @@ interface WatchSyncDetails {
   startedAt: number;
   progress: number;
   movedAt: number;
+  /** Last time the admin API gave a status at all. */
+  answeredAt?: number;
+  error?: string;
 }
 
 export type SyncStatusFn = (signal: AbortSignal) => Promise<SyncStatus>;
 
-export async function watchSync(
-  input: { timeoutMs: number; stallMs: number; intervalMs: number },
-  syncStatus: SyncStatusFn,
-): Promise<{ outcome: 'complete' | 'stalled' | 'timeout'; progress: number }> {
+export interface WatchSyncInput {
+  timeoutMs: number;
+  /** No progress for this long, while the API answers, is a stall. */
+  stallMs: number;
+  intervalMs: number;
+  /** No answer from the admin API for this long is an outage (default: stallMs). */
+  unreachableMs?: number;
+}
+
+export interface WatchSyncResult {
+  outcome: 'complete' | 'stalled' | 'timeout' | 'admin-unreachable';
+  progress: number;
+  /** Why the admin API gave no status, for `admin-unreachable`. */
+  error?: string;
+}
+
+/**
+ * §4.4 watch: polls sync status until complete, stalled or timeout. A stall is only ever
+ * declared on an answer: while the admin API is silent the sync may be moving unseen, and a
+ * forced full resync on an outage would be harm, not repair. Silence for `unreachableMs` is its
+ * own outcome.
+ */
+export async function watchSync(input: WatchSyncInput, syncStatus: SyncStatusFn): Promise<WatchSyncResult> {
   const signal = cancellationSignal();
   const prev = heartbeatDetails<WatchSyncDetails>();
   const now = Date.now();
@@ -168,34 +190,42 @@ export async function watchSync(
   const startedAt = prev?.startedAt ?? now;
   let progress = prev?.progress ?? -1;
   let movedAt = prev?.movedAt ?? now;
+  let answeredAt = prev?.answeredAt ?? now;
+  let error = prev?.error;
+  const unreachableMs = input.unreachableMs ?? input.stallMs;
   for (;;) {
     let s: SyncStatus | undefined;
     try {
       s = await syncStatus(signal);
     } catch (err) {
-      // A blip of the admin API is not a stall verdict by itself; the stall clock keeps running.
+      // Outages and 5xx are not a stall verdict (AdminApiError, incl. AdminUnreachableError);
+      // a refused key or a bad config is final and ends the watch.
       if (!(err instanceof AdminApiError)) throw err;
+      error = err.reason;
     }
     polls++;
     const t = Date.now();
     if (s) {
+      answeredAt = t;
+      error = undefined;
       if (s.progress > progress) {
         progress = s.progress;
         movedAt = t;
       }
     }
     const shown = Math.max(progress, 0);
-    heartbeat({ polls, startedAt, progress, movedAt } satisfies WatchSyncDetails);
+    heartbeat({ polls, startedAt, progress, movedAt, answeredAt, ...(error !== undefined && { error }) } satisfies WatchSyncDetails);
     if (s) {
       const pending = Object.values(s.categories).reduce((n, c) => n + c.pending, 0);
       if (s.progress >= 1 || (!s.inProgress && !s.stalled && pending === 0 && Object.keys(s.categories).length > 0)) {
         return { outcome: 'complete', progress: s.progress };
       }
       if (s.stalled) return { outcome: 'stalled', progress: s.progress };
+      if (t - movedAt >= input.stallMs) return { outcome: 'stalled', progress: shown };
+    } else if (t - answeredAt >= unreachableMs) {
+      return { outcome: 'admin-unreachable', progress: shown, ...(error !== undefined && { error }) };
     }
-    if (t - movedAt >= input.stallMs) return { outcome: 'stalled', progress: shown };
     if (t - startedAt + input.intervalMs > input.timeoutMs) return { outcome: 'timeout', progress: shown };
     await sleep(input.intervalMs);
   }
 }
-

@@ -77,11 +77,12 @@ function parseWith<S extends z.ZodTypeAny>(file: string, schema: S, keysAt: (pat
 
 // Known keys per YAML path for "did you mean". Kept beside the schema's shape on purpose.
 const HOSTS_KEYS: Record<string, string[]> = {
-  '': ['hosts', 'voter_nodes', 'ssh', 'ports', 'service_dir', 'backbone', 'coordinator', 'tailscale'],
+  '': ['hosts', 'voter_nodes', 'ssh', 'ports', 'service_dir', 'backbone', 'coordinator', 'tailscale', 'admin_api'],
   host: ['name', 'host', 'fallback_host', 'port', 'tailscale_ip', 'provider', 'ports'],
   ssh: ['user', 'key_path', 'known_hosts', 'connect_timeout_s'],
   ports: ['ssh', 'http_api', 'p2p', 'admin'],
   tailscale: ['socket', 'cli'],
+  admin_api: ['transport', 'url'],
 };
 
 function hostsKeysAt(path: (string | number)[]): string[] {
@@ -147,6 +148,7 @@ export function loadCluster(file: string = DEFAULT_HOSTS_FILE): ClusterSpec {
     backbone,
     coordinator: parsed.coordinator ?? backbone,
     tailscale: 'socket' in parsed.tailscale ? { socket: resolvePath(parsed.tailscale.socket, baseDir) } : parsed.tailscale,
+    admin_api: parsed.admin_api,
   };
 }
 

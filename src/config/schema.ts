@@ -2,6 +2,7 @@
 // The seed's own file must load unchanged, so every extension is optional with a default.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { adminUrlProblem } from '../domain/cluster.js';
 
 const NODE_NAME = /^[A-Za-z0-9._-]+$/;
 // RFC 1123 hostname: the seed's §4.3 loop uses node names as SSH targets, so names resolve too.
@@ -37,6 +38,17 @@ export const hostSchema = z
   })
   .strict();
 
+/**
+ * §4.4 admin API access. The X-Admin-Key must never cross a network in clear text, so only
+ * three ways exist: `ssh` (the default; curl on the coordinator's loopback, the key on stdin),
+ * `https` (TLS to a named URL) and `tailscale` (a 100.64.0.0/10 address, WireGuard-encrypted).
+ */
+const adminApiSchema = z.discriminatedUnion('transport', [
+  z.object({ transport: z.literal('ssh') }).strict(),
+  z.object({ transport: z.literal('https'), url: z.string().min(1) }).strict(),
+  z.object({ transport: z.literal('tailscale'), url: z.string().min(1) }).strict(),
+]);
+
 export const hostsFileSchema = z
   .object({
     hosts: z.array(hostSchema).min(1, 'at least one host is required'),
@@ -65,9 +77,16 @@ export const hostsFileSchema = z
     tailscale: z
       .union([z.object({ socket: z.string().min(1) }).strict(), z.object({ cli: z.string().min(1) }).strict()])
       .default({ cli: 'tailscale' }),
+    admin_api: adminApiSchema.default({ transport: 'ssh' }),
   })
   .strict()
   .superRefine((file, ctx) => {
+    if (file.admin_api.transport !== 'ssh') {
+      const problem = adminUrlProblem(file.admin_api.transport, file.admin_api.url);
+      if (problem !== undefined) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['admin_api', 'url'], message: `refused: ${problem}` });
+      }
+    }
     const seen = new Map<string, number>();
     file.hosts.forEach((h, i) => {
       const first = seen.get(h.name);

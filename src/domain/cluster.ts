@@ -28,6 +28,37 @@ export interface SshSettings {
 
 export type TailscaleAccess = { socket: string } | { cli: string };
 
+/**
+ * How the worker reaches the coordinator's admin API (§4.4), whose X-Admin-Key must never cross
+ * a network in clear text. `ssh` (default): curl on the coordinator's own loopback over SSH, the
+ * key on stdin. `https` / `tailscale`: a URL the config names explicitly, checked at load.
+ */
+export type AdminApiAccess = { transport: 'ssh' } | { transport: 'https' | 'tailscale'; url: string };
+
+/**
+ * Why an admin API URL would send the key in clear text (or is unusable), or undefined when it
+ * is safe for `transport`: `https` needs https://; `tailscale` needs a 100.64.0.0/10 literal,
+ * whose traffic WireGuard encrypts. Checked at config load and again before every call.
+ */
+export function adminUrlProblem(transport: 'https' | 'tailscale', raw: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return `"${raw}" is not a URL`;
+  }
+  if (u.username !== '' || u.password !== '') return 'credentials in the URL would land in logs; the key comes from RUNBOOK_ADMIN_KEY';
+  if (transport === 'https') {
+    return u.protocol === 'https:'
+      ? undefined
+      : `${u.protocol}// would send X-Admin-Key in clear text; transport "https" needs an https:// URL (or leave admin_api out: the default calls localhost:8001 on the coordinator over SSH)`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `unsupported scheme ${u.protocol}`;
+  return isTailscaleAddress(u.hostname)
+    ? undefined
+    : `${u.hostname} is not a Tailscale address (100.64.0.0/10): X-Admin-Key would cross the network in clear text; use the coordinator's Tailscale IP, transport "https", or leave admin_api out (SSH, the default)`;
+}
+
 /** The resolved cluster: every default applied, every host carrying its own ports. */
 export interface ClusterSpec {
   hosts: HostSpec[];
@@ -39,6 +70,7 @@ export interface ClusterSpec {
   /** Node that serves the admin API on `ports.admin` (§4.4 runs against localhost:8001). */
   coordinator: string;
   tailscale: TailscaleAccess;
+  admin_api: AdminApiAccess;
 }
 
 // §9 Provider IP ranges. Vast.ai is "Variable" so it cannot be inferred from an address.

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { NodeLayout, SimProvider } from './topology.js';
 
 export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary'] as const;
-export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled'] as const;
+export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled', 'admin-down'] as const;
 export const FAULT_KINDS = [...NODE_FAULTS, ...CLUSTER_FAULTS] as const;
 export type NodeFault = (typeof NODE_FAULTS)[number];
 export type ClusterFault = (typeof CLUSTER_FAULTS)[number];
@@ -151,6 +151,8 @@ export class SimCluster extends EventEmitter {
   /** election-stuck: voters that still need a daemon restart before anyone can lead. */
   stuckPending: Set<string> | null = null;
   syncStalled = false;
+  /** admin-down: the coordinator's admin API (:8001) refuses connections, from anywhere. */
+  adminDown = false;
   readonly mutations: Mutation[] = [];
   private readonly sync = new Map<string, SyncCategory>();
   private readonly syncMs: number;
@@ -224,6 +226,7 @@ export class SimCluster extends EventEmitter {
     if (this.leaderLost) f.push('leader-lost');
     if (this.stuckPending !== null) f.push('election-stuck');
     if (this.syncStalled) f.push('sync-stalled');
+    if (this.adminDown) f.push('admin-down');
     return f;
   }
 
@@ -499,6 +502,13 @@ export class SimCluster extends EventEmitter {
       case 'election-stuck':
         this.stuckPending = clear ? null : new Set(this.voters.map((v) => v.name));
         if (!clear) this.leaderId = null;
+        break;
+      case 'admin-down':
+        // The admin service is down, the sync it drives is not: progress goes on unseen.
+        if (this.adminDown !== !clear) {
+          this.adminDown = !clear;
+          this.emit('admin', this.coordinator);
+        }
         break;
       case 'sync-stalled': {
         const now = Date.now();

@@ -36,6 +36,8 @@ export interface SimulatorOptions {
    * longer than a client's fallback stagger whatever the time-scale). Default 600.
    */
   slowPrimaryMs?: number;
+  /** Duration of a full data sync at timeScale 1 (default 2000 ms). */
+  syncMs?: number;
 }
 
 export interface SimulatorHandle {
@@ -61,7 +63,7 @@ interface Tracked {
   port: number;
 }
 
-function validate(o: SimulatorOptions): Required<Omit<SimulatorOptions, 'outDir'>> & { outDir: string | undefined } {
+function validate(o: SimulatorOptions): Required<Omit<SimulatorOptions, 'outDir' | 'syncMs'>> & { outDir: string | undefined; syncMs: number | undefined } {
   const int = (name: string, v: number, lo: number, hi: number): number => {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new SimUsageError(`${name} must be an integer from ${lo} to ${hi}, got ${v}`);
     return v;
@@ -81,6 +83,7 @@ function validate(o: SimulatorOptions): Required<Omit<SimulatorOptions, 'outDir'
     adminKey: o.adminKey ?? process.env['RUNBOOK_ADMIN_KEY'] ?? 'sim-admin-key',
     slowPrimaryMs: int('slowPrimaryMs', o.slowPrimaryMs ?? 600, 0, 60_000),
     outDir: o.outDir,
+    syncMs: o.syncMs,
   };
 }
 
@@ -95,6 +98,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     timeScale: o.timeScale,
     daemonStartMs: o.daemonStartMs,
     serviceDir: SIM_SERVICE_DIR,
+    ...(o.syncMs !== undefined && { syncMs: o.syncMs }),
   });
   const tailnet: TailnetInfo = {
     suffix: `tailnet-${createHash('sha256').update(`${o.seed}/${o.subnet}`).digest('hex').slice(0, 4)}.ts.net`,
@@ -214,7 +218,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const open =
       port === SIM_PORTS.http_api ||
       (port === SIM_PORTS.p2p && target.daemon === 'running') ||
-      (port === SIM_PORTS.admin && target === cluster.coordinator);
+      (port === SIM_PORTS.admin && target === cluster.coordinator && !cluster.adminDown);
     if (!open) return { kind: 'refused' };
     const mutating = method !== 'GET' && method !== 'HEAD';
     return {
@@ -295,8 +299,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   function portsOf(n: SimNode): number[] {
     const ports: number[] = [o.sshPort, SIM_PORTS.http_api];
     if (n.daemon === 'running' || n.hostDown) ports.push(SIM_PORTS.p2p);
-    if (n === cluster.coordinator) ports.push(SIM_PORTS.admin);
+    if (n === cluster.coordinator && !cluster.adminDown) ports.push(SIM_PORTS.admin);
     return ports;
+  }
+
+  /** admin-down: :8001 stops listening (connection refused) and open connections drop. */
+  function syncAdmin(n: SimNode): void {
+    if (stopping) return;
+    for (const addr of [cluster.liveHost(n), n.fallback]) {
+      if (cluster.adminDown) unlisten(addr, SIM_PORTS.admin);
+      else listen(addr, SIM_PORTS.admin).catch(() => undefined);
+    }
+    if (cluster.adminDown) dropSockets((m) => m.node === n && m.port === SIM_PORTS.admin);
   }
 
   /** Makes :8770 listen exactly when the daemon runs (or the host swallows everything). */
@@ -311,6 +325,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   }
 
   cluster.on('daemon', (n: SimNode) => syncP2p(n));
+  cluster.on('admin', (n: SimNode) => syncAdmin(n));
   cluster.on('tailscale', (n: SimNode) => {
     if (!n.tailscaleUp) dropSockets((m) => m.node === n && m.via === 'primary');
   });

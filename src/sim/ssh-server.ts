@@ -43,7 +43,7 @@ export function createSshServer(node: SimNode, hostKey: string, deps: SshDeps): 
           sh.env.set(info.key, info.val);
           accept?.();
         });
-        const runOn = (stream: ssh2.ServerChannel, script: string, stdin = ''): void => {
+        const runOn = (stream: ssh2.ServerChannel, script: string, stdin: string | (() => Promise<string>) = ''): void => {
           const out = { write: (s: string) => void (stream.writable && stream.write(s)) };
           const err = { write: (s: string) => void (stream.stderr.writable && stream.stderr.write(s)) };
           deps.shell.run(script, sh, out, err, stdin).then(
@@ -71,7 +71,7 @@ export function createSshServer(node: SimNode, hostKey: string, deps: SshDeps): 
         session.on('exec', (accept, _reject, info) => {
           const stream = accept();
           if (READS_SCRIPT.test(info.command)) readAll(stream, (script) => runOn(stream, script));
-          else runOn(stream, info.command);
+          else runOn(stream, info.command, stdinReader(stream));
         });
         // `ssh host << 'EOF' … EOF`: no command, so a shell reads the script from stdin.
         session.on('shell', (accept) => {
@@ -82,6 +82,27 @@ export function createSshServer(node: SimNode, hostKey: string, deps: SshDeps): 
       });
     });
   });
+}
+
+/**
+ * The channel's stdin as sshd hands it to the command: buffered from the start, read to EOF
+ * only by a command that asks for it (most never do, and their clients never send EOF).
+ */
+function stdinReader(stream: ssh2.ServerChannel): () => Promise<string> {
+  const chunks: Buffer[] = [];
+  let ended = false;
+  const waiters: Array<() => void> = [];
+  const done = (): void => {
+    ended = true;
+    for (const w of waiters.splice(0)) w();
+  };
+  stream.on('data', (d: Buffer) => chunks.push(d));
+  stream.on('end', done);
+  stream.on('close', done);
+  return async () => {
+    if (!ended) await new Promise<void>((r) => waiters.push(r));
+    return Buffer.concat(chunks).toString('utf8');
+  };
 }
 
 export function parseClientKey(publicKey: string): ParsedKey {

@@ -124,6 +124,7 @@ export function cluster(hosts: HostSpec[], extra: Partial<ClusterSpec> = {}): Cl
     backbone: hosts[0]!.name,
     coordinator: hosts[0]!.name,
     tailscale: { cli: 'tailscale' },
+    admin_api: { transport: 'ssh' },
     ...extra,
   };
 }

@@ -45,6 +45,11 @@ export interface Session {
 
 interface Io {
   stdin: string;
+  /**
+   * The SSH channel's own stdin, read to EOF on demand: only a script's first command at top
+   * level sees it, as with sshd (`ssh host 'curl -H @- …' <<< "$header"`).
+   */
+  lazyStdin?: () => Promise<string>;
   out: Sink;
   err: Sink;
 }
@@ -79,8 +84,12 @@ export class Shell {
     return this.w.cluster;
   }
 
-  /** Runs a whole script; resolves with the exit status of the last command. */
-  async run(script: string, s: Session, out: Sink, err: Sink, stdin = ''): Promise<number> {
+  /**
+   * Runs a whole script; resolves with the exit status of the last command. `stdin` may be a
+   * reader of the session's stdin that is only awaited by a command that reads it.
+   */
+  async run(script: string, s: Session, out: Sink, err: Sink, stdin: string | (() => Promise<string>) = ''): Promise<number> {
+    const io: Io = typeof stdin === 'string' ? { stdin, out, err } : { stdin: '', lazyStdin: stdin, out, err };
     let items: ListItem[];
     try {
       items = parseScript(script);
@@ -103,7 +112,7 @@ export class Shell {
           this.w.detach(job);
           s.status = 0;
         } else {
-          s.status = await this.andOr(item.andOr, s, { stdin, out, err });
+          s.status = await this.andOr(item.andOr, s, io);
         }
       }
     } catch (e) {
@@ -125,14 +134,16 @@ export class Shell {
 
   private async pipeline(p: Pipeline, s: Session, io: Io): Promise<number> {
     let stdin = io.stdin;
+    let lazyStdin = io.lazyStdin;
     let status = 0;
     for (let i = 0; i < p.commands.length; i++) {
       if (s.killed) break;
       const last = i === p.commands.length - 1;
       let buf = '';
       const out: Sink = last ? io.out : { write: (x) => void (buf += x) };
-      status = await this.simple(p.commands[i]!, s, { stdin, out, err: io.err }, p);
+      status = await this.simple(p.commands[i]!, s, { stdin, ...(lazyStdin && { lazyStdin }), out, err: io.err }, p);
       stdin = buf;
+      lazyStdin = undefined;
     }
     return p.negate ? (status === 0 ? 1 : 0) : status;
   }
@@ -186,9 +197,11 @@ export class Shell {
       s.env.set(a.slice(0, eq), a.slice(eq + 1));
     }
     let { stdin, out, err } = io;
+    let lazyStdin = io.lazyStdin;
     const files: Array<{ path: string; append: boolean; fd: number; buf: { text: string } }> = [];
     for (const r of cmd.redirects) {
       const target = this.expand(r.target, s);
+      if (r.op === '<<' || r.op === '<') lazyStdin = undefined;
       if (r.op === '<<') {
         stdin = r.expand === true ? this.expand([{ text: r.body ?? '', quote: 'double' }], s) : (r.body ?? '');
       } else if (r.op === '<') {
@@ -233,7 +246,7 @@ export class Shell {
       stdoutFile !== undefined && (stdoutFile.fd === 1) ? this.expand(stdoutFile.target, s) : undefined;
     const ctx: Ctx = {
       s,
-      io: { stdin, out, err },
+      io: { stdin, ...(lazyStdin && { lazyStdin }), out, err },
       text: cmd.text,
       pipeline: p,
       logPath: logTarget === undefined || logTarget === '/dev/null' ? null : this.abs(logTarget, s),
@@ -660,8 +673,17 @@ export class Shell {
       if (a === '-X' || a === '--request') method = val();
       else if (a === '-H' || a === '--header') {
         const h = val();
-        const c = h.indexOf(':');
-        if (c > 0) headers[h.slice(0, c).trim().toLowerCase()] = h.slice(c + 1).trim();
+        // curl 7.55+: `-H @-` / `-H @file` read headers one per line, so a secret header stays
+        // out of the command line (and out of `ps`, shell history and our mutation log).
+        const lines = h === '@-' ? (x.io.lazyStdin ? await x.io.lazyStdin() : x.io.stdin) : h.startsWith('@') ? this.c.files(x.s.node).get(this.abs(h.slice(1), x.s)) : h;
+        if (lines === undefined) {
+          x.io.err.write(`curl: option -H: error encountered when reading a file\n`);
+          return 26;
+        }
+        for (const line of lines.split(/\r?\n/)) {
+          const c = line.indexOf(':');
+          if (c > 0) headers[line.slice(0, c).trim().toLowerCase()] = line.slice(c + 1).trim();
+        }
       } else if (a === '--connect-timeout') connectTimeout = Number(val());
       else if (a === '-m' || a === '--max-time') maxTime = Number(val());
       else if (a === '-o' || a === '--output') outFile = val();
