@@ -12,6 +12,8 @@ Faults (node-level unless marked cluster):
   partition       node cannot reach its peers          fix: networkd restart, tailscale down+up, p2p restart (§4.5)
   host-down       every port accepts TCP, never answers  fix: only --clear
   ip-changed      primary moves to 127.<subnet+50>.x.y  fix: hosts file names the new address (§4.6)
+  ssh-stall       SSH logs in, then goes silent, never closes  fix: only --clear
+  p2p-ignores-sigterm  daemon survives pkill (SIGTERM)      fix: only --clear
   leader-lost     cluster: leader steps down           fix: POST /admin/trigger-election or a voter p2p restart (§4.3)
   election-stuck  cluster: elections never finish      fix: restart the daemon of every voter
   sync-stalled    cluster: sync progress frozen        fix: force_full_sync on the coordinator (§4.4)`;
