@@ -8,7 +8,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 
-const harness = useClusterHarness({ name: 'ssh-safety', nodes: 5, subnet: 63, voters: 3 });
+const harness = useClusterHarness({ name: 'ssh-safety', nodes: 6, subnet: 63, voters: 3 });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 beforeAll(() => {
