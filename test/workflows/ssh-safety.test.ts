@@ -3,7 +3,6 @@
 // right after `down`. Subnet 63.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { SimNode } from '../../src/sim/cluster.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
@@ -57,11 +56,14 @@ describe('fix-tailscale over the fallback', () => {
     const node = workerNode(2);
     sim.fault(node, 'tailscale-down');
     // From the moment `sudo tailscale down` runs on the node, every SSH session to it (this one
-    // and any new one) stalls: a second session for `tailscale up` could never run.
-    const onTailscale = (n: SimNode): void => {
-      if (n.name === node && !n.tailscaleUp && !n.sshStalled) sim.fault(node, 'ssh-stall');
+    // and any new one) stalls: a second session for `tailscale up` could never run. The node is
+    // already down, so no state change marks that moment: the command's log entry does.
+    const cluster = sim.cluster;
+    const record = cluster.record.bind(cluster);
+    cluster.record = (at, source, command) => {
+      record(at, source, command);
+      if (at === node && command === 'sudo tailscale down') sim.fault(node, 'ssh-stall');
     };
-    sim.cluster.on('tailscale', onTailscale);
     try {
       const h = await startProcedure(env, harness.taskQueue, 'fix-tailscale', { node, autoApprove: true });
       const r = await h.result();
@@ -70,7 +72,7 @@ describe('fix-tailscale over the fallback', () => {
       expect(state.tailscale).toBe('up');
       expect(state.faults).toContain('ssh-stall');
     } finally {
-      sim.cluster.off('tailscale', onTailscale);
+      cluster.record = record;
     }
   });
 });
