@@ -1,6 +1,7 @@
 // §3.2/§3.5/§4.x over SSH: one catalogued command on one node, strict host key checking, key auth.
 // The private key is read here, handed to ssh2 and never returned, logged or put in a message.
 import { readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
@@ -115,6 +116,8 @@ async function connect(s: Session): Promise<NodeSSH> {
       username: spec.ssh.user,
       privateKey: s.privateKey,
       readyTimeout: spec.ssh.connect_timeout_s * 1000,
+      keepaliveInterval: keepaliveIntervalMs(spec),
+      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
       tryKeyboard: false,
       algorithms: { serverHostKey: hostKeyAlgorithms(relevant) as ServerHostKeyAlgorithm[] },
       hostVerifier: (key: Buffer): boolean => {
@@ -145,6 +148,51 @@ async function connect(s: Session): Promise<NodeSSH> {
   return ssh;
 }
 
+/**
+ * Keepalives: a session whose peer stops answering (a networkd restart or `tailscale down` on
+ * the node leaves the TCP connection open and silent) is declared dead after this many
+ * unanswered probes, one every `connect_timeout_s` (at least 1 s).
+ */
+export const KEEPALIVE_COUNT_MAX = 3;
+
+export function keepaliveIntervalMs(spec: ClusterSpec): number {
+  return Math.max(1000, spec.ssh.connect_timeout_s * 1000);
+}
+
+/** The exec channel could not be opened: the command never started. */
+class ChannelOpenError extends Error {}
+
+/** Opens an exec channel, bounded: a peer that never answers the open is given up on. */
+function openChannel(conn: NonNullable<NodeSSH['connection']>, command: string, timeoutMs: number, signal: AbortSignal): Promise<ClientChannel> {
+  return new Promise<ClientChannel>((resolve, reject) => {
+    let settled = false;
+    const done = (f: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      conn.removeListener('close', onClose);
+      f();
+    };
+    const timer = setTimeout(() => done(() => reject(new ChannelOpenError(`no answer to the channel open within ${timeoutMs} ms`))), timeoutMs);
+    const onAbort = (): void => done(() => reject(signal.reason));
+    const onClose = (): void => done(() => reject(new ChannelOpenError('connection closed before the channel opened')));
+    signal.addEventListener('abort', onAbort, { once: true });
+    conn.once('close', onClose);
+    try {
+      conn.exec(command, (err, ch) => done(() => (err ? reject(new ChannelOpenError(err.message)) : resolve(ch))));
+    } catch (err) {
+      done(() => reject(new ChannelOpenError((err as Error).message)));
+    }
+  });
+}
+
+/** sshd reports a shell killed by a signal as exit-signal; report it the way a shell would (128 + n). */
+function signalExitCode(sig: string): number {
+  const n = (osConstants.signals as Record<string, number | undefined>)[sig.startsWith('SIG') ? sig : `SIG${sig}`];
+  return 128 + (n ?? 0);
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -152,44 +200,60 @@ export interface ExecResult {
   truncated: boolean;
 }
 
-async function exec(ssh: NodeSSH, command: string, cap: number, signal: AbortSignal, stdin?: string): Promise<ExecResult> {
+async function exec(
+  ssh: NodeSSH,
+  command: string,
+  cap: number,
+  signal: AbortSignal,
+  channelOpenTimeoutMs: number,
+  stdin?: string,
+): Promise<ExecResult> {
   const conn = ssh.connection;
-  if (!conn) throw new Error('SSH connection closed');
-  const channel = await new Promise<ClientChannel>((resolve, reject) =>
-    conn.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))),
-  );
+  if (!conn) throw new ChannelOpenError('SSH connection closed');
+  const channel = await openChannel(conn, command, channelOpenTimeoutMs, signal);
   // Secrets travel here, never in `command`: stdin is in no argv, `ps` or shell history.
   if (stdin !== undefined) channel.end(stdin);
   const out = new CappedOutput(cap);
   const errOut = new CappedOutput(cap);
   return new Promise((resolve, reject) => {
     let exitCode: number | undefined;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      channel.close();
-    }, EXEC_TIMEOUT_MS);
-    const onAbort = (): void => {
-      channel.close();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    channel.on('data', (d: Buffer) => out.push(d));
-    channel.stderr.on('data', (d: Buffer) => errOut.push(d));
-    channel.on('exit', (code: number | null, sig?: string) => {
-      exitCode = typeof code === 'number' ? code : sig !== undefined ? 128 : -1;
-    });
-    channel.on('close', () => {
+    let lost: string | undefined;
+    let settled = false;
+    // Deadline and cancel end the whole connection: channel.close() would wait for a peer that
+    // may never answer, leaking the socket and this activity's heartbeat timer.
+    const finish = (how: 'closed' | 'deadline' | 'lost' | 'cancelled'): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      if (signal.aborted) return reject(signal.reason);
-      if (timedOut) errOut.push(Buffer.from(`\n[runbook: timed out after ${EXEC_TIMEOUT_MS / 1000}s]`));
+      conn.removeListener('close', onConnClose);
+      conn.removeListener('error', onConnError);
+      if (how !== 'closed') conn.destroy();
+      if (how === 'cancelled') return reject(signal.reason);
+      if (how === 'deadline') errOut.push(Buffer.from(`\n[runbook: timed out after ${EXEC_TIMEOUT_MS / 1000}s; connection closed]`));
+      if (how === 'lost') errOut.push(Buffer.from(`\n[runbook: connection lost: ${lost ?? 'closed by the peer'}]`));
       resolve({
-        exitCode: timedOut ? 124 : (exitCode ?? -1),
+        exitCode: how === 'deadline' ? 124 : (exitCode ?? -1),
         stdout: out.text(),
         stderr: errOut.text(),
         truncated: out.truncated || errOut.truncated,
       });
+    };
+    const timer = setTimeout(() => finish('deadline'), EXEC_TIMEOUT_MS);
+    const onAbort = (): void => finish('cancelled');
+    const onConnError = (err: Error): void => {
+      lost ??= err.message;
+    };
+    const onConnClose = (): void => finish(signal.aborted ? 'cancelled' : exitCode === undefined ? 'lost' : 'closed');
+    signal.addEventListener('abort', onAbort, { once: true });
+    conn.on('error', onConnError);
+    conn.once('close', onConnClose);
+    channel.on('data', (d: Buffer) => out.push(d));
+    channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+    channel.on('exit', (code: number | null, sig?: string) => {
+      exitCode = typeof code === 'number' ? code : sig !== undefined ? signalExitCode(sig) : -1;
     });
+    channel.on('close', () => finish(signal.aborted ? 'cancelled' : 'closed'));
   });
 }
 
@@ -227,7 +291,15 @@ export function createSshRunner(cluster: () => ClusterSpec): SshRunner {
       }
       return {
         via: cand.via,
-        exec: (command, opts = {}) => exec(ssh, command, opts.cap ?? OUTPUT_CAP_BYTES, signal, opts.stdin),
+        exec: async (command, opts = {}) => {
+          try {
+            return await exec(ssh, command, opts.cap ?? OUTPUT_CAP_BYTES, signal, spec.ssh.connect_timeout_s * 1000, opts.stdin);
+          } catch (err) {
+            // The command never started: retryable, like a failed connect.
+            if (err instanceof ChannelOpenError) throw new SshConnectError(host.name, cand.address, `channel open: ${err.message}`);
+            throw err;
+          }
+        },
         close: () => ssh.dispose(),
       };
     }

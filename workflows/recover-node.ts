@@ -7,7 +7,7 @@ import { quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartDaemon, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
+import { lookAtNode, restartDaemon, restartTailscale, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 import { requireNode } from './restart-p2p.js';
@@ -65,15 +65,7 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     }
 
     await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node} (§4.5)`);
-    const restartTailscale = async (): Promise<void> => {
-      if (via === 'fallback') {
-        await sshStep(run, 'restart tailscale', node, 'tailscale-down', 'fallback');
-        await sshStep(run, 'tailscale up', node, 'tailscale-up', 'fallback');
-      } else {
-        await sshStep(run, 'restart tailscale', node, 'tailscale-restart-detached', via);
-      }
-    };
-    if (await stage('restart tailscale', restartTailscale, stageVerifyMs)) return run.complete(`${node} rejoined after a Tailscale restart`);
+    if (await stage('restart tailscale', () => restartTailscale(run, node, via), stageVerifyMs)) return run.complete(`${node} rejoined after a Tailscale restart`);
 
     await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.5)`);
     const rejoined = await stage(

@@ -10,7 +10,7 @@ export const SSH_STEPS = [
   'p2p-local-status', // §4.1 last line
   'tailscale-down', // §4.2
   'tailscale-up', // §4.2
-  'tailscale-restart-detached', // §4.2 over a session that tailscale down would kill
+  'tailscale-restart-detached', // §4.2/§4.5 one detached command: up runs even if the session dies
   'tailscale-status', // §4.2
   'networkd-restart', // §4.5
   'reach-backbone', // §4.5
@@ -77,7 +77,20 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
         'ss -tulpn | grep -E "8765|8770"',
       ].join('\n');
     case 'p2p-stop':
-      return 'pkill -f "p2p_daemon" || true';
+      // sshd runs this as `bash -c '<this text>'`, and pkill -f matches whole command lines:
+      // the runbook's `pkill -f "p2p_daemon"` matches that shell and kills it (exit 143), so the
+      // stop looked failed and the start ran regardless. `[p]2p_daemon` matches the daemon but
+      // not its own text. Then verify: a daemon still there after SIGTERM and 5 s is an error,
+      // so the caller never starts a second one (§4.1). No line here may contain the daemon's
+      // name spelled plainly, or the shell would match itself again.
+      return [
+        'pkill -f "[p]2p_daemon"',
+        'pgrep -f "[p]2p_daemon" >/dev/null && sleep 1',
+        'pgrep -f "[p]2p_daemon" >/dev/null && sleep 4',
+        'pgrep -af "[p]2p_daemon" || exit 0',
+        'echo "P2P daemon still running 5 s after SIGTERM; not starting a second one" >&2',
+        'exit 1',
+      ].join('\n');
     case 'p2p-start':
       return `cd ${p.serviceDir} && nohup python -m app.distributed.p2p_daemon > logs/p2p.log 2>&1 &`;
     case 'p2p-local-status':
@@ -87,7 +100,8 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
     case 'tailscale-up':
       return 'sudo tailscale up';
     case 'tailscale-restart-detached':
-      // tailscale down cuts a session that rides on Tailscale, so down/up run detached from it.
+      // tailscale down cuts a session that rides on Tailscale, and a second session (for up)
+      // can fail even over the fallback: down and up run as one job detached from the session.
       return `nohup sh -c 'sudo tailscale down; sleep 2; sudo tailscale up' > /dev/null 2>&1 &`;
     case 'tailscale-status':
       return 'tailscale status';

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { NodeLayout, SimProvider } from './topology.js';
 
-export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary'] as const;
+export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary', 'ssh-stall', 'p2p-ignores-sigterm'] as const;
 export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled', 'admin-down'] as const;
 export const FAULT_KINDS = [...NODE_FAULTS, ...CLUSTER_FAULTS] as const;
 export type NodeFault = (typeof NODE_FAULTS)[number];
@@ -47,6 +47,10 @@ export interface SimNode {
   daemonTimer: NodeJS.Timeout | undefined;
   tailscaleUp: boolean;
   hostDown: boolean;
+  /** SSH connections (open ones and new ones, once logged in) go silent and never close. */
+  sshStalled: boolean;
+  /** The daemon survives SIGTERM (`pkill` without -9): a stop must notice and not start another. */
+  ignoresSigterm: boolean;
   /** null: not partitioned; 0 needs networkd restart, 1 needs tailscale down+up, 2 needs p2p restart (§4.5). */
   partitionStage: 0 | 1 | 2 | null;
   tailscaleWentDown: boolean;
@@ -180,6 +184,8 @@ export class SimCluster extends EventEmitter {
       daemonTimer: undefined,
       tailscaleUp: true,
       hostDown: false,
+      sshStalled: false,
+      ignoresSigterm: false,
       partitionStage: null,
       tailscaleWentDown: false,
       bootedAt: now - (3 + (l.index % 20)) * 86_400_000 - l.index * 60_000,
@@ -218,6 +224,8 @@ export class SimCluster extends EventEmitter {
     if (n.movedTo !== null) f.push('ip-changed');
     if (n.roguePeer) f.push('rogue-peer');
     if (n.slowPrimary) f.push('slow-primary');
+    if (n.sshStalled) f.push('ssh-stall');
+    if (n.ignoresSigterm) f.push('p2p-ignores-sigterm');
     return f;
   }
 
@@ -312,8 +320,12 @@ export class SimCluster extends EventEmitter {
   }
 
   /** pkill -f p2p_daemon: the daemon dies at once and :8770 refuses connections. */
-  killDaemon(n: SimNode): boolean {
+  killDaemon(n: SimNode, signal: 'TERM' | 'KILL' = 'TERM'): boolean {
     if (n.daemon === 'stopped') return false;
+    if (signal === 'TERM' && n.ignoresSigterm) {
+      this.appendLog(n, 'WARNING p2p_daemon: received SIGTERM, ignoring it');
+      return false;
+    }
     clearTimeout(n.daemonTimer);
     n.daemonTimer = undefined;
     n.daemon = 'stopped';
@@ -562,6 +574,15 @@ export class SimCluster extends EventEmitter {
         break;
       case 'slow-primary':
         n.slowPrimary = !clear;
+        break;
+      case 'ssh-stall':
+        if (n.sshStalled !== !clear) {
+          n.sshStalled = !clear;
+          this.emit('ssh-stall', n);
+        }
+        break;
+      case 'p2p-ignores-sigterm':
+        n.ignoresSigterm = !clear;
         break;
       case 'ip-changed':
         if (clear) {

@@ -132,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   }
   const listeners = new Map<string, net.Server>(); // key "addr:port"
   const tracked = new Map<net.Socket, Tracked>();
+  const stalled = new Map<net.Socket, SimNode>();
   const held = new Map<net.Socket, SimNode>();
   const sshServers = new Map<number, ReturnType<typeof createSshServer>>();
   const detached = new Set<Promise<unknown>>();
@@ -236,6 +237,24 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
   }
 
+  /**
+   * ssh-stall: the TCP connection stays open and nothing more is read or written, ever (a
+   * peer whose network went away without a FIN or RST). Only --clear or stop() closes it.
+   */
+  function stall(s: net.Socket): void {
+    const m = tracked.get(s);
+    if (m === undefined || stalled.has(s)) return;
+    stalled.set(s, m.node);
+    s.pause();
+    s.removeAllListeners('data');
+    s.write = ((_chunk: unknown, ...rest: unknown[]) => {
+      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      cb?.();
+      return true;
+    }) as typeof s.write;
+    s.on('close', () => stalled.delete(s));
+  }
+
   function onConnection(addr: string, port: number, socket: net.Socket): void {
     socket.on('error', () => undefined);
     const ent = addrIndex.get(addr);
@@ -264,6 +283,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           user: SIM_USER,
           clientKey: clientPub,
           viaOf: (s) => tracked.get(s)?.via ?? 'fallback',
+          stallIfFaulted: (s) => {
+            const owner = tracked.get(s)?.node;
+            if (owner?.sshStalled !== true) return false;
+            stall(s);
+            return true;
+          },
         });
         srv.on('error', () => undefined);
         sshServers.set(node.index, srv);
@@ -326,6 +351,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   cluster.on('daemon', (n: SimNode) => syncP2p(n));
   cluster.on('admin', (n: SimNode) => syncAdmin(n));
+  cluster.on('ssh-stall', (n: SimNode) => {
+    if (n.sshStalled) {
+      for (const [s, m] of tracked) if (m.node === n && m.port === o.sshPort) stall(s);
+    } else {
+      for (const [s, owner] of stalled) if (owner === n) s.destroy();
+    }
+  });
   cluster.on('tailscale', (n: SimNode) => {
     if (!n.tailscaleUp) dropSockets((m) => m.node === n && m.via === 'primary');
   });

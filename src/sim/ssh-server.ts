@@ -15,6 +15,8 @@ export interface SshDeps {
   clientKey: ParsedKey;
   /** Which address a socket came in on (primary = Tailscale). */
   viaOf(socket: Socket): 'primary' | 'fallback';
+  /** ssh-stall: the network layer silences this logged-in connection for good. */
+  stallIfFaulted(socket: Socket): boolean;
 }
 
 /** Commands that read their script from stdin: `ssh host bash -s < script`, `ssh host << 'EOF'`. */
@@ -35,6 +37,9 @@ export function createSshServer(node: SimNode, hostKey: string, deps: SshDeps): 
       return ctx.reject(['publickey']);
     });
     client.on('ready', () => {
+      // ssh-stall: the login succeeded, then the link goes silent (what networkd restarts and
+      // tailscale down do to a session): channel opens and keepalives are never answered.
+      if (deps.stallIfFaulted(sock)) return;
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         const sh: Session = newSession(node, via);
@@ -43,16 +48,25 @@ export function createSshServer(node: SimNode, hostKey: string, deps: SshDeps): 
           sh.env.set(info.key, info.val);
           accept?.();
         });
-        const runOn = (stream: ssh2.ServerChannel, script: string, stdin: string | (() => Promise<string>) = ''): void => {
+        // How sshd starts the user's shell: `bash -c <command>` for exec, a login shell reading
+        // stdin otherwise. The command line decides what `ps` and `pkill -f` see.
+        const runOn = (
+          stream: ssh2.ServerChannel,
+          how: { command: string; stdin?: () => Promise<string> } | { cmdline: string; script: string },
+        ): void => {
           const out = { write: (s: string) => void (stream.writable && stream.write(s)) };
           const err = { write: (s: string) => void (stream.stderr.writable && stream.stderr.write(s)) };
-          deps.shell.run(script, sh, out, err, stdin).then(
+          const ran =
+            'command' in how ? deps.shell.runSshCommand(how.command, sh, out, err, how.stdin) : deps.shell.runAsProcess(how.cmdline, how.script, sh, out, err);
+          ran.then(
             (code) => {
               if (sh.killed) {
                 sock.destroy();
                 return;
               }
-              stream.exit(code);
+              // A shell killed by a signal: sshd reports exit-signal, not exit-status.
+              if (sh.signal !== undefined) stream.exit(sh.signal, false, '');
+              else stream.exit(code);
               stream.end();
             },
             (e: unknown) => {
@@ -70,13 +84,13 @@ export function createSshServer(node: SimNode, hostKey: string, deps: SshDeps): 
         };
         session.on('exec', (accept, _reject, info) => {
           const stream = accept();
-          if (READS_SCRIPT.test(info.command)) readAll(stream, (script) => runOn(stream, script));
-          else runOn(stream, info.command, stdinReader(stream));
+          if (READS_SCRIPT.test(info.command)) readAll(stream, (script) => runOn(stream, { cmdline: info.command.trim(), script }));
+          else runOn(stream, { command: info.command, stdin: stdinReader(stream) });
         });
         // `ssh host << 'EOF' … EOF`: no command, so a shell reads the script from stdin.
         session.on('shell', (accept) => {
           const stream = accept();
-          readAll(stream, (script) => runOn(stream, script));
+          readAll(stream, (script) => runOn(stream, { cmdline: '-bash', script }));
         });
         session.on('subsystem', (_accept, reject) => reject?.());
       });

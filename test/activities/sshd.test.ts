@@ -88,13 +88,70 @@ describe.skipIf(!present && !inCi)('sshRun against OpenSSH sshd', () => {
     child?.kill('SIGTERM');
   });
 
-  it('runs echo-ok and reads OK', async () => {
+  const activities = () => {
     const spec = cluster([host('local-sshd', '127.0.0.1', { ssh: port })], {
       ssh: { user: paths.user, key_path: paths.keyPath, known_hosts: paths.knownHosts, connect_timeout_s: 5 },
     });
-    const acts = createActivities({ cluster: () => spec, policy: fastPolicy() });
+    return createActivities({ cluster: () => spec, policy: fastPolicy() });
+  };
+
+  it('runs echo-ok and reads OK', async () => {
+    const acts = activities();
     const { result } = await runActivity(() => acts.sshRun({ node: 'local-sshd', step: 'echo-ok' }));
     expect(result).toMatchObject({ node: 'local-sshd', via: 'primary', exitCode: 0, truncated: false });
     expect(result.stdout.trim()).toBe('OK');
   });
+
+  // Issue 11 item 9: sshd runs the command as `bash -c '<command>'`, so the runbook's
+  // `pkill -f "p2p_daemon"` matched its own shell and every stop exited 143.
+  it('p2p-stop through real sshd and bash stops a real p2p_daemon process and exits 0', async () => {
+    const daemon = startDummyDaemon('python -m app.distributed.p2p_daemon');
+    try {
+      await waitFor(() => pgrep(daemon.pid!), 'the dummy daemon to show in pgrep');
+      const { result } = await runActivity(() => activities().sshRun({ node: 'local-sshd', step: 'p2p-stop' }));
+      expect(result, result.stderr).toMatchObject({ exitCode: 0 });
+      await waitFor(() => daemon.exitCode !== null || daemon.signalCode !== null, 'the dummy daemon to exit');
+      expect(daemon.signalCode).toBe('SIGTERM');
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  });
+
+  it('p2p-stop fails, and says so, when the daemon survives SIGTERM', async () => {
+    // A daemon that ignores SIGTERM: the stop must not report success (the start would then
+    // run a second daemon beside it).
+    const daemon = spawn('bash', ['-c', 'trap "" TERM; while :; do sleep 0.2; done', 'p2p_daemon'], { stdio: 'ignore' });
+    try {
+      await waitFor(() => pgrep(daemon.pid!), 'the dummy daemon to show in pgrep');
+      const { result } = await runActivity(() => activities().sshRun({ node: 'local-sshd', step: 'p2p-stop' }));
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('still running');
+      expect(result.stdout).toContain(String(daemon.pid));
+      expect(daemon.exitCode).toBeNull();
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  });
 });
+
+/** A long-running process whose command line (what pkill -f sees) is `cmdline 600`. */
+function startDummyDaemon(cmdline: string): ChildProcess {
+  return spawn('sleep', ['600'], { argv0: cmdline, stdio: 'ignore' });
+}
+
+/** The process shows in `pgrep -f p2p_daemon` (as run from the test, not through a shell). */
+function pgrep(pid: number): boolean {
+  try {
+    return execFileSync('pgrep', ['-f', 'p2p_daemon'], { encoding: 'utf8' }).split('\n').includes(String(pid));
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

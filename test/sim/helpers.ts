@@ -60,7 +60,8 @@ export function ssh(sim: SimulatorHandle, host: string, command: string, o: SshO
         if (err) return reject(err);
         stream.on('data', (d: Buffer) => (stdout += d.toString()));
         stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        stream.on('exit', (c0: number | null) => (code = c0));
+        // A shell killed by a signal arrives as exit-signal: report it as bash would (128 + n).
+        stream.on('exit', (c0: number | null, sig?: string) => (code = c0 ?? (sig === 'SIGTERM' ? 143 : sig === 'SIGKILL' ? 137 : null)));
         stream.on('close', done);
         if (o.shell === true) stream.end(command);
         else stream.end(o.stdin ?? '');

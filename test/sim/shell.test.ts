@@ -104,7 +104,7 @@ describe('catalog steps (src/domain/ssh-catalog.ts), each run over real SSH', ()
     expect(stop.code).toBe(0);
     expect(n(3).daemon).toBe('stopped');
     expect(await tcpProbe(node.host, 8770)).toBe('refused');
-    // pkill with nothing to kill still succeeds thanks to `|| true`.
+    // Nothing left to stop: the stop verifies the daemon is gone and succeeds.
     expect((await ssh(sim, node.host, cmd('p2p-stop'))).code).toBe(0);
     expect((await ssh(sim, node.host, 'pkill -f p2p_daemon')).code).toBe(1);
     const start = await ssh(sim, node.host, cmd('p2p-start'));
@@ -256,10 +256,29 @@ describe('shell language and the runbook scripts', () => {
     expect(log.stdout.split('\n')[0]).toMatch(/starting P2P daemon/); // truncated by `>`
   });
 
-  it('§4.3 one-liner without redirection restarts the daemon', async () => {
+  it('§4.3/§8 one-liner kills its own shell as on Linux: exit 143, the daemon stays stopped', async () => {
+    // sshd runs it as `bash -c '<line>'`: pkill -f matches that shell's command line too.
     const r = await ssh(sim, n(3).host, 'pkill -f p2p_daemon; cd ~/ringrift/ai-service && nohup python -m app.distributed.p2p_daemon &');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(143);
+    expect(n(3).daemon).toBe('stopped');
+    // `[p]2p_daemon` does not help while the same line names the daemon to start it: the stop
+    // and the start must be separate sessions, as the catalog has them.
+    expect((await ssh(sim, n(3).host, 'pkill -f "[p]2p_daemon"; cd ~/ringrift/ai-service && nohup python -m app.distributed.p2p_daemon &')).code).toBe(143);
+    expect((await ssh(sim, n(3).host, cmd('p2p-stop'))).code).toBe(0);
+    expect((await ssh(sim, n(3).host, cmd('p2p-start'))).code).toBe(0);
     await until(() => n(3).daemon === 'running', 'daemon running');
+  });
+
+  it('ps, pgrep and pkill see the command line of every script shell, not of a lone exec\'d command', async () => {
+    const ps = await ssh(sim, n(5).host, 'echo start; ps aux | grep marker-xyz');
+    expect(ps.stdout).toMatch(/ bash -c echo start; ps aux \| grep marker-xyz\n/);
+    // One simple command: bash execs it, so pkill excludes itself and matches no shell.
+    expect((await ssh(sim, n(5).host, 'pkill -f marker-xyz')).code).toBe(1);
+    expect(await ssh(sim, n(5).host, 'pgrep -f marker-xyz; echo "rc=$?"')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\nrc=0\n$/) });
+    expect((await ssh(sim, n(5).host, 'pgrep -f "[m]arker-xyz"; echo "rc=$?"')).stdout).toBe('rc=1\n');
+    expect(await ssh(sim, n(5).host, 'sh -c "pkill -f marker-xyz; echo not-reached"; echo "sub=$?"')).toMatchObject({ code: 143, stdout: '' });
+    // Only the inner shell's command line holds the expanded pattern: it dies, the outer goes on.
+    expect(await ssh(sim, n(5).host, 'P=marker; sh -c "pkill -f $P-abc; echo no"; echo "sub=$?"')).toMatchObject({ code: 0, stdout: 'sub=143\n' });
   });
 
   it('§3.1 python one-liner parses the status JSON', async () => {
@@ -320,10 +339,10 @@ echo "last=$?"; cd /nonexistent 2>/dev/null || echo nocd; pwd`);
     const before = sim.state().mutations.length;
     await ssh(sim, n(4).host, 'uptime; ps aux | grep p2p; tailscale status; curl -s localhost:8770/status');
     expect(sim.state().mutations.length).toBe(before);
-    await ssh(sim, n(4).host, 'pkill -f "p2p_daemon" || true; curl -s -X POST http://nebius-backbone-1:8770/admin/trigger-election');
+    await ssh(sim, n(4).host, 'pkill -f "[p]2p_daemon" || true; curl -s -X POST http://nebius-backbone-1:8770/admin/trigger-election');
     const added = sim.state().mutations.slice(before);
     expect(added).toEqual([
-      expect.objectContaining({ node: n(4).name, source: 'ssh', command: 'pkill -f "p2p_daemon"' }),
+      expect.objectContaining({ node: n(4).name, source: 'ssh', command: 'pkill -f "[p]2p_daemon"' }),
       // The election happens on the node the request reached.
       expect.objectContaining({ node: 'nebius-backbone-1', source: 'ssh', command: 'curl -s -X POST http://nebius-backbone-1:8770/admin/trigger-election' }),
     ]);

@@ -1,10 +1,30 @@
 // Steps several procedures share: look at a node, restart its P2P daemon, wait until healthy.
+import { patched } from '@temporalio/workflow';
 import type { P2pStatus, SshResult } from '../../src/domain/probes.js';
 import { quorumSize } from '../../src/domain/cluster.js';
 import { MUTATING_STEPS, type SshStep } from '../../src/domain/ssh-catalog.js';
 import { longRunning, mutate, quick } from './activities.js';
 import { errorText } from './error-text.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
+
+/** patched() id: a p2p stop that did not verify escalates instead of starting (issue 11 item 9). */
+export const P2P_STOP_VERIFIED = 'p2p-stop-verified';
+/** patched() id: Tailscale down+up as one detached command, also over the fallback (issue 11 item 11). */
+export const TAILSCALE_RESTART_ONE_COMMAND = 'tailscale-restart-one-command';
+
+/**
+ * §4.2/§4.5 Tailscale down and up. One detached command on the node, so `up` runs even when the
+ * session dies with `down` or a second session could not be opened. Old histories ran down and
+ * up as two sessions over the fallback and replay that way.
+ */
+export async function restartTailscale(run: ProcedureRun, node: string, via: 'auto' | 'primary' | 'fallback'): Promise<void> {
+  if (via === 'fallback' && !patched(TAILSCALE_RESTART_ONE_COMMAND)) {
+    await sshStep(run, 'restart tailscale', node, 'tailscale-down', 'fallback');
+    await sshStep(run, 'tailscale up', node, 'tailscale-up', 'fallback');
+    return;
+  }
+  await sshStep(run, 'restart tailscale', node, 'tailscale-restart-detached', via);
+}
 
 export interface NodeLook {
   /** Something answered (P2P, HTTP API or SSH) on some address. */
@@ -65,9 +85,19 @@ export async function sshStep(
   }
 }
 
-/** §4.1: stop, start, then poll /status until the daemon runs ("poll, don't sleep"). */
+/**
+ * §4.1: stop, start, then poll /status until the daemon runs ("poll, don't sleep"). The stop
+ * verifies the daemon is gone; when it is not (or the stop's answer is lost), starting would
+ * risk two daemons, so the procedure escalates instead.
+ */
 export async function restartDaemon(run: ProcedureRun, node: string, prefix: string, timeoutMs: number): Promise<boolean> {
-  await sshStep(run, `${prefix}stop p2p daemon`, node, 'p2p-stop');
+  const stop = await sshStep(run, `${prefix}stop p2p daemon`, node, 'p2p-stop');
+  // Histories recorded before the stop was verified went on to the start: they replay as they ran.
+  if (stop !== undefined && stop.exitCode !== 0 && patched(P2P_STOP_VERIFIED)) {
+    throw new EscalationRequired([
+      `P2P daemon on ${node} not confirmed stopped (exit ${stop.exitCode}: ${(stop.stderr || stop.stdout).trim().slice(0, 200)}); not starting a second daemon`,
+    ]);
+  }
   await sshStep(run, `${prefix}start p2p daemon`, node, 'p2p-start');
   if (run.dryRun) {
     run.skip(`${prefix}wait until p2p healthy`, 'dry run: would poll /status');

@@ -14,6 +14,8 @@ Faults (node-level unless marked cluster):
   ip-changed      primary moves to 127.<subnet+50>.x.y  fix: hosts file names the new address (§4.6)
   rogue-peer      another online tailnet device named like the node  fix: only --clear (update-hosts must refuse it)
   slow-primary    HTTP on the primary answers 600 ms late  fix: only --clear
+  ssh-stall       SSH logs in, then goes silent, never closes  fix: only --clear
+  p2p-ignores-sigterm  daemon survives pkill (SIGTERM)      fix: only --clear
   leader-lost     cluster: leader steps down           fix: POST /admin/trigger-election or a voter p2p restart (§4.3)
   election-stuck  cluster: elections never finish      fix: restart the daemon of every voter
   sync-stalled    cluster: sync progress frozen        fix: force_full_sync on the coordinator (§4.4)`;

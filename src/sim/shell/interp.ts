@@ -40,7 +40,29 @@ export interface Session {
   cwd: string;
   env: Map<string, string>;
   status: number;
+  /** The connection this session rides on was cut (tailscale down): nothing more is sent. */
   killed: boolean;
+  /** The shell process was killed by this signal (e.g. `TERM` from a `pkill -f` that matched it). */
+  signal?: string;
+}
+
+/** A shell process visible to `ps`, `pkill -f` and `pgrep -f` on its node: its command line as
+ *  sshd started it (`bash -c <command>`) or as a script started it (`sh -c <script>`). */
+interface ShellProcess {
+  pid: number;
+  cmdline: string;
+  session: Session;
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { HUP: 1, INT: 2, KILL: 9, TERM: 15 };
+
+/** Exit status a shell reports for a child killed by `signal` (bash: 128 + n). */
+export function signalStatus(signal: string): number {
+  return 128 + (SIGNAL_NUMBERS[signal] ?? 15);
+}
+
+function halted(s: Session): boolean {
+  return s.killed || s.signal !== undefined;
 }
 
 interface Io {
@@ -78,7 +100,41 @@ class ExitSignal {
 }
 
 export class Shell {
+  private readonly procs = new Map<SimNode, Set<ShellProcess>>();
+  private nextPid = 52_000;
+
   constructor(private readonly w: ShellWorld) {}
+
+  /**
+   * Runs an SSH exec request the way sshd does: `bash -c <command>`. bash execs a lone simple
+   * command in place of itself, so only a script with more than that leaves a shell process
+   * whose command line (the whole command) `ps` and `pkill -f` see — and `pkill -f p2p_daemon`
+   * in such a script kills its own shell (exit 143 on Linux).
+   */
+  runSshCommand(command: string, s: Session, out: Sink, err: Sink, stdin: string | (() => Promise<string>) = ''): Promise<number> {
+    return this.runAsProcess(oneShot(command) ? null : `bash -c ${command}`, command, s, out, err, stdin);
+  }
+
+  /** Runs `script` as a process with command line `cmdline` (null: no shell process shows). */
+  async runAsProcess(
+    cmdline: string | null,
+    script: string,
+    s: Session,
+    out: Sink,
+    err: Sink,
+    stdin: string | (() => Promise<string>) = '',
+  ): Promise<number> {
+    if (cmdline === null) return this.run(script, s, out, err, stdin);
+    let set = this.procs.get(s.node);
+    if (set === undefined) this.procs.set(s.node, (set = new Set()));
+    const proc: ShellProcess = { pid: this.nextPid++, cmdline, session: s };
+    set.add(proc);
+    try {
+      return await this.run(script, s, out, err, stdin);
+    } finally {
+      set.delete(proc);
+    }
+  }
 
   private get c(): SimCluster {
     return this.w.cluster;
@@ -102,7 +158,7 @@ export class Shell {
     }
     try {
       for (const item of items) {
-        if (s.killed) break;
+        if (halted(s)) break;
         if (item.background) {
           // A forked job gets going a moment after the shell moves on (and a one-line session ends).
           const job = this.w
@@ -116,16 +172,16 @@ export class Shell {
         }
       }
     } catch (e) {
-      if (e instanceof ExitSignal) return e.code;
+      if (e instanceof ExitSignal) return s.signal !== undefined ? signalStatus(s.signal) : e.code;
       throw e;
     }
-    return s.status;
+    return s.signal !== undefined ? signalStatus(s.signal) : s.status;
   }
 
   private async andOr(a: ListItem['andOr'], s: Session, io: Io): Promise<number> {
     let status = await this.pipeline(a.first, s, io);
     for (const { op, pipeline } of a.rest) {
-      if (s.killed) break;
+      if (halted(s)) break;
       if ((op === '&&' && status === 0) || (op === '||' && status !== 0)) status = await this.pipeline(pipeline, s, io);
     }
     s.status = status;
@@ -137,7 +193,7 @@ export class Shell {
     let lazyStdin = io.lazyStdin;
     let status = 0;
     for (let i = 0; i < p.commands.length; i++) {
-      if (s.killed) break;
+      if (halted(s)) break;
       const last = i === p.commands.length - 1;
       let buf = '';
       const out: Sink = last ? io.out : { write: (x) => void (buf += x) };
@@ -341,6 +397,8 @@ export class Shell {
         return 0;
       case 'pkill':
         return this.pkill(args, x);
+      case 'pgrep':
+        return this.pgrep(args, x);
       case 'nohup':
         if (args.length === 0) {
           err.write('nohup: missing operand\n');
@@ -358,7 +416,7 @@ export class Shell {
         return this.python(args, x);
       case 'bash':
       case 'sh':
-        return this.subShell(args, x);
+        return this.subShell(name, args, x);
       case 'tailscale':
         return this.tailscale(args, x);
       case 'systemctl':
@@ -438,6 +496,10 @@ export class Shell {
         `ubuntu     ${String(n.daemonPid).padStart(5)} 12.3  1.4 4582120 912344 ?     Sl   ${hhmm(n.daemonSince)}   1:02 python -m app.distributed.p2p_daemon`,
       );
     }
+    // Shells running scripts show their whole command line (ps prints a newline as '?').
+    for (const p of this.procs.get(n) ?? []) {
+      rows.push(`ubuntu     ${String(p.pid).padStart(5)}  0.0  0.0   8908  3712 ?        Ss   ${hhmm(Date.now())}   0:00 ${p.cmdline.replace(/[\n\t]/g, '?')}`);
+    }
     // The other members of the pipeline are processes too (`ps aux | grep p2p` shows the grep).
     for (const c of x.pipeline.commands) {
       if (c.text === x.text) continue;
@@ -495,27 +557,53 @@ export class Shell {
     return rows.join('\n') + '\n';
   }
 
-  private pkill(args: string[], x: Ctx): number {
-    const full = args.includes('-f');
+  /**
+   * The processes `pkill`/`pgrep` can see on the node: the daemon and every shell running a
+   * script. With -f the pattern is matched against whole command lines (as procps does), so a
+   * shell whose command line contains the pattern's text matches: `[p]2p_daemon` avoids that.
+   */
+  private matching(args: string[], x: Ctx, verb: 'pkill' | 'pgrep'): { hits: Array<{ pid: number; cmdline: string; kill: () => void }> } | number {
+    const full = args.includes('-f') || args.some((a) => /^-[a-z]*f[a-z]*$/.test(a));
     const pattern = args.filter((a) => !a.startsWith('-'))[0];
     if (pattern === undefined) {
-      x.io.err.write('pkill: no matching criteria specified\nTry `pkill --help\' for more information.\n');
+      x.io.err.write(`${verb}: no matching criteria specified\nTry \`${verb} --help' for more information.\n`);
       return 2;
     }
-    this.c.record(x.s.node.name, 'ssh', x.text);
     let re: RegExp;
     try {
       re = new RegExp(pattern);
     } catch {
-      x.io.err.write(`pkill: invalid regular expression\n`);
+      x.io.err.write(`${verb}: invalid regular expression\n`);
       return 2;
     }
-    const daemonLine = full ? 'python -m app.distributed.p2p_daemon' : 'python';
-    if (x.s.node.daemon !== 'stopped' && re.test(daemonLine)) {
-      this.c.killDaemon(x.s.node);
-      return 0;
+    const n = x.s.node;
+    const signal = args.some((a) => a === '-9' || a === '-KILL' || a === '-SIGKILL') ? 'KILL' : 'TERM';
+    const hits: Array<{ pid: number; cmdline: string; kill: () => void }> = [];
+    if (n.daemon !== 'stopped') {
+      const cmdline = 'python -m app.distributed.p2p_daemon';
+      if (re.test(full ? cmdline : 'python')) hits.push({ pid: n.daemonPid, cmdline, kill: () => void this.c.killDaemon(n, signal) });
     }
-    return 1;
+    for (const p of this.procs.get(n) ?? []) {
+      const name = p.cmdline.split(' ')[0]!;
+      if (re.test(full ? p.cmdline : name)) hits.push({ pid: p.pid, cmdline: p.cmdline, kill: () => void (p.session.signal ??= signal) });
+    }
+    return { hits };
+  }
+
+  private pkill(args: string[], x: Ctx): number {
+    const m = this.matching(args, x, 'pkill');
+    if (typeof m === 'number') return m;
+    this.c.record(x.s.node.name, 'ssh', x.text);
+    for (const h of m.hits) h.kill();
+    return m.hits.length > 0 ? 0 : 1;
+  }
+
+  private pgrep(args: string[], x: Ctx): number {
+    const m = this.matching(args, x, 'pgrep');
+    if (typeof m === 'number') return m;
+    const list = args.some((a) => /^-[a-z]*[al][a-z]*$/.test(a));
+    for (const h of m.hits) x.io.out.write(list ? `${h.pid} ${h.cmdline}\n` : `${h.pid}\n`);
+    return m.hits.length > 0 ? 0 : 1;
   }
 
   private async python(args: string[], x: Ctx): Promise<number> {
@@ -565,20 +653,22 @@ export class Shell {
     return 2;
   }
 
-  private async subShell(args: string[], x: Ctx): Promise<number> {
+  private async subShell(name: string, args: string[], x: Ctx): Promise<number> {
     const c = args.indexOf('-c');
     const script = c >= 0 ? args[c + 1] : args.includes('-s') || args.length === 0 ? x.io.stdin : undefined;
     if (script === undefined) {
       x.io.err.write(`bash: ${args[0]}: No such file or directory\n`);
       return 127;
     }
+    const cmdline = [name, ...args].join(' ');
+    const stdin = c >= 0 ? x.io.stdin : '';
     if (x.detached === true) {
       // nohup sh -c '…' &: outlives the session, and tailscale down cannot cut it.
-      const s: Session = { ...x.s, env: new Map(x.s.env), via: 'detached', killed: false };
-      return this.run(script, s, x.io.out, x.io.err, c >= 0 ? x.io.stdin : '');
+      const s: Session = { ...x.s, env: new Map(x.s.env), via: 'detached', killed: false, signal: undefined };
+      return this.runAsProcess(cmdline, script, s, x.io.out, x.io.err, stdin);
     }
-    const s: Session = { ...x.s, env: new Map(x.s.env) };
-    const status = await this.run(script, s, x.io.out, x.io.err, c >= 0 ? x.io.stdin : '');
+    const s: Session = { ...x.s, env: new Map(x.s.env), signal: undefined };
+    const status = await this.runAsProcess(cmdline, script, s, x.io.out, x.io.err, stdin);
     if (s.killed) x.s.killed = true;
     return status;
   }
@@ -759,6 +849,17 @@ interface Ctx {
   logPath: string | null;
   root?: boolean;
   detached?: boolean;
+}
+
+/** bash -c runs a lone simple command by exec, without a shell process of its own. */
+function oneShot(command: string): boolean {
+  try {
+    const items = parseScript(command);
+    const only = items[0];
+    return items.length === 1 && !only!.background && only!.andOr.rest.length === 0 && only!.andOr.first.commands.length === 1 && !only!.andOr.first.negate;
+  } catch {
+    return false;
+  }
 }
 
 function hex2(n: number): string {
