@@ -46,27 +46,40 @@ const fakeActivities = {
   },
 };
 
-/** One worker per test (STYLE §11), on its own task queue, with its own semaphore. */
+/**
+ * One worker per test (STYLE §11), on its own task queue, with its own semaphore. Everything the
+ * test started is terminated after it: a timer of a workflow whose worker is gone would stop the
+ * test server from skipping time in the next test.
+ */
 async function withWorker(fn: (t: Ctx) => Promise<void>, leaseMs?: number): Promise<void> {
   const taskQueue = uniqueId('slots-q');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fakeActivities });
+  const slotsId = uniqueId('slots');
+  const t = new Ctx(taskQueue, slotsId);
   await worker.runUntil(async () => {
-    const slotsId = uniqueId('slots');
     await env.client.workflow.start('remediationSlots', { taskQueue, workflowId: slotsId, args: [leaseMs === undefined ? {} : { leaseMs }] });
-    await fn(new Ctx(taskQueue, slotsId));
+    try {
+      await fn(t);
+    } finally {
+      for (const id of [slotsId, ...t.started]) await env.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+    }
   });
 }
 
 class Ctx {
+  readonly started: string[] = [];
+
   constructor(
     readonly taskQueue: string,
     readonly slotsId: string,
   ) {}
 
   hold(node: string, o: Partial<SlotHolderInput> = {}): Promise<WorkflowHandle<typeof slotHolder>> {
+    const workflowId = uniqueId(`holder-${node}`);
+    this.started.push(workflowId);
     return env.client.workflow.start<typeof slotHolder>('slotHolder', {
       taskQueue: this.taskQueue,
-      workflowId: uniqueId(`holder-${node}`),
+      workflowId,
       args: [{ node, slotsWorkflowId: this.slotsId, ...o }],
     });
   }
@@ -222,9 +235,11 @@ describe('blast-radius semaphore', () => {
 
   it('no slot is held while a human decides', () =>
     withWorker(async (t) => {
+      const workflowId = uniqueId('restart-p2p');
+      t.started.push(workflowId);
       const p = await env.client.workflow.start<(i: unknown) => Promise<unknown>>('restart-p2p', {
         taskQueue: t.taskQueue,
-        workflowId: uniqueId('restart-p2p'),
+        workflowId,
         args: [{ node: 'w1', dryRun: false, approval: { modes: { low: 'require', high: 'require' } }, slotsWorkflowId: t.slotsId }],
       });
       const deadline = Date.now() + 20_000;
@@ -240,6 +255,5 @@ describe('blast-radius semaphore', () => {
       await other.signal(finishSignal);
       await p.signal(approveSignal, { by: 'ops' });
       await t.until('restart-p2p asks for its slot after the approval', (x) => x.queue.length + x.held.length === 1);
-      await p.terminate('test done');
     }));
 });
