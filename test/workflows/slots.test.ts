@@ -120,6 +120,36 @@ const waiting = (s: SlotsState): string[] => s.queue.map((h) => h.holder).sort()
 const asked = (n: number) => (s: SlotsState) => s.held.length + s.queue.length === n;
 
 describe('blast-radius semaphore', () => {
+  // The lease tests skip time; they run first, while no other test's workflows have timers.
+  it('a vanished holder loses its slot when the lease runs out', () =>
+    withWorker(async (t) => {
+      const a = await t.hold('w1', { limit: 1 });
+      await t.until('w1 held', (s) => s.held.length === 1);
+      await a.terminate('vanished without releasing');
+      const b = await t.hold('w2', { limit: 1 });
+      await t.until('w2 asked', asked(2));
+      expect(await b.query(progressQuery).then((p) => p.status)).toBe('running');
+      await env.sleep(DEFAULT_LEASE_MS + 60_000);
+      await t.until('w2 served after the lease ran out', (x) => holders(x).includes(b.workflowId));
+      await b.signal(finishSignal);
+      expect(await b.result()).toBe('changed');
+    }));
+
+  it('a holder still changing its node renews its lease: no one else gets in after many leases', () =>
+    withWorker(async (t) => {
+      const a = await t.hold('w1', { limit: 1 });
+      await t.until('w1 held', (s) => s.held.length === 1);
+      const b = await t.hold('w2', { limit: 1, waitMs: 24 * 60 * 60_000 });
+      await t.until('w2 asked', asked(2));
+      await env.sleep(5 * DEFAULT_LEASE_MS);
+      const s = await t.state();
+      expect(holders(s)).toEqual([a.workflowId]);
+      expect(waiting(s)).toEqual([b.workflowId]);
+      await a.signal(finishSignal);
+      await t.until('w2 served once w1 released', (x) => holders(x).includes(b.workflowId));
+      await b.signal(finishSignal);
+    }));
+
   it('one change per node: a second request for a busy node waits, another node is served meanwhile', () =>
     withWorker(async (t) => {
       const a = await t.hold('w1', { limit: 3 });
@@ -185,35 +215,6 @@ describe('blast-radius semaphore', () => {
       await first[0]!.signal(finishSignal);
       await t.until('third served', (x) => holders(x).includes(third.workflowId));
       for (const h of [first[1]!, third]) await h.signal(finishSignal);
-    }));
-
-  it('a vanished holder loses its slot when the lease runs out', () =>
-    withWorker(async (t) => {
-      const a = await t.hold('w1', { limit: 1 });
-      await t.until('w1 held', (s) => s.held.length === 1);
-      await a.terminate('vanished without releasing');
-      const b = await t.hold('w2', { limit: 1 });
-      await t.until('w2 asked', asked(2));
-      expect(await b.query(progressQuery).then((p) => p.status)).toBe('running');
-      await env.sleep(DEFAULT_LEASE_MS + 60_000);
-      await t.until('w2 served after the lease ran out', (x) => holders(x).includes(b.workflowId));
-      await b.signal(finishSignal);
-      expect(await b.result()).toBe('changed');
-    }));
-
-  it('a holder still changing its node renews its lease: no one else gets in after many leases', () =>
-    withWorker(async (t) => {
-      const a = await t.hold('w1', { limit: 1 });
-      await t.until('w1 held', (s) => s.held.length === 1);
-      const b = await t.hold('w2', { limit: 1, waitMs: 24 * 60 * 60_000 });
-      await t.until('w2 asked', asked(2));
-      await env.sleep(5 * DEFAULT_LEASE_MS);
-      const s = await t.state();
-      expect(holders(s)).toEqual([a.workflowId]);
-      expect(waiting(s)).toEqual([b.workflowId]);
-      await a.signal(finishSignal);
-      await t.until('w2 served once w1 released', (x) => holders(x).includes(b.workflowId));
-      await b.signal(finishSignal);
     }));
 
   it('a stale grant (another request id) never lets a waiting procedure start its change', () =>
