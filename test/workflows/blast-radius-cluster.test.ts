@@ -1,0 +1,159 @@
+// The blast radius end to end against a real dev server, worker and simulated cluster: two
+// procedures racing on two voters keep a voter majority alive (issue 11 item 3), two procedures
+// on one node never change it at the same time (item 7), and `runbook retry` of a run that
+// failed after its slot was granted completes (item 2).
+//
+// To make the races happen every time rather than by luck, the worker's SSH activity holds the
+// first `p2p-stop` of a test until a second one arrives (the race: both passed their checks) or
+// the semaphore shows the other procedure queued (the race was prevented), with a deadline.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { activityDeps } from '../../src/worker/deps.js';
+import { slotsStateQuery } from '../../workflows/slots.js';
+import { runCli } from '../helpers/cli.js';
+import { ADMIN_KEY, startCluster, testPolicy } from '../helpers/cluster.js';
+import { clearFaults } from '../helpers/harness.js';
+import { startProcedure } from '../helpers/procedures.js';
+import { startDevEnv, uniqueId, workflowBundle } from '../helpers/temporal-env.js';
+
+const RESET_CAUSE = proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW;
+let env: TestWorkflowEnvironment;
+let sim: SimulatorHandle;
+
+beforeAll(async () => {
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 7, subnet: 66, voters: 5 })]);
+});
+afterAll(async () => {
+  await sim?.stop();
+  await env?.teardown();
+});
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Runs `fn` with a fresh worker (STYLE §11) whose activities `wrap` may alter. */
+async function withWorker(
+  wrap: (real: Activities, taskQueue: string) => Partial<Activities>,
+  fn: (taskQueue: string) => Promise<void>,
+): Promise<void> {
+  const taskQueue = uniqueId('radius-q');
+  const real = createActivities(activityDeps({ hostsFile: sim.hostsFile, policy: testPolicy(), adminKey: ADMIN_KEY }));
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...real, ...wrap(real, taskQueue) },
+  });
+  try {
+    await worker.runUntil(() => fn(taskQueue));
+  } finally {
+    clearFaults(sim);
+  }
+}
+
+/** Holds the first `p2p-stop` until the race is on (a second stop) or prevented (a queued request). */
+function raceGate(real: Activities, taskQueue: string): Partial<Activities> {
+  let stops = 0;
+  const raced = async (): Promise<boolean> => {
+    if (stops >= 2) return true;
+    const s = await env.client.workflow
+      .getHandle(`slots-${taskQueue}`)
+      .query(slotsStateQuery)
+      .catch(() => undefined); // older semaphores have no such query
+    return (s?.queue.length ?? 0) > 0;
+  };
+  return {
+    async sshRun(input) {
+      if (input.step === 'p2p-stop' && ++stops === 1) {
+        const deadline = Date.now() + 30_000;
+        while (!(await raced()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
+      return real.sshRun(input);
+    },
+  };
+}
+
+const voters = (): string[] => sim.state().nodes.filter((n) => n.role === 'voter').map((n) => n.name);
+const majority = (): number => Math.floor(voters().length / 2) + 1;
+
+describe('blast radius on a real cluster', () => {
+  it('two procedures racing on two voters never leave fewer than a majority of voters alive', () =>
+    withWorker(raceGate, async (taskQueue) => {
+      const [, a, b, , down] = voters();
+      sim.fault(down!, 'host-down'); // 4 of 5 voters alive: each one alone may take one down
+      sim.fault('cluster', 'leader-lost'); // so restart-p2p does not find the voters healthy
+      expect(sim.state().min_voters_alive).toBe(4);
+      const hs = await Promise.all(
+        [a!, b!].map((node) => startProcedure(env, taskQueue, 'restart-p2p', { node, extra: { maxNodesRemediated: 2 } })),
+      );
+      const rs = await Promise.all(hs.map((h) => h.result()));
+      expect(sim.state().min_voters_alive).toBeGreaterThanOrEqual(majority());
+      expect(rs.map((r) => r.status), JSON.stringify(rs)).toEqual(['completed', 'completed']);
+    }));
+
+  it('two procedures on one node change it one after the other, never together', () =>
+    withWorker(raceGate, async (taskQueue) => {
+      const node = sim.state().nodes.find((n) => n.role === 'worker')!.name;
+      sim.fault(node, 'p2p-down');
+      const before = sim.state().mutations.length;
+      const hs = await Promise.all([0, 1].map(() => startProcedure(env, taskQueue, 'restart-p2p', { node })));
+      const rs = await Promise.all(hs.map((h) => h.result()));
+      const changes = sim
+        .state()
+        .mutations.slice(before)
+        .filter((m) => m.node === node && m.source === 'ssh')
+        .map((m) => (m.command.includes('pkill') ? 'stop' : m.command.includes('nohup') ? 'start' : 'other'))
+        .filter((c) => c !== 'other');
+      expect(changes.slice(0, 2), `changes of ${node}: ${changes.join(', ')}`).toEqual(['stop', 'start']);
+      expect(changes.every((c, i) => c === (i % 2 === 0 ? 'stop' : 'start')), `changes of ${node}: ${changes.join(', ')}`).toBe(true);
+      expect(rs.map((r) => r.status)).toEqual(['completed', 'completed']);
+    }));
+
+  it('`runbook retry` of a run that failed after its slot was granted completes', async () => {
+    let failed = false;
+    // The admin API goes away once, while the forced resync is watched: after the grant and release.
+    const failSecondWatch = (real: Activities): Partial<Activities> => {
+      let watches = 0;
+      return {
+        async watchSync(input) {
+          if (++watches === 2 && !failed) {
+            failed = true;
+            throw ApplicationFailure.nonRetryable('admin API went away', 'AdminApiUnavailable');
+          }
+          return real.watchSync(input);
+        },
+      };
+    };
+    await withWorker(failSecondWatch, async (taskQueue) => {
+      sim.fault('cluster', 'sync-stalled');
+      const h = await startProcedure(env, taskQueue, 'repair-sync', { autoApprove: true, extra: { syncStallMs: 1500 } });
+      await expect(h.result()).rejects.toThrow(/Workflow execution failed/);
+      expect((await h.describe()).status.name).toBe('FAILED');
+      const events = (await h.fetchHistory()).events ?? [];
+      expect(events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'slot-granted')).toBe(true);
+
+      const retried = await runCli(['retry', h.workflowId], { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile });
+      expect(retried.code, retried.stderr).toBe(0);
+      expect(retried.stdout).toMatch(/to before watchSync: new run/);
+      const newRun = env.client.workflow.getHandle(h.workflowId);
+      // A reset run that cannot replay its grant fails every workflow task and never ends: look for that.
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const d = await newRun.describe();
+        if (d.status.name !== 'RUNNING') break;
+        // The reset itself records one failed workflow task (cause RESET_WORKFLOW); any other is the jam.
+        const stuck = ((await newRun.fetchHistory()).events ?? []).find(
+          (e) => e.workflowTaskFailedEventAttributes && e.workflowTaskFailedEventAttributes.cause !== RESET_CAUSE,
+        );
+        if (stuck) throw new Error(`the reset run fails its workflow task: ${stuck.workflowTaskFailedEventAttributes?.failure?.message}`);
+        if (Date.now() > deadline) throw new Error('the reset run did not finish within 90 s');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await newRun.result()).toMatchObject({ status: 'completed' });
+    });
+  });
+});
