@@ -77,7 +77,7 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
         'ss -tulpn | grep -E "8765|8770"',
       ].join('\n');
     case 'p2p-stop':
-      return 'pkill -f "p2p_daemon" || true';
+      return 'pkill -f "[p]2p_daemon" || true'; // TEMP(h2): the brackets keep pkill from matching its own bash -c
     case 'p2p-start':
       return `cd ${p.serviceDir} && nohup python -m app.distributed.p2p_daemon > logs/p2p.log 2>&1 &`;
     case 'p2p-local-status':
