@@ -72,15 +72,12 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
     'node-health': {
       before: daemonRunning,
       check: (r) => {
-        // §3.5 through the real tools: uptime, ip, ps, tail with `~` expanded, ss.
-        expect(r.stdout).toMatch(/=== System Status ===\n.*load average/);
+        // §3.5 through the real uptime, ip and ps. Its last pipeline is `ss … | grep -E
+        // "8765|8770"`, so the exit code is grep's (1 when nothing listens there): not checked.
+        // The sections past the 4 KiB cap are checked through nodeHealth (16 KiB) below.
+        expect([0, 1]).toContain(r.exitCode);
+        expect(r.stdout).toMatch(/^=== System Status ===\n.*load average/);
         expect(r.stdout).toContain('inet 127.0.0.1/8');
-        expect(r.stdout).toMatch(/=== P2P Process ===\n[^]*python -m app\.distributed\.p2p_daemon/);
-        expect(r.stdout).toMatch(/=== Recent Logs ===\n[^]*starting P2P daemon node_id=/);
-        expect(r.stdout).not.toContain('No log file');
-        // The last pipeline is `ss … | grep -E "8765|8770"`: on a node whose daemon listens on
-        // another port, grep finds nothing and the whole command exits 1 (bash -c's status).
-        expect(r.exitCode).toBe(1);
       },
     },
     'p2p-stop': {
@@ -233,13 +230,14 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
   });
 
   it('§3.5 node-health through the nodeHealth activity splits the real output into its sections', async () => {
-    await daemonRunning();
+    await node.restartDaemonWith([]); // a fresh log: the cap test above filled it
     const { result } = await runActivity(() => acts.nodeHealth({ nodes: [node.name] }));
     const [h] = result;
     expect(h).toMatchObject({ node: node.name, ok: true, via: 'primary' });
     expect(Object.keys(h!.sections)).toEqual(['System Status', 'Network Interfaces', 'P2P Process', 'Recent Logs', 'Port Status']);
-    expect(h!.sections['P2P Process']).toContain('app.distributed.p2p_daemon');
-    expect(h!.sections['Recent Logs']).toContain('p2p_daemon');
+    expect(h!.sections['P2P Process']).toContain('python -m app.distributed.p2p_daemon');
+    // `tail -20 ~/ringrift/ai-service/logs/p2p.log`: `~` expanded by the user's shell.
+    expect(h!.sections['Recent Logs']).toContain(`starting P2P daemon node_id=${node.name}`);
   });
 
   it('`~` in the service dir is the node user\'s home (expanded by the real shell)', async () => {
