@@ -122,15 +122,28 @@ async function freePortOnBoth(address: string): Promise<number> {
   throw new Error('real node: no port free on both the node address and 127.0.0.1');
 }
 
+/** useradd/usermod fail while another test file holds the /etc/passwd lock: try again. */
+function shadowTool(file: string, args: string[]): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      sh(file, args);
+      return;
+    } catch (err) {
+      if (attempt >= 25) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+}
+
 function ensureUser(user: string): { uid: number; gid: number; home: string } {
   const home = `/home/${user}`;
   try {
     sh('/usr/bin/id', ['-u', user]);
   } catch {
-    sh('/usr/sbin/useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/bash', '--user-group', user]);
+    shadowTool('/usr/sbin/useradd', ['--create-home', '--home-dir', home, '--shell', '/bin/bash', '--user-group', user]);
   }
   // "*": no password, but not locked ("!"), which sshd without PAM refuses even for key logins.
-  sh('/usr/sbin/usermod', ['-p', '*', user]);
+  shadowTool('/usr/sbin/usermod', ['-p', '*', user]);
   const uid = Number(sh('/usr/bin/id', ['-u', user]).trim());
   const gid = Number(sh('/usr/bin/id', ['-g', user]).trim());
   return { uid, gid, home };
