@@ -92,7 +92,10 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
         'exit 1',
       ].join('\n');
     case 'p2p-start':
-      return `cd ${p.serviceDir} && nohup python -m app.distributed.p2p_daemon > logs/p2p.log 2>&1 &`;
+      // `cd … || exit 1;` rather than the runbook's `cd … && nohup … &`: that `&` backgrounds the
+      // whole list as a subshell which keeps the SSH session's stdout open, so a real sshd
+      // holds the session until the daemon exits (test/realnode/catalog.test.ts).
+      return `cd ${p.serviceDir} || exit 1; nohup python -m app.distributed.p2p_daemon > logs/p2p.log 2>&1 &`;
     case 'p2p-local-status':
       return `curl -s localhost:${port}/status`;
     case 'tailscale-down':
@@ -114,7 +117,7 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
       // activity must not find itself waiting on (or starting) a second one. Progress is
       // watched over the admin API instead.
       return [
-        `cd ${p.serviceDir} && nohup python -c "`,
+        `cd ${p.serviceDir} || exit 1; nohup python -c "`,
         'from app.coordination.auto_sync_daemon import AutoSyncDaemon',
         'import asyncio',
         '',
