@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_HOSTS_FILE, loadCluster } from '../../config/loader.js';
 import { LOG_FORMATS, type LogFormat, RunbookLogger } from '../../logging/logger.js';
 import { secretsFromEnv } from '../../logging/redact.js';
-import { ConnectionConfigError } from '../../temporal/connection-config.js';
-import { TASK_QUEUE, type TemporalSettings, temporalSettings } from '../../temporal/settings.js';
+import type { TemporalSettings } from '../../temporal/settings.js';
 import { policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -38,6 +37,9 @@ export function registerWorkerCommand(program: Command): void {
       const hostsFile = flags.config ?? process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE;
       loadCluster(hostsFile); // config errors exit 2 before connecting
       const policy = policyFor(flags.policy);
+      // Loaded on use: envconfig and the native bridge stay out of `runbook --help` (DESIGN §10).
+      const { ConnectionConfigError } = await import('../../temporal/connection-config.js');
+      const { TASK_QUEUE, temporalSettings } = await import('../../temporal/settings.js');
       let settings: TemporalSettings;
       try {
         settings = temporalSettings();
