@@ -64,7 +64,11 @@ describe('runbook worker in production', () => {
       return text.includes('temporal_num_pollers') ? text : undefined;
     });
     const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
-    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    if (check.error && !process.env['CI']) {
+      console.warn('promtool not found (Debian package prometheus): the metrics format is not checked; in CI this fails');
+    } else {
+      expect(check.status, `${check.error?.message ?? ''}${check.stdout}${check.stderr}`).toBe(0);
+    }
 
     const lines = w.output().trim().split('\n');
     const parsed = lines.map((l) => JSON.parse(l) as { level: string; message: string; sdkComponent?: string });
