@@ -170,5 +170,5 @@ export function connectFailureMessage(cfg: TemporalConnectionConfig, err: unknow
   } else {
     hint = cfg.address === DEFAULT_ADDRESS ? 'start the embedded stack with `npm start`, or configure a profile / TEMPORAL_ADDRESS' : 'is the server up, and does it expect TLS (profile tls, or TEMPORAL_TLS=true)?';
   }
-  return `cannot connect to Temporal at ${cfg.address} (namespace ${cfg.namespace}, ${cfg.origin}${cfg.tls ? ', TLS' : ''}): ${reason}. Hint: ${hint}`;
+  return `cannot reach Temporal at ${cfg.address} (namespace ${cfg.namespace}, ${cfg.origin}${cfg.tls ? ', TLS' : ''}): ${reason}. Hint: ${hint}`;
 }
