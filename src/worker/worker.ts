@@ -1,18 +1,31 @@
 // Creates the worker that runs every procedure on the project's task queue.
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../../activities/index.js';
+import { connectFailureMessage, type TemporalConnectionConfig } from '../temporal/connection-config.js';
 import { TASK_QUEUE } from '../temporal/settings.js';
 
-const require = createRequire(import.meta.url);
-export const WORKFLOWS_PATH = require.resolve('../../workflows/index.ts');
+/** True when this module runs from the compiled build (dist/), false under tsx. */
+const COMPILED = import.meta.url.endsWith('.js');
+/** The workflow entry next to this module: index.ts under tsx, index.js in dist/. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../../workflows/index.${COMPILED ? 'js' : 'ts'}`, import.meta.url));
+/**
+ * `npm run build` writes the webpacked workflows here (dist/workflow-bundle.js). Only the
+ * compiled build uses it: under tsx the sources may be newer than any bundle on disk.
+ */
+export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../../workflow-bundle.js', import.meta.url));
+
+export function prebuiltBundle(): WorkerOptions['workflowBundle'] | undefined {
+  return COMPILED && existsSync(PREBUILT_BUNDLE_PATH) ? { codePath: PREBUILT_BUNDLE_PATH } : undefined;
+}
 
 export interface RunbookWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   deps: ActivityDeps;
   taskQueue?: string;
-  /** Pre-built bundle (tests bundle once per file); else workflows are bundled at start. */
+  /** Pre-built bundle (the compiled build's, or the tests' bundle-once); else workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -26,6 +39,12 @@ export async function createRunbookWorker(opts: RunbookWorkerOptions): Promise<W
   });
 }
 
-export async function connectWorker(address: string): Promise<NativeConnection> {
-  return NativeConnection.connect({ address });
+/** A plain address (the embedded dev server) or a resolved envconfig profile (production). */
+export async function connectWorker(target: string | TemporalConnectionConfig): Promise<NativeConnection> {
+  if (typeof target === 'string') return NativeConnection.connect({ address: target });
+  try {
+    return await NativeConnection.connect(target.connectionOptions);
+  } catch (err) {
+    throw new Error(connectFailureMessage(target, err), { cause: err });
+  }
 }

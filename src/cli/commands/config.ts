@@ -1,7 +1,9 @@
 // `runbook config validate [FILE]` and `runbook config prometheus` (runbook §5.1).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
-import { prometheusScrapeConfig } from '../../config/prometheus.js';
+import { DEFAULT_WORKER_METRICS_TARGET, prometheusScrapeConfig } from '../../config/prometheus.js';
 
 /** runbook.yaml is recognised by its name; anything else is a hosts file. */
 function isPolicyFile(file: string): boolean {
@@ -39,9 +41,18 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('prometheus')
-    .description('print the §5.1 Prometheus scrape job for every host of the config')
+    .description('print a prometheus.yml: the §5.1 scrape job for every host of the config, and the workers\' SDK metrics')
     .option('--config <file>', 'hosts file', process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE)
-    .action((opts: { config: string }) => {
-      process.stdout.write(prometheusScrapeConfig(loadCluster(opts.config)));
+    .option('--worker <host:port...>', 'worker metrics endpoints (runbook worker --metrics)', [DEFAULT_WORKER_METRICS_TARGET])
+    .option('--out <file>', 'write the file here instead of stdout')
+    .action((opts: { config: string; worker: string[]; out?: string }) => {
+      const text = prometheusScrapeConfig(loadCluster(opts.config), { workerTargets: opts.worker });
+      if (opts.out === undefined) {
+        process.stdout.write(text);
+      } else {
+        mkdirSync(dirname(opts.out), { recursive: true });
+        writeFileSync(opts.out, text);
+        console.log(`wrote ${opts.out}`);
+      }
     });
 }

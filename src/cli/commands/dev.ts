@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
 import { PROJECT_ROOT } from '../../temporal/binaries.js';
-import { TASK_QUEUE } from '../../temporal/settings.js';
 import { recordDevHostsFile } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -43,6 +42,7 @@ export function registerDevCommand(program: Command): void {
       const { activityDeps } = await import('../../worker/deps.js');
       const { connectWorker, createRunbookWorker } = await import('../../worker/worker.js');
       const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+      const { TASK_QUEUE } = await import('../../temporal/settings.js');
       // Worker lifecycle chatter would bury the lines an operator needs; warnings still show.
       Runtime.install({ logger: new DefaultLogger('WARN') });
       const policy = loadPolicy(opts.policy);

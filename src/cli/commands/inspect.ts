@@ -1,10 +1,6 @@
 // `runbook status`, `runbook list`, `runbook approve|reject`: watch and decide.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { Progress } from '../../domain/progress.js';
-import { connectClient } from '../../client/connect.js';
-import { RunbookAwaitingApproval, RunbookNode, RunbookOutcome, RunbookProcedure } from '../../temporal/search-attributes.js';
-import { decideUpdate, progressQuery } from '../../../workflows/messages.js';
 import { UsageError } from '../errors.js';
 import { formatProgress } from '../format.js';
 
@@ -15,6 +11,9 @@ export function registerInspectCommands(program: Command): void {
     .argument('<workflowId>')
     .option('--json', 'print {"procedure","status","steps":[…],"pendingApproval"?}')
     .action(async (workflowId: string, flags: { json?: boolean }) => {
+      // Loaded on use: the Temporal client stays out of `runbook --help` (DESIGN §10).
+      const { connectClient } = await import('../../client/connect.js');
+      const { progressQuery } = await import('../../../workflows/messages.js');
       const { client } = await connectClient();
       let progress: Progress;
       try {
@@ -32,6 +31,8 @@ export function registerInspectCommands(program: Command): void {
     .option('--json', 'print [{workflowId, procedure, node, status}]')
     .option('--limit <n>', 'at most this many', '50')
     .action(async (flags: { awaitingApproval?: boolean; json?: boolean; limit: string }) => {
+      const { connectClient } = await import('../../client/connect.js');
+      const { RunbookAwaitingApproval, RunbookNode, RunbookOutcome, RunbookProcedure } = await import('../../temporal/search-attributes.js');
       const { client } = await connectClient();
       const query = flags.awaitingApproval
         ? `${RunbookAwaitingApproval.name} = true AND ExecutionStatus = "Running"`
@@ -68,6 +69,9 @@ export function registerInspectCommands(program: Command): void {
       .requiredOption('--by <who>', 'who decides (recorded in history)')
       .option('--comment <text>', 'why')
       .action(async (workflowId: string, flags: { step?: string; by: string; comment?: string }) => {
+        const { WorkflowUpdateFailedError } = await import('@temporalio/client');
+        const { connectClient } = await import('../../client/connect.js');
+        const { decideUpdate } = await import('../../../workflows/messages.js');
         const { client } = await connectClient();
         try {
           const r = await client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {

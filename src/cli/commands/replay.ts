@@ -2,11 +2,7 @@
 // a failed recovery from just before the step that failed.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import proto from '@temporalio/proto';
-import Long from 'long';
-import { connectClient } from '../../client/connect.js';
-import { resetPointBeforeFailure } from '../../client/reset-point.js';
-import { workflowUrl } from '../../temporal/settings.js';
+import type proto from '@temporalio/proto';
 import { ProcedureFailedError, UsageError } from '../errors.js';
 
 export function registerReplayCommands(program: Command): void {
@@ -28,6 +24,8 @@ export function registerReplayCommands(program: Command): void {
         }
         workflowId = `replay-${target}`;
       } else {
+        // Loaded on use: the Temporal client stays out of `runbook --help` (DESIGN §10).
+        const { connectClient } = await import('../../client/connect.js');
         const { client } = await connectClient();
         history = await client.workflow.getHandle(target).fetchHistory();
       }
@@ -45,6 +43,11 @@ export function registerReplayCommands(program: Command): void {
     .description('reset a failed run to just before the step that failed, as a new run of the same workflow')
     .argument('<workflowId>')
     .action(async (workflowId: string) => {
+      const { default: proto } = await import('@temporalio/proto');
+      const { default: Long } = await import('long');
+      const { connectClient } = await import('../../client/connect.js');
+      const { resetPointBeforeFailure } = await import('../../client/reset-point.js');
+      const { workflowUrl } = await import('../../temporal/settings.js');
       const { client, settings } = await connectClient();
       const handle = client.workflow.getHandle(workflowId);
       const desc = await handle.describe();

@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# The production image: compiled JavaScript (npm run build: dist/ and the prebuilt workflow
+# bundle), production dependencies only, running as the unprivileged `node` user (DESIGN §10).
+# `docker run <image> <runbook command>`; the default command is the worker.
+
+# 1. Build: every dependency (TypeScript, webpack through @temporalio/worker), then compile.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+RUN npm run build
+
+# 2. Production dependencies only.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# 3. Runtime: no sources, no compiler. traceroute for the §3.4 routing checks.
+FROM node:20-bookworm-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends traceroute ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY config ./config
+# update-hosts rewrites the hosts file (atomically, with a backup next to it): the config dir is
+# the node user's. /prometheus-config is where `runbook config prometheus --out` writes in compose
+# (a named volume takes this directory's owner when first created).
+RUN chown -R node:node /app/config && mkdir -p /prometheus-config && chown node:node /prometheus-config
+USER node
+EXPOSE 9464
+ENTRYPOINT ["node", "bin/runbook.js"]
+CMD ["worker", "--metrics", "0.0.0.0:9464"]
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/metrics').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

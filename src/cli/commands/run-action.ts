@@ -1,0 +1,103 @@
+// What `runbook run` and `runbook diagnose` do: start a procedure, print its ID and Web UI link,
+// optionally wait for the result (exit 1 when it failed or escalated). Loaded only when one of
+// them runs, so the Temporal client stays out of `runbook --help` (DESIGN §10: fast CLI start).
+import { WorkflowFailedError } from '@temporalio/client';
+import { loadCluster } from '../../config/loader.js';
+import type { ProcedureResult } from '../../domain/procedure-input.js';
+import type { DiagnoseReport } from '../../domain/report.js';
+import { connectClient } from '../../client/connect.js';
+import { buildInput, newWorkflowId, PROCEDURES, procedureSpec } from '../../client/procedures.js';
+import { RunbookNode, RunbookProcedure } from '../../temporal/search-attributes.js';
+import { TASK_QUEUE, workflowUrl } from '../../temporal/settings.js';
+import { hostsFileFor, policyFor } from '../context.js';
+import { ProcedureFailedError, UsageError } from '../errors.js';
+import { formatReport } from '../format.js';
+
+export interface RunFlags {
+  node?: string;
+  dryRun?: boolean;
+  autoApprove?: boolean;
+  wait?: boolean;
+  json?: boolean;
+  config?: string;
+  policy?: string;
+  /** `runbook diagnose --json` prints the bare report (DESIGN §6), not the run wrapper. */
+  bareJson?: boolean;
+}
+
+export async function startProcedure(procedure: string, flags: RunFlags): Promise<void> {
+  const spec = procedureSpec(procedure);
+  if (!spec) {
+    throw new UsageError(`unknown procedure "${procedure}"; one of: ${PROCEDURES.map((p) => p.name).join(', ')}`);
+  }
+  if (spec.needsNode && !flags.node) throw new UsageError(`${procedure} needs --node <name>`);
+  if (flags.node !== undefined) {
+    const file = hostsFileFor(flags.config);
+    const cluster = loadCluster(file);
+    if (!cluster.hosts.some((h) => h.name === flags.node)) {
+      throw new UsageError(`node "${flags.node}" is not in ${file}`);
+    }
+  }
+  const input = buildInput(policyFor(flags.policy), {
+    ...(flags.node !== undefined && { node: flags.node }),
+    ...(flags.dryRun && { dryRun: true }),
+    ...(flags.autoApprove && { autoApprove: true }),
+    requestedBy: `cli:${process.env['USER'] ?? 'unknown'}`,
+  });
+  const { client, settings } = await connectClient();
+  const workflowId = newWorkflowId(procedure, flags.node, Date.now());
+  const handle = await client.workflow.start(procedure, {
+    taskQueue: TASK_QUEUE,
+    workflowId,
+    args: [input],
+    // The Web UI's summary line: what, where, and who asked.
+    staticSummary: `${procedure}${flags.node ? ` on ${flags.node}` : ''}${flags.dryRun ? ' (dry run)' : ''}, requested by ${input.requestedBy}`,
+    typedSearchAttributes: [
+      { key: RunbookProcedure, value: procedure },
+      ...(flags.node !== undefined ? [{ key: RunbookNode, value: flags.node }] : []),
+    ],
+  });
+  const url = workflowUrl(settings, workflowId, handle.firstExecutionRunId);
+  if (!flags.json) {
+    console.error(`started ${procedure}: ${workflowId}`);
+    console.error(`  ${url}`);
+  }
+  if (!(flags.wait || procedure === 'diagnose')) {
+    if (flags.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'running' }));
+    return;
+  }
+  let result: ProcedureResult | DiagnoseReport;
+  try {
+    result = (await handle.result()) as ProcedureResult | DiagnoseReport;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const reason = rootCause(err);
+      if (flags.json) {
+        console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'failed', error: reason }));
+      }
+      throw new ProcedureFailedError(`${procedure} failed: ${reason} (retry with: runbook retry ${workflowId})`);
+    }
+    throw err;
+  }
+  const status = 'status' in result ? result.status : result.escalate.needed ? 'escalated' : 'completed';
+  if (flags.bareJson) {
+    console.log(JSON.stringify(result, null, 2));
+  } else if (flags.json) {
+    console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status, result }, null, 2));
+  } else if ('cluster' in result) {
+    console.log(formatReport(result));
+  } else {
+    console.log(`${procedure}: ${result.status}: ${result.summary}`);
+    if (result.escalation) console.log(JSON.stringify(result.escalation, null, 2));
+  }
+  if (status !== 'completed') process.exitCode = 1;
+}
+
+/** "Activity task failed" says little: the innermost cause names what went wrong. */
+function rootCause(err: Error): string {
+  let e: Error = err;
+  while (e.cause instanceof Error) e = e.cause;
+  const type = (e as { type?: string }).type;
+  return type && !e.message.startsWith(type) ? `${type}: ${e.message}` : e.message;
+}
+

@@ -1,0 +1,31 @@
+// Secrets never reach a log line (COMMON standards): values under secret-looking keys are
+// replaced, and the known secret values themselves are masked wherever they appear in text.
+const SECRET_KEY = /(key|token|secret|password|passwd|authorization|credential|cookie)/i;
+export const REDACTED = '[redacted]';
+
+/** The secrets this process holds, from the environment (admin key, API key, webhook token, TLS data). */
+export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  const names = ['RUNBOOK_ADMIN_KEY', 'RUNBOOK_WEBHOOK_TOKEN', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'TEMPORAL_CODEC_AUTH'];
+  return names.map((n) => env[n]).filter((v): v is string => v !== undefined && v.length >= 4);
+}
+
+export function redactText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/** A JSON-safe copy of log metadata with secret keys and secret values masked. */
+export function redactValue(value: unknown, secrets: readonly string[], depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value, secrets);
+  if (value instanceof Error) {
+    return { name: value.name, message: redactText(value.message, secrets), ...(value.stack && { stack: redactText(value.stack, secrets) }) };
+  }
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[…]';
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redactValue(v, secrets, depth + 1)]),
+  );
+}
