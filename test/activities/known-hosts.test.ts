@@ -65,6 +65,7 @@ describe('error classes', () => {
       new errors.HostsPatchMismatchError('m'),
       new errors.SshConnectError('n', 'a', 'timeout'),
       new errors.AdminApiError('u', 'HTTP 503'),
+      new errors.AdminUnreachableError('u', 'ECONNREFUSED'),
       new errors.P2pUnreachableError('n', 'timeout'),
       new errors.TailscaleUnavailableError('cli', 'timeout'),
     ];

@@ -66,6 +66,22 @@ async function withWorker(fn: (t: Ctx) => Promise<void>, leaseMs?: number): Prom
   });
 }
 
+/**
+ * Runs a lease test on a time-skipping server of its own. Sharing one server, the second lease
+ * test's `env.sleep` never returned in the full suite (it passed alone); a fresh server costs
+ * about two seconds and leaves nothing of another test's timers in the way.
+ */
+async function withOwnServer(fn: () => Promise<void>): Promise<void> {
+  const shared = env;
+  env = await startTimeSkippingEnv();
+  try {
+    await fn();
+  } finally {
+    await env.teardown();
+    env = shared;
+  }
+}
+
 class Ctx {
   readonly started: string[] = [];
 
@@ -122,7 +138,7 @@ const asked = (n: number) => (s: SlotsState) => s.held.length + s.queue.length =
 describe('blast-radius semaphore', () => {
   // The lease tests skip time; they run first, while no other test's workflows have timers.
   it('a vanished holder loses its slot when the lease runs out', () =>
-    withWorker(async (t) => {
+    withOwnServer(() => withWorker(async (t) => {
       const a = await t.hold('w1', { limit: 1 });
       await t.until('w1 held', (s) => s.held.length === 1);
       await a.terminate('vanished without releasing');
@@ -133,10 +149,10 @@ describe('blast-radius semaphore', () => {
       await t.until('w2 served after the lease ran out', (x) => holders(x).includes(b.workflowId));
       await b.signal(finishSignal);
       expect(await b.result()).toBe('changed');
-    }));
+    })));
 
   it('a holder still changing its node renews its lease: no one else gets in after many leases', () =>
-    withWorker(async (t) => {
+    withOwnServer(() => withWorker(async (t) => {
       const a = await t.hold('w1', { limit: 1 });
       await t.until('w1 held', (s) => s.held.length === 1);
       const b = await t.hold('w2', { limit: 1, waitMs: 24 * 60 * 60_000 });
@@ -148,7 +164,7 @@ describe('blast-radius semaphore', () => {
       await a.signal(finishSignal);
       await t.until('w2 served once w1 released', (x) => holders(x).includes(b.workflowId));
       await b.signal(finishSignal);
-    }));
+    })));
 
   it('one change per node: a second request for a busy node waits, another node is served meanwhile', () =>
     withWorker(async (t) => {
