@@ -163,8 +163,20 @@ export function keepaliveIntervalMs(spec: ClusterSpec): number {
 class ChannelOpenError extends Error {}
 
 /** Opens an exec channel, bounded: a peer that never answers the open is given up on. */
-function openChannel(conn: NonNullable<NodeSSH['connection']>, command: string, timeoutMs: number, signal: AbortSignal): Promise<ClientChannel> {
-  return new Promise<ClientChannel>((resolve, reject) => {
+/** What the peer said about how the command ended; filled as soon as the channel exists. */
+interface ExitInfo {
+  seen: boolean;
+  code?: number | null;
+  signal?: string;
+}
+
+function openChannel(
+  conn: NonNullable<NodeSSH['connection']>,
+  command: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ channel: ClientChannel; exit: ExitInfo }> {
+  return new Promise((resolve, reject) => {
     let settled = false;
     const done = (f: () => void): void => {
       if (settled) return;
@@ -180,7 +192,15 @@ function openChannel(conn: NonNullable<NodeSSH['connection']>, command: string, 
     signal.addEventListener('abort', onAbort, { once: true });
     conn.once('close', onClose);
     try {
-      conn.exec(command, (err, ch) => done(() => (err ? reject(new ChannelOpenError(err.message)) : resolve(ch))));
+      conn.exec(command, (err, ch) => {
+        if (err) return done(() => reject(new ChannelOpenError(err.message)));
+        // Listen for the exit status at once: with ssh2's pure-JS crypto a short command's whole
+        // answer (data, exit-status, close) can arrive in this same tick, before the caller's
+        // await resumes, and a late 'exit' listener would miss it (exit -1). Data is buffered.
+        const exit: ExitInfo = { seen: false };
+        ch.on('exit', (code: number | null, sig?: string) => Object.assign(exit, { seen: true, code, signal: sig }));
+        done(() => resolve({ channel: ch, exit }));
+      });
     } catch (err) {
       done(() => reject(new ChannelOpenError((err as Error).message)));
     }
@@ -210,13 +230,14 @@ async function exec(
 ): Promise<ExecResult> {
   const conn = ssh.connection;
   if (!conn) throw new ChannelOpenError('SSH connection closed');
-  const channel = await openChannel(conn, command, channelOpenTimeoutMs, signal);
+  const { channel, exit } = await openChannel(conn, command, channelOpenTimeoutMs, signal);
   // Secrets travel here, never in `command`: stdin is in no argv, `ps` or shell history.
   if (stdin !== undefined) channel.end(stdin);
   const out = new CappedOutput(cap);
   const errOut = new CappedOutput(cap);
   return new Promise((resolve, reject) => {
-    let exitCode: number | undefined;
+    const exitCode = (): number | undefined =>
+      !exit.seen ? undefined : typeof exit.code === 'number' ? exit.code : exit.signal !== undefined ? signalExitCode(exit.signal) : -1;
     let lost: string | undefined;
     let settled = false;
     // Deadline and cancel end the whole connection: channel.close() would wait for a peer that
@@ -233,7 +254,7 @@ async function exec(
       if (how === 'deadline') errOut.push(Buffer.from(`\n[runbook: timed out after ${EXEC_TIMEOUT_MS / 1000}s; connection closed]`));
       if (how === 'lost') errOut.push(Buffer.from(`\n[runbook: connection lost: ${lost ?? 'closed by the peer'}]`));
       resolve({
-        exitCode: how === 'deadline' ? 124 : (exitCode ?? -1),
+        exitCode: how === 'deadline' ? 124 : (exitCode() ?? -1),
         stdout: out.text(),
         stderr: errOut.text(),
         truncated: out.truncated || errOut.truncated,
@@ -244,15 +265,12 @@ async function exec(
     const onConnError = (err: Error): void => {
       lost ??= err.message;
     };
-    const onConnClose = (): void => finish(signal.aborted ? 'cancelled' : exitCode === undefined ? 'lost' : 'closed');
+    const onConnClose = (): void => finish(signal.aborted ? 'cancelled' : exitCode() === undefined ? 'lost' : 'closed');
     signal.addEventListener('abort', onAbort, { once: true });
     conn.on('error', onConnError);
     conn.once('close', onConnClose);
     channel.on('data', (d: Buffer) => out.push(d));
     channel.stderr.on('data', (d: Buffer) => errOut.push(d));
-    channel.on('exit', (code: number | null, sig?: string) => {
-      exitCode = typeof code === 'number' ? code : sig !== undefined ? signalExitCode(sig) : -1;
-    });
     channel.on('close', () => finish(signal.aborted ? 'cancelled' : 'closed'));
   });
 }

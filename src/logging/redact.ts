@@ -1,4 +1,4 @@
-// Secrets never reach a log line (COMMON standards): values under secret-looking keys are
+// Secrets never reach a log line: values under secret-looking keys are
 // replaced, and the known secret values themselves are masked wherever they appear in text.
 const SECRET_KEY = /(key|token|secret|password|passwd|authorization|credential|cookie)/i;
 export const REDACTED = '[redacted]';

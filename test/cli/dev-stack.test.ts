@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { runCli } from '../helpers/cli.js';
-import { freePort, waitFor } from '../helpers/wait.js';
+import { freePort } from '../helpers/free-port.js';
+import { waitFor } from '../helpers/wait.js';
 
 
 function descendants(pid: number): number[] {

@@ -1,4 +1,4 @@
-// "Secrets never appear in workflow history" (COMMON standards), checked on real histories:
+// "Secrets never appear in workflow history", checked on real histories:
 // every payload is decoded (history JSON keeps payloads base64, which would hide a secret
 // from a plain text search), then searched for each secret and for its base64 form.
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,6 @@
-// Waiting on state, never on time (COMMON "no timed assertions"): every wait has a deadline
+// Waiting on state, never on time: every wait has a deadline
 // that fails with a message naming what never happened and the last thing seen, so a broken
 // run fails in seconds with a reason instead of hanging until vitest's 120 s timeout.
-import { createServer } from 'node:net';
 import type { Progress } from '../../src/domain/progress.js';
 import { progressQuery } from '../../workflows/messages.js';
 
@@ -83,16 +82,4 @@ export function waitForApproval(
     (p) => p.status === 'awaiting-approval' && (step === undefined || p.pendingApproval?.step === step),
     o,
   );
-}
-
-/** A TCP port the OS just handed out on 127.0.0.1, for servers that must be told a port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port assigned'))));
-    });
-  });
 }

@@ -13,7 +13,7 @@ import { runCli } from '../helpers/cli.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv } from '../helpers/temporal-env.js';
-import { freePort } from '../helpers/wait.js';
+import { freePort } from '../helpers/free-port.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 // CI installs Chromium (.ci/run); a developer machine without it skips, loudly.
