@@ -5,6 +5,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface ExecResult {
   /** null when the connection dropped before an exit status arrived. */
@@ -115,20 +116,8 @@ export function tcpProbe(host: string, port: number, waitMs = 400): Promise<'ref
 }
 
 /** Polls until `fn` returns a truthy value (the simulator's changes take simulated time). */
-export async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  return waitFor(what, fn, { timeoutMs, intervalMs: 50 });
 }
 
 export const node = (sim: SimulatorHandle, i: number) => sim.state().nodes[i]!;

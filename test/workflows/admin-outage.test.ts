@@ -6,9 +6,11 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { ADMIN_KEY, createTestWorker } from '../helpers/cluster.js';
-import { historyText } from '../helpers/history-text.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { historyText } from '../helpers/secrets.js';
 import { startDevEnv } from '../helpers/temporal-env.js';
+import { waitForProgress } from '../helpers/wait.js';
+import { progressQuery } from '../../workflows/messages.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -37,15 +39,8 @@ afterEach(() => {
 
 const resyncs = (): number => sim.state().mutations.filter((m) => m.command.includes('force_full_sync')).length;
 
-async function waitForStep(h: Awaited<ReturnType<typeof startProcedure>>, step: string, state: string): Promise<void> {
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const p = (await h.query('progress')) as { steps: Array<{ name: string; state: string }> };
-    if (p.steps.some((s) => s.name === step && s.state === state)) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for step "${step}" to be ${state}; steps: ${JSON.stringify(p.steps)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitForStep = (h: Awaited<ReturnType<typeof startProcedure>>, step: string, state: string): Promise<unknown> =>
+  waitForProgress(h, `step "${step}" to be ${state}`, (p) => p.steps.some((s) => s.name === step && s.state === state), { timeoutMs: 60_000 });
 
 describe('repair-sync when the admin API is down', () => {
   it('an outage while watching escalates and never forces a resync (auto-approved), and history holds no key', async () => {
@@ -57,7 +52,7 @@ describe('repair-sync when the admin API is down', () => {
     expect(r.status, r.summary).toBe('escalated');
     expect(r.escalation?.reasons.join(' ')).toMatch(/admin API.*unreachable.*ECONNREFUSED/);
     expect(resyncs()).toBe(before);
-    const p = (await h.query('progress')) as { steps: Array<{ name: string; state: string }> };
+    const p = await h.query(progressQuery);
     expect(p.steps.filter((s) => s.name.includes('force full resync')).map((s) => s.state)).toEqual(['skipped', 'skipped']);
     // The key went out on every admin call of this run; none of it may be in history.
     const text = historyText(await h.fetchHistory());

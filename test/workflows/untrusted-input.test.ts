@@ -11,6 +11,7 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { type DecideInput, decideUpdate, progressQuery } from '../../workflows/messages.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { historyText } from '../helpers/secrets.js';
 
 const harness = useClusterHarness({ name: 'untrusted', nodes: 9, subnet: 73, voters: 5 });
 const taskQueue = harness.taskQueue;
@@ -42,18 +43,6 @@ async function resultWithin<T>(p: Promise<T>, what: string, ms = 120_000): Promi
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Every payload of the run's history, decoded: what the history holds, searchable as text. */
-async function historyText(h: WorkflowHandle): Promise<string> {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(await h.fetchHistory());
-  return out.join('\n');
 }
 
 const triggers = (from: number) => sim.state().mutations.slice(from).filter((m) => m.command.includes('trigger-election'));
@@ -158,7 +147,7 @@ describe('node-supplied strings (item 11)', () => {
       // The megabyte answer is refused at the body cap: reported, never stored.
       expect(report.nodes.find((n) => n.name === huge)!.checks.p2p).toMatchObject({ ok: false, error: 'EBODYTOOLARGE' });
 
-      const text = await historyText(h);
+      const text = historyText(await h.fetchHistory());
       for (const c of 'LSRHNX') expect(text.includes(c.repeat(MAX_NODE_TEXT + 1)), `a run of ${c} longer than the cap`).toBe(false);
       expect(text.length).toBeLessThan(512 * 1024);
 
