@@ -6,17 +6,22 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { type ClusterSpec, type HostSpec, inferProvider } from '../domain/cluster.js';
+import { capNodeText } from '../domain/node-text.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { hostsFileSchema, runbookPolicySchema } from './schema.js';
 import { suggest } from './suggest.js';
-import { locateYamlPath } from './yaml-locate.js';
+import { yamlLineLocator } from './yaml-locate.js';
 
 export const DEFAULT_HOSTS_FILE = 'config/distributed_hosts.yaml';
 export const DEFAULT_POLICY_FILE = 'config/runbook.yaml';
 
+/** Keys and messages can quote hostile values (a 100 KB key, an enum error echoing the value). */
+const MAX_PROBLEM_TEXT = 200;
+
 function formatPath(path: ReadonlyArray<string | number>): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  const text = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  return capNodeText(text, MAX_PROBLEM_TEXT);
 }
 
 function readYaml(file: string): { source: string; doc: unknown } {
@@ -41,6 +46,7 @@ function readYaml(file: string): { source: string; doc: unknown } {
 
 /** Turns zod issues into problems with lines; unknown keys get one problem each with a hint. */
 function toProblems(source: string, issues: z.ZodIssue[], shapeKeysAt: (path: (string | number)[]) => string[]): ConfigProblem[] {
+  const lineOf = yamlLineLocator(source);
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => {
@@ -48,14 +54,14 @@ function toProblems(source: string, issues: z.ZodIssue[], shapeKeysAt: (path: (s
         const hint = suggest(key, shapeKeysAt(issue.path));
         return {
           path: formatPath(path),
-          line: locateYamlPath(source, path),
-          message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+          line: lineOf(path),
+          message: `unknown key "${capNodeText(key, MAX_PROBLEM_TEXT)}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
         };
       });
     }
     const message =
       issue.code === 'invalid_type' && issue.received === 'undefined' ? 'required field is missing' : issue.message;
-    return [{ path: formatPath(issue.path), line: locateYamlPath(source, issue.path), message }];
+    return [{ path: formatPath(issue.path), line: lineOf(issue.path), message: capNodeText(message, MAX_PROBLEM_TEXT) }];
   });
 }
 

@@ -2,14 +2,18 @@
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  const allowed = Math.max(2, Math.floor(word.length / 4));
   for (const c of candidates) {
+    // The length difference bounds the distance from below: a hostile 100 KB key is never
+    // compared letter by letter (that would cost seconds per key).
+    if (Math.abs(word.length - c.length) > allowed && !c.startsWith(word)) continue;
     const d = c.startsWith(word) || word.startsWith(c) ? 1 : editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
+  return bestDistance <= allowed ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {

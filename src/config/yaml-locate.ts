@@ -1,62 +1,42 @@
 // Maps a YAML path (["hosts", 2, "port"]) to the 1-based line that holds it, so config errors
-// can name a line. js-yaml keeps no node positions and config files are block-style YAML, so
-// an indentation walk is enough; flow-style parts resolve to the nearest enclosing line.
+// can name a line. js-yaml (which validates the file) keeps no node positions; the `yaml`
+// package's document model does, for block and flow style and for quoted or odd keys alike.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 
-interface Line {
-  no: number;
-  indent: number;
-  text: string;
+/** A map key as the loader sees it: scalars by their value, anything else never matches. */
+function keyText(key: unknown): string | undefined {
+  return isScalar(key) ? String(key.value) : undefined;
 }
 
-function meaningfulLines(source: string): Line[] {
-  return source.split(/\r?\n/).flatMap((raw, i) => {
-    const text = raw.replace(/(^|\s)#.*$/, '').trimEnd();
-    if (text.trim() === '' || text.trim() === '---') return [];
-    const indent = text.length - text.trimStart().length;
-    return [{ no: i + 1, indent, text: text.trimStart() }];
-  });
+/**
+ * Parses `source` once and returns a lookup: the line of the deepest part of a path that could be
+ * found (undefined for the root).
+ */
+export function yamlLineLocator(source: string): (path: ReadonlyArray<string | number>) => number | undefined {
+  const lines = new LineCounter();
+  // Duplicate keys are js-yaml's error to report; here they must not stop the lookup.
+  const doc = parseDocument(source, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  return (path) => locate(doc.contents, lines, path);
 }
 
-function keyOf(text: string): string | undefined {
-  return /^(["']?)([^"':#{}[\],]+?)\1\s*:(\s|$)/.exec(text)?.[2];
-}
-
-/** Lines after `lines[at]` that are indented deeper than `indent`: the value of that node. */
-function childBlock(lines: Line[], at: number, indent: number): Line[] {
-  let end = at + 1;
-  // "key:\n- item" puts a sequence at the key's own indent; it still belongs to the key.
-  const compactSequence = lines[at + 1]?.indent === indent && /^-( |$)/.test(lines[at + 1]!.text);
-  while (
-    end < lines.length &&
-    (lines[end]!.indent > indent || (compactSequence && lines[end]!.indent === indent && /^-( |$)/.test(lines[end]!.text)))
-  )
-    end++;
-  return lines.slice(at + 1, end);
-}
-
-/** Returns the line of the deepest part of `path` that could be found (undefined for the root). */
-export function locateYamlPath(source: string, path: ReadonlyArray<string | number>): number | undefined {
-  let block = meaningfulLines(source);
+function locate(root: unknown, lines: LineCounter, path: ReadonlyArray<string | number>): number | undefined {
+  const lineAt = (offset: number | undefined): number | undefined =>
+    offset === undefined ? undefined : lines.linePos(offset).line;
+  let node: unknown = root;
   let found: number | undefined;
   for (const segment of path) {
-    const first = block[0];
-    if (first === undefined) return found;
-    const indent = first.indent;
-    const siblings = block.map((l, i) => ({ l, i })).filter(({ l }) => l.indent === indent);
-    let hit: { l: Line; i: number } | undefined;
-    if (typeof segment === 'number') {
-      hit = siblings.filter(({ l }) => l.text === '-' || l.text.startsWith('- '))[segment];
-      if (hit === undefined) return found;
-      // The item's own content: the text after "- " re-indented, followed by its deeper lines.
-      const rest = hit.l.text.slice(1).trimStart();
-      const inner = rest === '' ? [] : [{ no: hit.l.no, indent: indent + hit.l.text.length - rest.length, text: rest }];
-      found = hit.l.no;
-      block = [...inner, ...childBlock(block, hit.i, indent)];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p.key) === String(segment));
+      if (pair === undefined) return found;
+      found = lineAt((pair.key as Node | null)?.range?.[0] ?? (pair.value as Node | null)?.range?.[0]) ?? found;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (item === undefined) return found;
+      found = lineAt(item.range?.[0]) ?? found;
+      node = item;
     } else {
-      hit = siblings.find(({ l }) => keyOf(l.text) === segment);
-      if (hit === undefined) return found;
-      found = hit.l.no;
-      block = childBlock(block, hit.i, indent);
+      return found;
     }
   }
   return found;
