@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import { z } from 'zod';
+import { capNodeText } from '../src/domain/node-text.js';
 import type { ClusterSpec } from '../src/domain/cluster.js';
 import type { TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { withDeadline } from './abort.js';
@@ -36,13 +37,15 @@ type Peer = z.infer<typeof peerSchema>;
 /** Devices described per conflicting node, and nodes whose devices are described, at most:
  *  history stays small even when a tailnet is full of impostors. Every conflicting node is named. */
 const MAX_CLAIMANTS_DESCRIBED = 3;
+/** Tailscale gives a device one IPv4 and one IPv6 address; a device listing thousands is lying. */
+const MAX_PEER_IPS = 8;
 const MAX_CONFLICTS_DESCRIBED = 20;
 
 const lower = (s: string): string => s.toLowerCase();
 const withoutDot = (s: string): string => lower(s).replace(/\.$/, '');
 const firstLabel = (dnsName: string): string => lower(dnsName).split('.')[0] ?? '';
 /** A peer's addresses that really are IP addresses: anything else in the document is ignored. */
-const ipsOf = (peer: Peer): string[] => (peer.TailscaleIPs ?? []).filter((ip) => isIP(ip) !== 0);
+const ipsOf = (peer: Peer): string[] => (peer.TailscaleIPs ?? []).filter((ip) => isIP(ip) !== 0).slice(0, MAX_PEER_IPS);
 
 /** Every value a node is looked up by in a multimap from key to the peers that have it. */
 function index(all: Peer[], keysOf: (p: Peer) => string[]): Map<string, Peer[]> {
@@ -109,7 +112,7 @@ export function toTailscaleView(doc: unknown, spec: ClusterSpec): TailscaleView 
     if (peer !== undefined && holders.size === 1) peers.push({ name: host.name, online: peer.Online, ips: ipsOf(peer) });
   }
   return {
-    backendState: status.BackendState,
+    backendState: capNodeText(status.BackendState),
     peers,
     ...(conflicts.length > 0 && { conflicts }),
   };

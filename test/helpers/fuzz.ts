@@ -14,9 +14,25 @@ function regressionFile(target: string): string {
   return join(REGRESSIONS_DIR, `${target}.json`);
 }
 
+/** Long runs of one character (the generators' huge strings) are saved as {"$repeat", "times"}. */
+function compact(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.length > 1_000 && value === value[0]!.repeat(value.length)) {
+    return { $repeat: value[0], times: value.length };
+  }
+  return value;
+}
+
+function expand(_key: string, value: unknown): unknown {
+  const v = value as { $repeat?: unknown; times?: unknown } | null;
+  if (v !== null && typeof v === 'object' && typeof v.$repeat === 'string' && typeof v.times === 'number') {
+    return v.$repeat.repeat(v.times);
+  }
+  return value;
+}
+
 function savedExamples<T>(target: string): T[] {
   const file = regressionFile(target);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T[]) : [];
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8'), expand) as T[]) : [];
 }
 
 /**
@@ -47,11 +63,11 @@ export async function checkProperty<T>(
   if (details.failed) {
     const counterexample = details.counterexample![0];
     mkdirSync(REGRESSIONS_DIR, { recursive: true });
-    writeFileSync(regressionFile(target), `${JSON.stringify([...examples, counterexample], null, 2)}\n`);
+    writeFileSync(regressionFile(target), `${JSON.stringify([...examples, counterexample], compact, 2)}\n`);
     const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     throw new Error(
       `${target}: property failed after ${details.numRuns} cases (seed ${details.seed}); shrunk counterexample ` +
-        `saved to test/fixtures/fuzz/${target}.json:\n${JSON.stringify(counterexample).slice(0, 2000)}\n${error}`,
+        `saved to test/fixtures/fuzz/${target}.json:\n${JSON.stringify(counterexample, compact).slice(0, 2000)}\n${error}`,
     );
   }
   return { runs: details.numRuns };
