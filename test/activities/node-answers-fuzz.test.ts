@@ -9,7 +9,9 @@ import { AdminApiError, TailscaleUnavailableError } from '../../activities/error
 import { parseStatusAnswer } from '../../activities/p2p.js';
 import { toSyncStatus } from '../../activities/admin.js';
 import { toTailscaleView } from '../../activities/tailscale.js';
+import { classify } from '../../src/domain/classify.js';
 import { MAX_NODE_TEXT } from '../../src/domain/node-text.js';
+import type { NodeProbe } from '../../src/domain/probes.js';
 import { checkProperty } from '../helpers/fuzz.js';
 import { cluster, host } from './helpers.js';
 
@@ -183,5 +185,35 @@ describe('generated hostile node answers', { timeout: 900_000 }, () => {
     console.log(`tailscale-status: ${runs} generated documents: ${tally.parsed} parsed, ${tally.refused} refused`);
     expect(tally.parsed).toBeGreaterThan(0);
     expect(tally.refused).toBeGreaterThan(0);
+  });
+
+  it('1,000 nodes answering hostile /status bodies: probes and classification stay under the 2 MiB payload limit', async () => {
+    // The worst a node can do within the body cap: every string field at 200 KB of markup.
+    const worst = (i: number): string =>
+      JSON.stringify({
+        node_id: `<b>${'n'.repeat(200_000)}</b>${i}`,
+        status: '*'.repeat(200_000),
+        leader_id: `[x](javascript:${i})`.repeat(10_000),
+        alive_peers: 999,
+        total_peers: 1000,
+        cluster_health: '#'.repeat(200_000),
+        role: '|'.repeat(200_000),
+      });
+    const probes: NodeProbe[] = Array.from({ length: 1000 }, (_, i) => {
+      const parsed = parseStatusAnswer({ status: 200, text: worst(i) });
+      if (!parsed.ok) throw new Error(parsed.error);
+      const ok = { ok: true, ms: 1, via: 'primary' as const };
+      return { name: `gpu-${i}`, via: 'primary', checks: { p2p: ok, http: ok, ssh: ok }, status: parsed.status };
+    });
+    const c = classify({
+      nodes: probes.map((p, i) => ({ name: p.name, host: `10.1.${i >> 8}.${i & 255}`, voter: i < 5, provider: 'unknown' })),
+      probes,
+      escalation: { unreachableFraction: 0.5, leaderlessMs: 300_000, syncStallMs: 600_000 },
+    });
+    // Diagnose returns each 250-node batch from an activity and the classification as its result.
+    const batch = JSON.stringify(probes.slice(0, 250)).length;
+    const result = JSON.stringify({ probes, ...c }).length;
+    console.log(`1,000 hostile answers: a 250-node batch is ${batch} bytes, probes + classification ${result} bytes`);
+    expect(result).toBeLessThan(2 * 1024 * 1024);
   });
 });
