@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
-import type { SimNode } from './cluster.js';
+import type { SimNode } from './state-types.js';
 import { newSession, type Session, type Shell } from './shell/interp.js';
 
 const { Server, utils } = ssh2;

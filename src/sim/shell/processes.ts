@@ -1,5 +1,5 @@
 // The shell processes running on each node, as `ps`, `pkill -f` and `pgrep -f` see them.
-import type { SimNode } from '../cluster.js';
+import type { SimNode } from '../state-types.js';
 import type { Session } from './types.js';
 
 /** A shell process: its command line as sshd started it (`bash -c <command>`) or as a script

@@ -1,6 +1,6 @@
 // A shell session on one node: its working directory, environment and exit status, and how a
 // session ends (the `exit` builtin, a signal from `pkill`, a cut connection).
-import type { SimNode } from '../cluster.js';
+import type { SimNode } from '../state-types.js';
 import type { Session, Sink } from './types.js';
 
 export const HOME = '/home/ubuntu';

@@ -1,6 +1,7 @@
 // The contracts between the shell's run loop, its commands and the simulator around them.
 // Commands import from here (never from interp.ts), so the dispatch table has no import cycle.
-import type { SimCluster, SimNode } from '../cluster.js';
+import type { SimCluster } from '../cluster.js';
+import type { SimNode } from '../state-types.js';
 import type { ApiResponse } from '../http-api.js';
 import type { Pipeline, Word } from './parse.js';
 import type { ProcessTable } from './processes.js';

@@ -1,6 +1,6 @@
 // What a node says about itself: `hostname`, `whoami`, `uptime`, `ip addr` and `ss -tulpn`
 // (§3 checks: is tailscale0 up, what listens on :8770).
-import type { SimNode } from '../../cluster.js';
+import type { SimNode } from '../../state-types.js';
 import { SIM_PORTS } from '../../http-api.js';
 import type { Command, CommandContext } from '../types.js';
 
