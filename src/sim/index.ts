@@ -1,6 +1,8 @@
 // Public API of the cluster simulator (DESIGN §7).
-export { startSimulator, readSimInfo, SIM_USER, SIM_SERVICE_DIR } from './simulator.js';
-export type { SimulatorOptions, SimulatorHandle } from './simulator.js';
+export { startSimulator } from './simulator.js';
+export type { SimulatorHandle } from './simulator.js';
+export type { SimulatorOptions } from './options.js';
+export { readSimInfo, SIM_USER, SIM_SERVICE_DIR } from './cluster-files.js';
 export { FAULT_KINDS, NODE_FAULTS, CLUSTER_FAULTS } from './faults.js';
 export type { FaultKind, NodeFault, ClusterFault } from './faults.js';
 export { SimUsageError } from './errors.js';

@@ -29,7 +29,7 @@ function intOption(name: string, raw: string | undefined, lo: number, hi: number
 }
 
 async function control(dir: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; data: unknown }> {
-  const { readSimInfo } = await import('../../sim/simulator.js');
+  const { readSimInfo } = await import('../../sim/cluster-files.js');
   let info: { controlUrl: string };
   try {
     info = readSimInfo(dir);

@@ -10,9 +10,6 @@ import { applyRedirects } from './redirects.js';
 import { DEV_NULL, ExitRequest, halted, signalStatus } from './session.js';
 import type { CommandContext, Io, Session, ShellApi, ShellWorld, Sink, StdinSource } from './types.js';
 
-export { HOME, newSession, signalStatus } from './session.js';
-export type { Reach, Session, ShellWorld, Sink } from './types.js';
-
 /** A forked job (`… &`) gets going this long after the shell moves on. */
 const BACKGROUND_START_MS = 30;
 
