@@ -29,7 +29,7 @@ export interface ShellWorld {
   request(from: SimNode, host: string, port: number, method: string, path: string, headers: Record<string, string>, command: string): Reach;
   /** Kills every session riding on the node's Tailscale address (tailscale down). */
   dropPrimarySessions(n: SimNode): void;
-  /** Keeps detached jobs (nohup … &) alive past their session; the simulator awaits them on stop. */
+  /** Keeps detached jobs (nohup … &) alive past their session; after stop() their sleeps never end. */
   detach(job: Promise<unknown>): void;
   sleep(ms: number): Promise<void>;
 }
