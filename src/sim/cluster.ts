@@ -88,7 +88,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
     const f: ClusterFault[] = [];
     if (this.leaderLost) f.push('leader-lost');
     if (this.stuckPending !== null) f.push('election-stuck');
-    if (this.syncStalled) f.push('sync-stalled');
+    if (this.sync.stalled) f.push('sync-stalled');
     if (this.adminDown) f.push('admin-down');
     return f;
   }
@@ -261,10 +261,6 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
   }
 
   // ---- data sync (§4.4) ------------------------------------------------------------------
-
-  get syncStalled(): boolean {
-    return this.sync.stalled;
-  }
 
   syncStatus(): SyncStatusBody {
     return this.sync.status();

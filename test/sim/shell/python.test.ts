@@ -41,9 +41,9 @@ describe('python', () => {
     const worker = await t.run(snippet, { node: 1 });
     expect(worker.code).toBe(1);
     expect(worker.err).toContain('this node is not the sync coordinator');
-    expect(t.cluster.syncStalled).toBe(true);
+    expect(t.cluster.sync.stalled).toBe(true);
     expect((await t.run(snippet, { node: 0 })).code).toBe(0);
-    expect(t.cluster.syncStalled).toBe(false);
+    expect(t.cluster.sync.stalled).toBe(false);
   });
 
   it('the JSON one-liners read stdin: .get() with defaults, f-strings, Python literals', async () => {
