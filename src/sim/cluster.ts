@@ -1,132 +1,16 @@
-// The simulated cluster's state and rules: daemons, Tailscale, partitions, leader election,
-// data sync, faults and the mutation log. No I/O here: the network layer (servers.ts) listens to
-// the events this class emits and the shell and HTTP handlers call its methods.
+// The simulated cluster's model: daemons, Tailscale, partitions, leader election, faults and
+// the mutation log, with the coordinator's data sync in DataSync. No I/O here: the network
+// layer (node-network.ts) listens to the typed events this class emits (cluster-events.ts) and
+// the shell and HTTP handlers call its methods.
 import { EventEmitter } from 'node:events';
-import type { NodeLayout, SimProvider } from './topology.js';
-
-export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary', 'ssh-stall', 'p2p-ignores-sigterm'] as const;
-export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled', 'admin-down'] as const;
-export const FAULT_KINDS = [...NODE_FAULTS, ...CLUSTER_FAULTS] as const;
-export type NodeFault = (typeof NODE_FAULTS)[number];
-export type ClusterFault = (typeof CLUSTER_FAULTS)[number];
-export type FaultKind = NodeFault | ClusterFault;
-
-export const SYNC_CATEGORIES = ['games', 'models', 'training', 'elo'] as const;
-const SYNC_ITEMS: Record<string, number> = { games: 1840, models: 12, training: 310, elo: 4 };
-
-export type DaemonState = 'running' | 'stopped' | 'starting';
-export type MutationSource = 'ssh' | 'http' | 'control';
-
-export interface Mutation {
-  at: string;
-  node: string;
-  source: MutationSource;
-  command: string;
-}
-
-/** Thrown for an unknown node or fault, or a fault aimed at the wrong kind of target. */
-export class SimUsageError extends Error {
-  override readonly name = 'SimUsageError';
-}
-
-export interface SimNode {
-  readonly index: number;
-  readonly name: string;
-  readonly provider: SimProvider;
-  readonly voter: boolean;
-  readonly fallback: string;
-  /** The address the hosts file was written with. */
-  readonly originalHost: string;
-  /** Current Tailscale address (changes with ip-changed). */
-  host: string;
-  /** Address the node moved to while ip-changed is pending; `host` stays the old one until fixed. */
-  movedTo: string | null;
-  daemon: DaemonState;
-  daemonPid: number;
-  daemonSince: number;
-  daemonTimer: NodeJS.Timeout | undefined;
-  tailscaleUp: boolean;
-  hostDown: boolean;
-  /** SSH connections (open ones and new ones, once logged in) go silent and never close. */
-  sshStalled: boolean;
-  /** The daemon survives SIGTERM (`pkill` without -9): a stop must notice and not start another. */
-  ignoresSigterm: boolean;
-  /** null: not partitioned; 0 needs networkd restart, 1 needs tailscale down+up, 2 needs p2p restart (§4.5). */
-  partitionStage: 0 | 1 | 2 | null;
-  tailscaleWentDown: boolean;
-  bootedAt: number;
-  /** Lazily created files (the p2p log); keyed by absolute path. */
-  files: Map<string, string> | undefined;
-  nodeKey: string;
-  tailscaleId: number;
-  /** rogue-peer: another tailnet device, online, calls itself by this node's name (§4.6). */
-  roguePeer: boolean;
-  /** slow-primary: HTTP on the primary (Tailscale) address answers late, as over a congested relay. */
-  slowPrimary: boolean;
-  /** Fields merged over this node's `/status` answer (a confused or hostile daemon); null: none. */
-  statusOverride: Record<string, unknown> | null;
-}
-
-export interface P2pView {
-  node_id: string;
-  status: 'running';
-  leader_id: string | null;
-  alive_peers: number;
-  total_peers: number;
-  cluster_health: 'healthy' | 'degraded' | 'critical' | 'partitioned';
-  role: 'leader' | 'voter' | 'worker';
-  voters_alive: number;
-  voters_total: number;
-  uptime_s: number;
-}
-
-export interface SyncCategoryStatus {
-  progress: number;
-  last_sync_at: string | null;
-  pending: number;
-}
-
-export interface SyncStatusBody {
-  stalled: boolean;
-  in_progress: boolean;
-  progress: number;
-  categories: Record<string, SyncCategoryStatus>;
-}
-
-interface SyncCategory {
-  /** Progress at `since` (ms); advances at 1/durationMs while running and not stalled. */
-  base: number;
-  since: number;
-  running: boolean;
-  lastSyncAt: string | null;
-}
-
-export interface SimStateNode {
-  name: string;
-  host: string;
-  fallback_host: string;
-  faults: NodeFault[];
-  role: 'voter' | 'worker';
-  daemon: DaemonState;
-  tailscale: 'up' | 'down';
-  moved_to: string | null;
-  /** Names of the `/status` fields overridden (see overrideStatus), empty when none. */
-  status_override: string[];
-}
-
-export interface SimState {
-  leader_id: string | null;
-  min_voters_alive: number;
-  quorum_lost: boolean;
-  voters_alive: number;
-  voters_total: number;
-  voter_nodes: string[];
-  coordinator: string;
-  cluster_faults: ClusterFault[];
-  nodes: SimStateNode[];
-  sync: SyncStatusBody;
-  mutations: Mutation[];
-}
+import type { ClusterEvents } from './cluster-events.js';
+import { DataSync, type SyncStatusBody } from './data-sync.js';
+import { SimUsageError } from './errors.js';
+import { applyClusterFault, applyNodeFault } from './fault-effects.js';
+import { FAULT_KINDS, type ClusterFault, isClusterFault, isFaultKind, type NodeFault } from './faults.js';
+import { appendLogLine, filesOf } from './node-files.js';
+import { type Mutation, type MutationSource, newNode, type P2pView, type SimNode, type SimState } from './state-types.js';
+import type { NodeLayout } from './topology.js';
 
 export interface ClusterOptions {
   layout: NodeLayout[];
@@ -134,19 +18,21 @@ export interface ClusterOptions {
   timeScale: number;
   daemonStartMs: number;
   serviceDir: string;
-  /** Duration of a full sync at timeScale 1. */
+  /** Duration of a full sync at timeScale 1 (default 2000 ms). */
   syncMs?: number;
 }
 
 const MAX_MUTATIONS = 20_000;
 
-export class SimCluster extends EventEmitter {
+export class SimCluster extends EventEmitter<ClusterEvents> {
   readonly nodes: SimNode[];
   readonly byName = new Map<string, SimNode>();
   readonly voters: SimNode[];
   readonly coordinator: SimNode;
   readonly majority: number;
   readonly startedAt = Date.now();
+  /** The coordinator's data sync (§4.4). */
+  readonly sync: DataSync;
   leaderId: string | null = null;
   minVotersAlive: number;
   quorumLost = false;
@@ -154,12 +40,9 @@ export class SimCluster extends EventEmitter {
   leaderLost = false;
   /** election-stuck: voters that still need a daemon restart before anyone can lead. */
   stuckPending: Set<string> | null = null;
-  syncStalled = false;
   /** admin-down: the coordinator's admin API (:8001) refuses connections, from anywhere. */
   adminDown = false;
   readonly mutations: Mutation[] = [];
-  private readonly sync = new Map<string, SyncCategory>();
-  private readonly syncMs: number;
   private nextPid = 40_000;
   private movedCounter = 0;
   private alive = 0;
@@ -169,41 +52,13 @@ export class SimCluster extends EventEmitter {
   constructor(readonly opts: ClusterOptions) {
     super();
     const now = Date.now();
-    this.nodes = opts.layout.map((l) => ({
-      index: l.index,
-      name: l.name,
-      provider: l.provider,
-      voter: l.voter,
-      fallback: l.fallback,
-      originalHost: l.primary,
-      host: l.primary,
-      movedTo: null,
-      daemon: 'running',
-      daemonPid: 2000 + ((l.index * 7919) % 30000),
-      daemonSince: now - 3_600_000 - l.index * 1000,
-      daemonTimer: undefined,
-      tailscaleUp: true,
-      hostDown: false,
-      sshStalled: false,
-      ignoresSigterm: false,
-      partitionStage: null,
-      tailscaleWentDown: false,
-      bootedAt: now - (3 + (l.index % 20)) * 86_400_000 - l.index * 60_000,
-      files: undefined,
-      nodeKey: nodeKeyHex(l.index, opts.subnet),
-      tailscaleId: 100_000 + l.index,
-      roguePeer: false,
-      slowPrimary: false,
-      statusOverride: null,
-    }));
+    this.nodes = opts.layout.map((l) => newNode(l, opts.subnet, now));
     for (const n of this.nodes) this.byName.set(n.name, n);
     this.voters = this.nodes.filter((n) => n.voter);
     this.coordinator = this.nodes[0]!;
     this.majority = Math.floor(this.voters.length / 2) + 1;
     this.minVotersAlive = this.voters.length;
-    this.syncMs = opts.syncMs ?? 2000;
-    const synced = new Date(now - 600_000).toISOString();
-    for (const c of SYNC_CATEGORIES) this.sync.set(c, { base: 1, since: now, running: false, lastSyncAt: synced });
+    this.sync = new DataSync(Math.max(1, (opts.syncMs ?? 2000) * opts.timeScale));
     this.recompute();
   }
 
@@ -233,7 +88,7 @@ export class SimCluster extends EventEmitter {
     const f: ClusterFault[] = [];
     if (this.leaderLost) f.push('leader-lost');
     if (this.stuckPending !== null) f.push('election-stuck');
-    if (this.syncStalled) f.push('sync-stalled');
+    if (this.sync.stalled) f.push('sync-stalled');
     if (this.adminDown) f.push('admin-down');
     return f;
   }
@@ -407,76 +262,18 @@ export class SimCluster extends EventEmitter {
 
   // ---- data sync (§4.4) ------------------------------------------------------------------
 
-  private duration(): number {
-    return Math.max(1, this.syncMs * this.opts.timeScale);
-  }
-
-  private settle(now = Date.now()): void {
-    for (const c of this.sync.values()) {
-      if (!c.running || this.syncStalled) continue;
-      const p = c.base + (now - c.since) / this.duration();
-      if (p >= 1) {
-        c.running = false;
-        c.base = 1;
-        c.lastSyncAt = new Date(Math.min(now, c.since + this.duration())).toISOString();
-        c.since = now;
-      }
-    }
-  }
-
-  private progressOf(c: SyncCategory, now: number): number {
-    if (!c.running || this.syncStalled) return c.base;
-    return Math.min(1, c.base + (now - c.since) / this.duration());
-  }
-
   syncStatus(): SyncStatusBody {
-    const now = Date.now();
-    this.settle(now);
-    const categories: Record<string, SyncCategoryStatus> = {};
-    let sum = 0;
-    let running = false;
-    for (const [name, c] of this.sync) {
-      const p = this.progressOf(c, now);
-      sum += p;
-      running ||= c.running;
-      categories[name] = {
-        progress: round3(p),
-        last_sync_at: c.lastSyncAt,
-        pending: Math.round((SYNC_ITEMS[name] ?? 10) * (1 - p)),
-      };
-    }
-    return { stalled: this.syncStalled, in_progress: running, progress: round3(sum / this.sync.size), categories };
+    return this.sync.status();
   }
 
   /** Starts syncing the given categories (all when empty); returns the unknown ones. */
   triggerSync(categories: string[]): string[] {
-    const now = Date.now();
-    this.settle(now);
-    const wanted = categories.length === 0 ? [...this.sync.keys()] : categories;
-    const unknown = wanted.filter((c) => !this.sync.has(c));
-    if (unknown.length > 0) return unknown;
-    for (const name of wanted) {
-      const c = this.sync.get(name)!;
-      if (c.running) continue;
-      c.running = true;
-      c.base = 0;
-      c.since = now;
-    }
-    return [];
+    return this.sync.trigger(categories);
   }
 
   /** force_full_sync on the coordinator: clears a stall and syncs everything; resolves when done. */
-  async forceFullSync(sleep: (ms: number) => Promise<void>): Promise<void> {
-    const now = Date.now();
-    this.settle(now);
-    for (const c of this.sync.values()) {
-      c.base = c.running ? this.progressOf(c, now) : 0;
-      c.running = true;
-      c.since = now;
-    }
-    this.syncStalled = false;
-    await sleep(this.duration());
-    this.settle();
+  forceFullSync(sleep: (ms: number) => Promise<void>): Promise<void> {
+    return this.sync.forceFull(sleep);
   }
 
   // ---- faults ----------------------------------------------------------------------------
@@ -488,125 +285,31 @@ export class SimCluster extends EventEmitter {
   }
 
   fault(target: string, kind: string, opts: { clear?: boolean } = {}): void {
-    if (!(FAULT_KINDS as readonly string[]).includes(kind)) {
+    if (!isFaultKind(kind)) {
       throw new SimUsageError(`unknown fault "${kind}" (expected one of: ${FAULT_KINDS.join(', ')})`);
     }
     const clear = opts.clear === true;
-    if ((CLUSTER_FAULTS as readonly string[]).includes(kind)) {
+    if (isClusterFault(kind)) {
       if (target !== 'cluster') throw new SimUsageError(`fault "${kind}" is cluster-wide: use target "cluster", not "${target}"`);
       this.record('cluster', 'control', `fault cluster ${kind}${clear ? ' --clear' : ''}`);
-      this.clusterFault(kind as ClusterFault, clear);
+      applyClusterFault(this, kind, clear);
     } else {
       if (target === 'cluster') throw new SimUsageError(`fault "${kind}" needs a node name, not "cluster"`);
       const n = this.node(target);
       this.record(n.name, 'control', `fault ${n.name} ${kind}${clear ? ' --clear' : ''}`);
-      this.nodeFault(n, kind as NodeFault, clear);
+      applyNodeFault(this, n, kind, clear);
     }
     this.recompute();
   }
 
-  private clusterFault(kind: ClusterFault, clear: boolean): void {
-    switch (kind) {
-      case 'leader-lost':
-        this.leaderLost = !clear;
-        if (!clear) this.leaderId = null;
-        break;
-      case 'election-stuck':
-        this.stuckPending = clear ? null : new Set(this.voters.map((v) => v.name));
-        if (!clear) this.leaderId = null;
-        break;
-      case 'admin-down':
-        // The admin service is down, the sync it drives is not: progress goes on unseen.
-        if (this.adminDown !== !clear) {
-          this.adminDown = !clear;
-          this.emit('admin', this.coordinator);
-        }
-        break;
-      case 'sync-stalled': {
-        const now = Date.now();
-        this.settle(now);
-        if (clear) {
-          for (const c of this.sync.values()) c.since = now;
-          this.syncStalled = false;
-        } else if (!this.syncStalled) {
-          // A stalled sync is stuck part-way with work pending (§6.1 "data sync completely stalled").
-          let i = 0;
-          for (const c of this.sync.values()) {
-            c.base = c.running ? this.progressOf(c, now) : 0.2 + 0.15 * i++;
-            c.running = true;
-            c.since = now;
-          }
-          this.syncStalled = true;
-        }
-        break;
-      }
-    }
+  /** ip-changed: the next unused address in 127.<subnet+50>.x.y. */
+  nextMovedAddress(): string {
+    this.movedCounter++;
+    return `127.${this.opts.subnet + 50}.${Math.floor(this.movedCounter / 254) % 256}.${(this.movedCounter % 254) + 1}`;
   }
 
-  private nodeFault(n: SimNode, kind: NodeFault, clear: boolean): void {
-    switch (kind) {
-      case 'p2p-down':
-        if (clear) {
-          if (n.daemon !== 'running') {
-            clearTimeout(n.daemonTimer);
-            n.daemon = 'running';
-            n.daemonSince = Date.now();
-            this.emit('daemon', n);
-          }
-        } else this.killDaemon(n);
-        break;
-      case 'tailscale-down':
-        if (clear) this.tailscaleUpRaw(n);
-        else if (n.tailscaleUp) {
-          n.tailscaleUp = false;
-          this.emit('tailscale', n);
-        }
-        break;
-      case 'partition':
-        n.partitionStage = clear ? null : 0;
-        n.tailscaleWentDown = false;
-        break;
-      case 'host-down':
-        if (n.hostDown !== !clear) {
-          n.hostDown = !clear;
-          this.emit('host', n);
-        }
-        break;
-      case 'slow-primary':
-        n.slowPrimary = !clear;
-        break;
-      case 'ssh-stall':
-        if (n.sshStalled !== !clear) {
-          n.sshStalled = !clear;
-          this.emit('ssh-stall', n);
-        }
-        break;
-      case 'p2p-ignores-sigterm':
-        n.ignoresSigterm = !clear;
-        break;
-      case 'ip-changed':
-        if (clear) {
-          if (n.movedTo !== null) this.moveTo(n, null);
-        } else {
-          this.movedCounter++;
-          this.moveTo(n, `127.${this.opts.subnet + 50}.${Math.floor(this.movedCounter / 254) % 256}.${(this.movedCounter % 254) + 1}`);
-        }
-        break;
-      case 'rogue-peer':
-        // Nothing in the runbook removes a device from the tailnet: only --clear (the admin console).
-        n.roguePeer = !clear;
-        break;
-    }
-  }
-
-  private tailscaleUpRaw(n: SimNode): void {
-    if (!n.tailscaleUp) {
-      n.tailscaleUp = true;
-      this.emit('tailscale', n);
-    }
-  }
-
-  private moveTo(n: SimNode, to: string | null): void {
+  /** The node's Tailscale-side servers move to `to` (null: back to `host`). */
+  moveTo(n: SimNode, to: string | null): void {
     const from = this.liveHost(n);
     n.movedTo = to;
     this.emit('address', n, from, this.liveHost(n));
@@ -640,28 +343,11 @@ export class SimCluster extends EventEmitter {
   }
 
   files(n: SimNode): Map<string, string> {
-    if (n.files === undefined) {
-      const t0 = n.daemonSince;
-      n.files = new Map([
-        [
-          this.logPath(),
-          [
-            logLine(t0, `INFO p2p_daemon: starting P2P daemon node_id=${n.name} port=8770`),
-            logLine(t0 + 850, `INFO p2p_backend: heartbeat interval 5s, failure threshold 3`),
-            logLine(t0 + 1200, `INFO p2p_backend: joined mesh: ${this.nodes.length} peers, leader=${this.voters[0]!.name}`),
-          ].join(''),
-        ],
-      ]);
-    }
-    return n.files;
+    return filesOf(n, this.logPath(), this.nodes.length, this.voters[0]!.name);
   }
 
   appendLog(n: SimNode, message: string, path = this.logPath()): void {
-    const files = this.files(n);
-    const prev = files.get(path) ?? '';
-    const lines = (prev + logLine(Date.now(), message)).split('\n');
-    // Keep the log bounded: 1,000 nodes restarting for hours must not grow memory.
-    files.set(path, lines.length > 200 ? lines.slice(-200).join('\n') : lines.join('\n'));
+    appendLogLine(this.files(n), path, message);
   }
 
   // ---- state -----------------------------------------------------------------------------
@@ -687,7 +373,7 @@ export class SimCluster extends EventEmitter {
         moved_to: n.movedTo,
         status_override: Object.keys(n.statusOverride ?? {}),
       })),
-      sync: this.syncStatus(),
+      sync: this.sync.status(),
       mutations: [...this.mutations],
     };
   }
@@ -696,23 +382,4 @@ export class SimCluster extends EventEmitter {
     this.stopped = true;
     for (const n of this.nodes) clearTimeout(n.daemonTimer);
   }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-function logLine(t: number, message: string): string {
-  const iso = new Date(t).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)} ${message}\n`;
-}
-
-function nodeKeyHex(index: number, subnet: number): string {
-  let h = (index + 1) * 2654435761 + subnet * 40503;
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0;
-    out += h.toString(16).padStart(8, '0');
-  }
-  return out;
 }

@@ -1,5 +1,5 @@
 // Human-readable `runbook sim state`.
-import type { SimState } from './cluster.js';
+import type { SimState } from './state-types.js';
 
 export function formatState(s: SimState): string {
   const lines: string[] = [];

@@ -1,7 +1,8 @@
 // The HTTP endpoints of one simulated node, as a pure request → response function. The real
 // HTTP servers and the shell's `curl` both go through here, so they can never disagree.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MutationSource, SimCluster, SimNode } from './cluster.js';
+import type { SimCluster } from './cluster.js';
+import type { MutationSource, SimNode } from './state-types.js';
 
 export const SIM_PORTS = { http_api: 8765, p2p: 8770, admin: 8001 } as const;
 

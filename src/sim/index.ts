@@ -1,7 +1,13 @@
 // Public API of the cluster simulator (DESIGN §7).
-export { startSimulator, readSimInfo, SIM_USER, SIM_SERVICE_DIR } from './simulator.js';
-export type { SimulatorOptions, SimulatorHandle } from './simulator.js';
-export { FAULT_KINDS, NODE_FAULTS, CLUSTER_FAULTS, SimUsageError, SYNC_CATEGORIES } from './cluster.js';
-export type { FaultKind, NodeFault, ClusterFault, SimState, SimStateNode, Mutation, P2pView, SyncStatusBody } from './cluster.js';
+export { startSimulator } from './simulator.js';
+export type { SimulatorHandle } from './simulator.js';
+export type { SimulatorOptions } from './options.js';
+export { readSimInfo, SIM_USER, SIM_SERVICE_DIR } from './cluster-files.js';
+export { FAULT_KINDS, NODE_FAULTS, CLUSTER_FAULTS } from './faults.js';
+export type { FaultKind, NodeFault, ClusterFault } from './faults.js';
+export { SimUsageError } from './errors.js';
+export { SYNC_CATEGORIES } from './data-sync.js';
+export type { SyncStatusBody } from './data-sync.js';
+export type { SimState, SimStateNode, Mutation, P2pView } from './state-types.js';
 export { SIM_PORTS } from './http-api.js';
 export { layoutCluster, addressOf } from './topology.js';

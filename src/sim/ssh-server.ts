@@ -4,8 +4,10 @@
 import type { Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
-import type { SimNode } from './cluster.js';
-import { newSession, type Session, type Shell } from './shell/interp.js';
+import type { SimNode } from './state-types.js';
+import type { Shell } from './shell/interp.js';
+import { newSession } from './shell/session.js';
+import type { Session } from './shell/types.js';
 
 const { Server, utils } = ssh2;
 

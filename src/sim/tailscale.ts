@@ -1,5 +1,6 @@
 // `tailscale status` (text and --json) as a node sees the tailnet, in the real CLI/LocalAPI format.
-import type { SimCluster, SimNode } from './cluster.js';
+import type { SimCluster } from './cluster.js';
+import type { SimNode } from './state-types.js';
 
 export interface TailnetInfo {
   /** e.g. "tailnet-3f2a.ts.net" */

@@ -1,6 +1,6 @@
 // `runbook sim start|fault|state` (DESIGN §7): the simulated cluster for tests, benchmarks and demos.
 import type { Command } from 'commander';
-import type { SimState } from '../../sim/cluster.js';
+import type { SimState } from '../../sim/state-types.js';
 import { UsageError } from '../errors.js';
 
 const DEFAULT_DIR = '.sim';
@@ -29,7 +29,7 @@ function intOption(name: string, raw: string | undefined, lo: number, hi: number
 }
 
 async function control(dir: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; data: unknown }> {
-  const { readSimInfo } = await import('../../sim/simulator.js');
+  const { readSimInfo } = await import('../../sim/cluster-files.js');
   let info: { controlUrl: string };
   try {
     info = readSimInfo(dir);
@@ -69,7 +69,7 @@ export function registerSimCommands(program: Command): void {
     .addHelpText('after', '\nThe admin API key is $RUNBOOK_ADMIN_KEY (default "sim-admin-key"); it is never written to disk.')
     .action(async (opts: { nodes: string; voters?: string; seed: string; subnet: string; sshPort: string; timeScale: string; out: string }) => {
       const { startSimulator } = await import('../../sim/simulator.js');
-      const { SimUsageError } = await import('../../sim/cluster.js');
+      const { SimUsageError } = await import('../../sim/errors.js');
       const timeScale = Number(opts.timeScale);
       if (!(timeScale > 0)) throw new UsageError(`--time-scale must be a positive number, got "${opts.timeScale}"`);
       let handle;
@@ -104,7 +104,7 @@ export function registerSimCommands(program: Command): void {
     .option('--dir <dir>', 'simulator directory', DEFAULT_DIR)
     .addHelpText('after', FAULT_HELP)
     .action(async (target: string, fault: string, opts: { clear?: boolean; dir: string }) => {
-      const { FAULT_KINDS } = await import('../../sim/cluster.js');
+      const { FAULT_KINDS } = await import('../../sim/faults.js');
       if (!(FAULT_KINDS as readonly string[]).includes(fault)) {
         throw new UsageError(`unknown fault "${fault}" (expected one of: ${FAULT_KINDS.join(', ')})`);
       }

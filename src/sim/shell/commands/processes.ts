@@ -1,0 +1,100 @@
+// `ps aux`, `pkill [-f] [-9]` and `pgrep [-f] [-a|-l]`: the p2p daemon (§4.1 stop) and every
+// shell process running a script on the node, matched as procps matches them.
+import type { Command, CommandContext } from '../types.js';
+
+const DAEMON_CMDLINE = 'python -m app.distributed.p2p_daemon';
+
+function hhmm(t: number): string {
+  return new Date(t).toISOString().slice(11, 16);
+}
+
+function psTable(x: CommandContext): string {
+  const n = x.s.node;
+  const rows = [
+    'USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',
+    'root           1  0.0  0.1 167744 13056 ?        Ss   Nov17   0:41 /sbin/init',
+    'systemd+     612  0.0  0.0  16116  8064 ?        Ss   Nov17   0:02 /lib/systemd/systemd-networkd',
+    'root         903  0.1  0.2 1249304 45320 ?       Ssl  Nov17  21:13 /usr/sbin/tailscaled --state=/var/lib/tailscale/tailscaled.state --socket=/run/tailscale/tailscaled.sock --port=41641',
+    `root         951  0.0  0.0  15436  9216 ?        Ss   Nov17   0:00 sshd: /usr/sbin/sshd -D -p ${x.world.sshPort} [listener] 0 of 10-100 startups`,
+    'ubuntu      1422  0.4  1.1 2841732 731220 ?      Sl   Nov17  88:12 python -m uvicorn app.main:app --host 0.0.0.0 --port 8765',
+  ];
+  if (n.daemon !== 'stopped') {
+    rows.push(`ubuntu     ${String(n.daemonPid).padStart(5)} 12.3  1.4 4582120 912344 ?     Sl   ${hhmm(n.daemonSince)}   1:02 ${DAEMON_CMDLINE}`);
+  }
+  // Shells running scripts show their whole command line (ps prints a newline as '?').
+  for (const p of x.shell.processes.on(n)) {
+    rows.push(`ubuntu     ${String(p.pid).padStart(5)}  0.0  0.0   8908  3712 ?        Ss   ${hhmm(Date.now())}   0:00 ${p.cmdline.replace(/[\n\t]/g, '?')}`);
+  }
+  // The other members of the pipeline are processes too (`ps aux | grep p2p` shows the grep).
+  for (const c of x.pipeline.commands) {
+    if (c.text === x.text) continue;
+    const argv = c.words.map((w) => x.shell.expand(w, x.s)).join(' ');
+    rows.push(`ubuntu     ${String(48_000 + (c.text.length % 900)).padStart(5)}  0.0  0.0   6480  2304 ?        S    ${hhmm(Date.now())}   0:00 ${argv}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+interface Hit {
+  pid: number;
+  cmdline: string;
+  kill: () => void;
+}
+
+/**
+ * The processes `pkill`/`pgrep` can see on the node: the daemon and every shell running a
+ * script. With -f the pattern is matched against whole command lines (as procps does), so a
+ * shell whose command line contains the pattern's text matches: `[p]2p_daemon` avoids that.
+ * Returns an exit status instead when the arguments are bad.
+ */
+function matching(args: string[], x: CommandContext, verb: 'pkill' | 'pgrep'): Hit[] | number {
+  const full = args.some((a) => /^-[a-z]*f[a-z]*$/.test(a));
+  const pattern = args.filter((a) => !a.startsWith('-'))[0];
+  if (pattern === undefined) {
+    x.io.err.write(`${verb}: no matching criteria specified\nTry \`${verb} --help' for more information.\n`);
+    return 2;
+  }
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch {
+    x.io.err.write(`${verb}: invalid regular expression\n`);
+    return 2;
+  }
+  const n = x.s.node;
+  const c = x.world.cluster;
+  const signal = args.some((a) => a === '-9' || a === '-KILL' || a === '-SIGKILL') ? 'KILL' : 'TERM';
+  const hits: Hit[] = [];
+  if (n.daemon !== 'stopped' && re.test(full ? DAEMON_CMDLINE : 'python')) {
+    hits.push({ pid: n.daemonPid, cmdline: DAEMON_CMDLINE, kill: () => void c.killDaemon(n, signal) });
+  }
+  for (const p of x.shell.processes.on(n)) {
+    const name = p.cmdline.split(' ')[0]!;
+    if (re.test(full ? p.cmdline : name)) hits.push({ pid: p.pid, cmdline: p.cmdline, kill: () => void (p.session.signal ??= signal) });
+  }
+  return hits;
+}
+
+const pkill: Command = (args, x) => {
+  const hits = matching(args, x, 'pkill');
+  if (typeof hits === 'number') return hits;
+  x.world.cluster.record(x.s.node.name, 'ssh', x.text);
+  for (const h of hits) h.kill();
+  return hits.length > 0 ? 0 : 1;
+};
+
+const pgrep: Command = (args, x) => {
+  const hits = matching(args, x, 'pgrep');
+  if (typeof hits === 'number') return hits;
+  const list = args.some((a) => /^-[a-z]*[al][a-z]*$/.test(a));
+  for (const h of hits) x.io.out.write(list ? `${h.pid} ${h.cmdline}\n` : `${h.pid}\n`);
+  return hits.length > 0 ? 0 : 1;
+};
+
+export const PROCESS_TOOLS = {
+  ps: (_args, x) => {
+    x.io.out.write(psTable(x));
+    return 0;
+  },
+  pkill,
+  pgrep,
+} satisfies Record<string, Command>;
