@@ -50,3 +50,6 @@ export function parseTarget(raw: string, what: string): string {
   if (!m || port < 1 || port > 65535) throw new EndpointError(`${what}: "${raw}" is not host:port (e.g. localhost:9093)`);
   return raw;
 }
+
+/** Where `runbook dev` serves the webhook (and so where `dev --alerting` points Alertmanager). */
+export const DEV_WEBHOOK_URL = `http://127.0.0.1:${DEFAULT_WEBHOOK_PORT}`;

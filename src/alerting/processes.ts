@@ -1,8 +1,10 @@
 // Runs Debian's `prometheus` and `prometheus-alertmanager` as child processes: found on PATH,
 // bound to loopback on ports the OS hands out, ready when `/-/ready` answers, stopped with
 // SIGTERM (SIGKILL after 10 s). Used by `runbook dev --alerting` and the tests' alerting stack.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Thrown when a binary is not installed; says which package provides it. */
@@ -22,11 +24,18 @@ export const ALERTING_BINARIES = {
 export type AlertingBinary = keyof typeof ALERTING_BINARIES;
 
 /** Absolute path of the binary, or undefined when none of its names is on PATH. */
-export function findAlertingBinary(which: AlertingBinary): string | undefined {
+export function findAlertingBinary(which: AlertingBinary, path = process.env['PATH'] ?? ''): string | undefined {
   for (const name of ALERTING_BINARIES[which].names) {
-    const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' });
-    const path = r.stdout.trim();
-    if (r.status === 0 && path.startsWith('/')) return path;
+    for (const dir of path.split(delimiter)) {
+      if (dir === '') continue;
+      const candidate = join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
   }
   return undefined;
 }
