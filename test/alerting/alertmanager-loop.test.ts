@@ -142,6 +142,16 @@ describe.skipIf(!alertingBinariesInstalled && !inCi)('real Prometheus + Alertman
     expect([...evicted]).toEqual([victim]);
   }, 150_000);
 
+  it('sync-stalled → one SyncHostCritical for the coordinator (the sync host); heal → resolved', async () => {
+    const coordinator = sim.state().coordinator;
+    sim.fault('cluster', 'sync-stalled');
+    const { alert } = await waitFor('a firing SyncHostCritical', notified('SyncHostCritical', 'firing'), { timeoutMs: 90_000 });
+    expect(alert.labels['node']).toBe(coordinator);
+    expect(alert.annotations['description']).toMatch(/^4 data categories have made no sync progress/);
+    sim.fault('cluster', 'sync-stalled', { clear: true });
+    await waitFor('the resolved SyncHostCritical', notified('SyncHostCritical', 'resolved', coordinator, alert.fingerprint), { timeoutMs: 60_000 });
+  }, 180_000);
+
   it('leader-lost → LeaderElectionStalled, cluster-wide (no node label); heal → resolved', async () => {
     sim.fault('cluster', 'leader-lost');
     const { alert } = await waitFor('a firing LeaderElectionStalled', notified('LeaderElectionStalled', 'firing'), { timeoutMs: 60_000 });
