@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SimCluster } from './cluster.js';
 import type { MutationSource, SimNode } from './state-types.js';
+import { METRICS_CONTENT_TYPE, nodeMetricsText } from './metrics.js';
 
 export const SIM_PORTS = { http_api: 8765, p2p: 8770, admin: 8001 } as const;
 
@@ -66,17 +67,7 @@ export function handleApi(
       const r = c.triggerElection(node);
       return json(r.status, r.body);
     }
-    if (path === '/metrics' && method === 'GET') {
-      const v = c.viewFrom(node);
-      return {
-        status: 200,
-        contentType: 'text/plain; version=0.0.4',
-        body:
-          `# TYPE p2p_alive_peers gauge\np2p_alive_peers ${v.alive_peers}\n` +
-          `# TYPE p2p_total_peers gauge\np2p_total_peers ${v.total_peers}\n` +
-          `# TYPE p2p_has_leader gauge\np2p_has_leader ${v.leader_id === null ? 0 : 1}\n`,
-      };
-    }
+    if (path === '/metrics' && method === 'GET') return { status: 200, contentType: METRICS_CONTENT_TYPE, body: nodeMetricsText(c, node) };
     return json(404, { error: 'not found' });
   }
   if (port === SIM_PORTS.http_api) {

@@ -51,16 +51,17 @@ describe('docker-compose.yml', () => {
   it.skipIf(!hasCompose && !inCi)('`docker-compose -f docker-compose.yml config` accepts it, and refuses to run without the secrets', () => {
     if (!hasCompose) throw new Error('docker-compose is missing: CI must install it (Debian package docker-compose)');
     const withSecrets = spawnSync('docker-compose', ['-f', COMPOSE_FILE, 'config', '--quiet'], {
-      env: { ...process.env, POSTGRES_PASSWORD: 'pw', RUNBOOK_ADMIN_KEY: 'key' },
+      env: { ...process.env, POSTGRES_PASSWORD: 'pw', RUNBOOK_ADMIN_KEY: 'key', RUNBOOK_WEBHOOK_TOKEN: 'token' },
       encoding: 'utf8',
     });
     expect(withSecrets.status, withSecrets.stderr).toBe(0);
     const env = { ...process.env };
     delete env['POSTGRES_PASSWORD'];
     delete env['RUNBOOK_ADMIN_KEY'];
+    delete env['RUNBOOK_WEBHOOK_TOKEN'];
     const without = spawnSync('docker-compose', ['-f', COMPOSE_FILE, 'config', '--quiet'], { env, encoding: 'utf8' });
     expect(without.status).not.toBe(0);
-    expect(without.stderr).toMatch(/set (POSTGRES_PASSWORD|RUNBOOK_ADMIN_KEY)/);
+    expect(without.stderr).toMatch(/set (POSTGRES_PASSWORD|RUNBOOK_ADMIN_KEY|RUNBOOK_WEBHOOK_TOKEN)/);
   });
 
   it('every command run from our image, and the Dockerfile\'s default, is one the CLI accepts', () => {
@@ -87,6 +88,19 @@ describe('docker-compose.yml', () => {
     const registered = [...script.matchAll(/search-attribute create --name (\S+) --type (\S+)/g)].map((m) => `${m[1]}=${m[2]}`);
     const TYPE: Record<string, string> = { KEYWORD: 'Keyword', BOOL: 'Bool' };
     expect(registered.sort()).toEqual(SEARCH_ATTRIBUTE_KEYS.map((k) => `${k.name}=${TYPE[k.type]}`).sort());
+  });
+
+  it('Prometheus and Alertmanager read what `config prometheus --out` writes; the webhook token reaches Alertmanager as a file', () => {
+    const argv = compose.services['prometheus-config']!.command as string[];
+    const flag = (name: string): string | undefined => argv[argv.indexOf(name) + 1];
+    const out = flag('--out')!;
+    const tokenFile = flag('--token-file')!;
+    expect(out).toBeDefined();
+    expect([compose.services['prometheus']!.command].flat()).toContain(`--config.file=${out}/prometheus.yml`);
+    const am = [compose.services['alertmanager']!.command].flat().join(' ');
+    expect(am).toContain(`--config.file=${out}/alertmanager.yml`);
+    expect(am).toContain(`"$$RUNBOOK_WEBHOOK_TOKEN" > ${tokenFile}`);
+    expect(compose.services['alertmanager']!.environment?.['RUNBOOK_WEBHOOK_TOKEN']).toBe('${RUNBOOK_WEBHOOK_TOKEN:?set RUNBOOK_WEBHOOK_TOKEN}');
   });
 
   it('every service has a health check, and no secret is written into the file', () => {

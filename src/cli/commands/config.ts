@@ -1,9 +1,19 @@
 // `runbook config validate [FILE]` and `runbook config prometheus` (runbook §5.1).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_TOKEN_FILE } from '../../alerting/alertmanager-config.js';
+import { alertingConfigFiles, OutDirError, writeConfigFiles } from '../../alerting/config-files.js';
+import {
+  ALERTMANAGER_WEBHOOK_PATH,
+  DEFAULT_ALERTMANAGER_TARGET,
+  DEFAULT_WEBHOOK_URL,
+  EndpointError,
+  parseTarget,
+  parseWebhookBase,
+} from '../../alerting/endpoints.js';
+import { type AlertingTiming, PRODUCTION_TIMING, scaleTiming } from '../../alerting/timing.js';
 import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
 import { DEFAULT_WORKER_METRICS_TARGET, prometheusScrapeConfig } from '../../config/prometheus.js';
+import { UsageError } from '../errors.js';
 
 /** runbook.yaml is recognised by its name; anything else is a hosts file. */
 function isPolicyFile(file: string): boolean {
@@ -41,18 +51,88 @@ export function registerConfigCommands(program: Command): void {
 
   config
     .command('prometheus')
-    .description('print a prometheus.yml: the §5.1 scrape job for every host of the config, and the workers\' SDK metrics')
+    .description(
+      'print a prometheus.yml: the §5.1 scrape job for every host of the config, and the workers\' SDK metrics;\n' +
+        'with --out DIR, write DIR/prometheus.yml, DIR/rules/runbook.rules.yml (the five alerts of §7) and\n' +
+        'DIR/alertmanager.yml (a receiver posting to the webhook with its bearer token read from --token-file)',
+    )
     .option('--config <file>', 'hosts file', process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE)
+    .option('--policy <file>', 'policy file (escalation.unreachable_fraction feeds ClusterHealthCritical)', process.env['RUNBOOK_POLICY'] ?? DEFAULT_POLICY_FILE)
     .option('--worker <host:port...>', 'worker metrics endpoints (runbook worker --metrics)', [DEFAULT_WORKER_METRICS_TARGET])
-    .option('--out <file>', 'write the file here instead of stdout')
-    .action((opts: { config: string; worker: string[]; out?: string }) => {
-      const text = prometheusScrapeConfig(loadCluster(opts.config), { workerTargets: opts.worker });
-      if (opts.out === undefined) {
-        process.stdout.write(text);
-      } else {
-        mkdirSync(dirname(opts.out), { recursive: true });
-        writeFileSync(opts.out, text);
-        console.log(`wrote ${opts.out}`);
+    .option('--webhook <url>', `the alert webhook's base URL: its /metrics is scraped, Alertmanager posts to <url>${ALERTMANAGER_WEBHOOK_PATH} (default with --out: ${DEFAULT_WEBHOOK_URL})`)
+    .option('--out <dir>', 'write prometheus.yml, rules/runbook.rules.yml and alertmanager.yml into this directory (atomically)')
+    .option('--alertmanager <host:port>', `the Alertmanager Prometheus sends alerts to (with --out; default ${DEFAULT_ALERTMANAGER_TARGET})`)
+    .option('--token-file <path>', `file Alertmanager reads the webhook token from, relative to alertmanager.yml (with --out; default ${DEFAULT_TOKEN_FILE})`)
+    .option('--time-scale <factor>', 'multiply every interval and rule duration (production values at 1; e.g. 0.02 for tests)', '1')
+    .action((opts: PrometheusFlags) => {
+      const o = checkPrometheusFlags(opts);
+      const cluster = loadCluster(opts.config);
+      if (o.out === undefined) {
+        process.stdout.write(prometheusScrapeConfig(cluster, { workerTargets: o.workers, timing: o.timing, ...(o.webhookBase && { webhookBase: o.webhookBase }) }));
+        return;
       }
+      const files = alertingConfigFiles(cluster, {
+        timing: o.timing,
+        workerTargets: o.workers,
+        webhookBase: o.webhookBase ?? parseWebhookBase(DEFAULT_WEBHOOK_URL),
+        alertmanagerTarget: o.alertmanager,
+        tokenFile: o.tokenFile,
+        unreachableFraction: loadPolicy(opts.policy).escalation.unreachableFraction,
+      });
+      let written: string[];
+      try {
+        written = writeConfigFiles(o.out, files);
+      } catch (e) {
+        if (e instanceof OutDirError) throw new UsageError(e.message);
+        throw new UsageError(`--out: cannot write into ${o.out}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      for (const f of written) console.log(`wrote ${f}`);
     });
+}
+
+interface PrometheusFlags {
+  config: string;
+  policy: string;
+  worker: string[];
+  webhook?: string;
+  out?: string;
+  alertmanager?: string;
+  tokenFile?: string;
+  timeScale: string;
+}
+
+/** Every flag of `config prometheus` checked, each error naming its flag (exit 2). */
+function checkPrometheusFlags(f: PrometheusFlags): {
+  workers: string[];
+  webhookBase: URL | undefined;
+  out: string | undefined;
+  alertmanager: string;
+  tokenFile: string;
+  timing: AlertingTiming;
+} {
+  try {
+    if (f.out === undefined) {
+      const stray = f.alertmanager !== undefined ? '--alertmanager' : f.tokenFile !== undefined ? '--token-file' : undefined;
+      if (stray !== undefined) throw new UsageError(`${stray} only applies with --out DIR (without it only prometheus.yml is printed)`);
+    } else if (f.out.trim() === '') {
+      throw new UsageError('--out: expected a directory, got an empty string');
+    }
+    const scale = Number(f.timeScale);
+    if (f.timeScale.trim() === '' || !Number.isFinite(scale) || scale <= 0) {
+      throw new UsageError(`--time-scale: expected a positive number (1 = production durations), got "${f.timeScale}"`);
+    }
+    const tokenFile = f.tokenFile ?? DEFAULT_TOKEN_FILE;
+    if (tokenFile.trim() === '' || /[\n\r]/.test(tokenFile)) throw new UsageError(`--token-file: expected a file path, got ${JSON.stringify(tokenFile)}`);
+    return {
+      workers: f.worker.map((w) => parseTarget(w, '--worker')),
+      webhookBase: f.webhook === undefined ? undefined : parseWebhookBase(f.webhook, '--webhook'),
+      out: f.out,
+      alertmanager: parseTarget(f.alertmanager ?? DEFAULT_ALERTMANAGER_TARGET, '--alertmanager'),
+      tokenFile,
+      timing: scaleTiming(PRODUCTION_TIMING, scale),
+    };
+  } catch (e) {
+    if (e instanceof EndpointError) throw new UsageError(e.message);
+    throw e;
+  }
 }
