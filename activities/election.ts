@@ -2,12 +2,12 @@
 // one starts an election), so it is never raced over primary and fallback: a harmless GET
 // /status picks the address that answers, then the POST goes to that address once.
 import type { Dispatcher } from 'undici';
-import type { HostSpec } from '../src/domain/cluster.js';
-import { httpBase } from './cluster.js';
+import type { HostSpec } from '../src/domain/cluster-spec.js';
+import { httpBase } from './transport/node-lookup.js';
 import { P2pUnreachableError } from './errors.js';
-import { failureReason, httpCall } from './http.js';
+import { failureReason, httpCall } from './transport/http.js';
 import { fetchStatus } from './p2p.js';
-import { withDeadline } from './abort.js';
+import { withDeadline } from './transport/abort.js';
 
 export async function triggerElection(
   host: HostSpec,

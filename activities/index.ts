@@ -2,19 +2,19 @@
 // Workflows import this module as a type only (`import type { RunbookActivities }`).
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
-import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { ClusterSpec } from '../src/domain/cluster-spec.js';
 import type { LeaderVerdict } from '../src/domain/leader-view.js';
 import type { RunbookPolicy } from '../src/domain/policy.js';
 import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { createAdminClient } from './admin.js';
-import { type ClusterInfo, clusterInfo } from './cluster-info.js';
+import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
 import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
-import { findHost, readCluster } from './cluster.js';
-import { cancellationSignal, throwIfCancelled } from './context.js';
+import { findHost, readCluster } from './transport/node-lookup.js';
+import { cancellationSignal, throwIfCancelled } from './transport/context.js';
 import { triggerElection } from './election.js';
-import { createAgent } from './http.js';
+import { createAgent } from './transport/http.js';
 import { statusOf } from './p2p.js';
-import { createLimiter, mapLimit } from './pool.js';
+import { createLimiter, mapLimit } from './transport/pool.js';
 import { probeNodes } from './probe.js';
 import { routingCheck } from './routing.js';
 import { createSshRunner, type SshVia, splitSections } from './ssh.js';

@@ -4,7 +4,7 @@
 // taking it down would leave fewer voters alive than a majority.
 import { patched } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { quorumSize } from '../src/domain/cluster.js';
+import { quorumSize } from '../src/domain/cluster-spec.js';
 import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { longRunning, quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';

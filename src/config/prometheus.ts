@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import type { ClusterSpec } from '../domain/cluster.js';
+import type { ClusterSpec } from '../domain/cluster-spec.js';
 
 /** Where `runbook worker --metrics` serves the SDK's Prometheus metrics unless told otherwise. */
 export const DEFAULT_WORKER_METRICS_TARGET = 'localhost:9464';

@@ -2,7 +2,7 @@
 // The seed's own file must load unchanged, so every extension is optional with a default.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { adminUrlProblem } from '../domain/cluster.js';
+import { adminUrlProblem } from '../domain/cluster-spec.js';
 
 const NODE_NAME = /^[A-Za-z0-9._-]+$/;
 // RFC 1123 hostname: the seed's §4.3 loop uses node names as SSH targets, so names resolve too.

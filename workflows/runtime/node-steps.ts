@@ -1,7 +1,7 @@
 // Steps several procedures share: look at a node, restart its P2P daemon, wait until healthy.
 import { patched } from '@temporalio/workflow';
 import type { P2pStatus, SshResult } from '../../src/domain/probes.js';
-import { quorumSize } from '../../src/domain/cluster.js';
+import { quorumSize } from '../../src/domain/cluster-spec.js';
 import { MUTATING_STEPS, type SshStep } from '../../src/domain/ssh-catalog.js';
 import { longRunning, mutate, quick } from './activities.js';
 import { errorText } from './error-text.js';

@@ -4,7 +4,7 @@
 // answers first does not win while the primary may still answer: a slow primary under load is
 // not a dead one (that would read as tailscale-down), so earlier candidates are preferred.
 import { deadline } from './abort.js';
-import type { Candidate, Side } from './cluster.js';
+import type { Candidate, Side } from './node-lookup.js';
 import { failureReason } from './http.js';
 
 export const FALLBACK_STAGGER_MS = 250;

@@ -1,5 +1,5 @@
-// Domain types of the cluster as configured. Pure data: this module imports nothing, so the
-// workflow bundle can use it.
+// The cluster as configured (ClusterSpec: distributed_hosts.yaml with every default applied)
+// and rules about it. Pure data: this module imports nothing, so the workflow bundle can use it.
 
 export type Provider = 'lambda' | 'runpod' | 'vast' | 'nebius' | 'vultr' | 'unknown';
 
