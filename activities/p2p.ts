@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { HostSpec } from '../src/domain/cluster-spec.js';
 import { capNodeText, capNullable } from '../src/domain/node-text.js';
-import type { P2pStatus } from '../src/domain/probes.js';
+import type { AddressSide, P2pStatus } from '../src/domain/probes.js';
 import { candidates, httpBase } from './transport/node-lookup.js';
 import { type HttpAnswer, httpCall } from './transport/http.js';
 import { raceCandidates, type RaceOutcome } from './transport/race.js';
@@ -76,7 +76,7 @@ export async function fetchStatus(host: HostSpec, f: P2pFetch): Promise<RaceOutc
 export interface StatusResult {
   ok: boolean;
   status?: P2pStatus;
-  via?: 'primary' | 'fallback';
+  via?: AddressSide;
   error?: string;
 }
 

@@ -5,7 +5,7 @@ import { constants as osConstants } from 'node:os';
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
-import type { SshResult } from '../src/domain/probes.js';
+import type { SshResult, SshVia } from '../src/domain/probes.js';
 import { isSshStep, sshCommand, type SshStep, UnsafeCatalogParameterError } from '../src/domain/ssh-catalog.js';
 import { type Candidate, candidates, findHost } from './transport/node-lookup.js';
 import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
@@ -25,7 +25,6 @@ export const OUTPUT_CAP_BYTES = 4096;
 /** A catalogued command that runs longer than this is reported as exit 124, like timeout(1). */
 export const EXEC_TIMEOUT_MS = 120_000;
 
-export type SshVia = 'auto' | 'primary' | 'fallback';
 
 export interface SshRunInput {
   node: string;
