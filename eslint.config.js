@@ -34,7 +34,7 @@ export default tseslint.config(
             'js-yaml',
           ].map((name) => ({ name, message: 'workflows must stay deterministic: do I/O in activities/' })),
           patterns: [
-            { group: ['**/activities/*', '!**/activities/index.js'], message: 'import activity types from activities/index.js only' },
+            { group: ['**/activities/**', '!**/activities/index.js'], message: 'import activity types from activities/index.js only' },
           ],
         },
       ],

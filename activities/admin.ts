@@ -3,10 +3,10 @@
 // by default over SSH to curl on the coordinator's own loopback, as the runbook does. URLs,
 // messages and results never contain it.
 import { z } from 'zod';
-import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { ClusterSpec } from '../src/domain/cluster-spec.js';
 import { capNodeText } from '../src/domain/node-text.js';
 import type { SyncStatus } from '../src/domain/probes.js';
-import { type AdminChannel, type AdminTransportOptions, openAdminChannel } from './admin-transport.js';
+import { type AdminChannel, type AdminTransportOptions, openAdminChannel } from './transport/admin-api.js';
 import { AdminApiError, AdminAuthError, AdminKeyMissingError, ConfigInvalidError } from './errors.js';
 
 const fraction = z.number().min(0);

@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Composer, CST, isMap, isScalar, isSeq, parse, Parser } from 'yaml';
 import { loadCluster } from '../src/config/loader.js';
-import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster.js';
+import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster-spec.js';
 import type { TailscaleView } from '../src/domain/probes.js';
 import { ConfigInvalidError, HostsFileChangedError, HostsPatchMismatchError } from './errors.js';
 

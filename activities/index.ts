@@ -2,22 +2,22 @@
 // Workflows import this module as a type only (`import type { RunbookActivities }`).
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
-import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { ClusterSpec } from '../src/domain/cluster-spec.js';
 import type { LeaderVerdict } from '../src/domain/leader-view.js';
 import type { RunbookPolicy } from '../src/domain/policy.js';
-import type { NodeProbe, P2pStatus, RoutingCheck, SshResult, SyncStatus, TailnetConflict, TailscaleView } from '../src/domain/probes.js';
+import type { AddressSide, NodeProbe, P2pStatus, RoutingCheck, SshResult, SshVia, SyncStatus, TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { createAdminClient } from './admin.js';
-import { type ClusterInfo, clusterInfo } from './cluster-info.js';
+import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
 import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
-import { findHost, readCluster } from './cluster.js';
-import { cancellationSignal, throwIfCancelled } from './context.js';
+import { findHost, readCluster } from './transport/node-lookup.js';
+import { cancellationSignal, throwIfCancelled } from './transport/context.js';
 import { triggerElection } from './election.js';
-import { createAgent } from './http.js';
+import { createAgent } from './transport/http.js';
 import { statusOf } from './p2p.js';
-import { createLimiter, mapLimit } from './pool.js';
+import { createLimiter, mapLimit } from './transport/pool.js';
 import { probeNodes } from './probe.js';
 import { routingCheck } from './routing.js';
-import { createSshRunner, type SshVia, splitSections } from './ssh.js';
+import { createSshRunner, splitSections } from './ssh.js';
 import { statusFromCli, statusFromSocket, toTailscaleView } from './tailscale.js';
 import {
   leaderView,
@@ -51,7 +51,7 @@ export type { SshVia, WaitForNodeInput, WaitForNodeResult, WatchSyncInput, Watch
 export interface NodeHealth {
   node: string;
   ok: boolean;
-  via?: 'primary' | 'fallback';
+  via?: AddressSide;
   sections: Record<string, string>;
   error?: string;
 }
@@ -193,7 +193,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** One node's §3.1 /status, primary then fallback. */
-    async p2pStatus(input: { node: string }): Promise<{ ok: boolean; status?: P2pStatus; via?: 'primary' | 'fallback'; error?: string }> {
+    async p2pStatus(input: { node: string }): Promise<{ ok: boolean; status?: P2pStatus; via?: AddressSide; error?: string }> {
       const host = findHost(cluster(), input.node);
       const signal = cancellationSignal();
       const r = await status(host, signal);
@@ -210,7 +210,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** §4.3 POST /admin/trigger-election on the node's P2P port, once, to the address that answers. */
-    async triggerElection(input: { node: string }): Promise<{ accepted: boolean; httpStatus: number; via: 'primary' | 'fallback' }> {
+    async triggerElection(input: { node: string }): Promise<{ accepted: boolean; httpStatus: number; via: AddressSide }> {
       const host = findHost(cluster(), input.node);
       return triggerElection(host, { dispatcher, timeoutMs: policy.probe.totalTimeoutMs, signal: cancellationSignal() });
     },

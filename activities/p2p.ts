@@ -1,13 +1,13 @@
 // The P2P daemon's HTTP API (§3.1 GET /status, §4.3 POST /admin/trigger-election).
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { HostSpec } from '../src/domain/cluster.js';
+import type { HostSpec } from '../src/domain/cluster-spec.js';
 import { capNodeText, capNullable } from '../src/domain/node-text.js';
-import type { P2pStatus } from '../src/domain/probes.js';
-import { candidates, httpBase } from './cluster.js';
-import { type HttpAnswer, httpCall } from './http.js';
-import { raceCandidates, type RaceOutcome } from './race.js';
-import { withDeadline } from './abort.js';
+import type { AddressSide, P2pStatus } from '../src/domain/probes.js';
+import { candidates, httpBase } from './transport/node-lookup.js';
+import { type HttpAnswer, httpCall } from './transport/http.js';
+import { raceCandidates, type RaceOutcome } from './transport/race.js';
+import { withDeadline } from './transport/abort.js';
 
 const count = z.number().int().nonnegative();
 
@@ -76,7 +76,7 @@ export async function fetchStatus(host: HostSpec, f: P2pFetch): Promise<RaceOutc
 export interface StatusResult {
   ok: boolean;
   status?: P2pStatus;
-  via?: 'primary' | 'fallback';
+  via?: AddressSide;
   error?: string;
 }
 

@@ -2,16 +2,16 @@
 // at once per node, each over primary and fallback with one shared deadline.
 import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
-import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import type { ProbePolicy } from '../src/domain/policy.js';
 import type { CheckResult, NodeProbe, Via } from '../src/domain/probes.js';
-import { deadline } from './abort.js';
-import { candidates, httpBase } from './cluster.js';
-import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './context.js';
-import { httpCall } from './http.js';
-import { createLimiter, type Limiter } from './pool.js';
+import { deadline } from './transport/abort.js';
+import { candidates, httpBase } from './transport/node-lookup.js';
+import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
+import { httpCall } from './transport/http.js';
+import { createLimiter, type Limiter } from './transport/pool.js';
 import { parseStatusAnswer } from './p2p.js';
-import { raceCandidates, type RaceOutcome } from './race.js';
+import { raceCandidates, type RaceOutcome } from './transport/race.js';
 import { isSsh2Banner, readSshBanner } from './ssh-banner.js';
 
 /** Heartbeat at least every this many nodes (and at least every second). */

@@ -6,10 +6,10 @@ import { access } from 'node:fs/promises';
 import { lookup } from 'node:dns/promises';
 import { connect, isIP } from 'node:net';
 import { delimiter, join } from 'node:path';
-import type { HostSpec } from '../src/domain/cluster.js';
+import type { HostSpec } from '../src/domain/cluster-spec.js';
 import type { RoutingCheck } from '../src/domain/probes.js';
-import { withDeadline } from './abort.js';
-import { failureReason } from './http.js';
+import { withDeadline } from './transport/abort.js';
+import { failureReason } from './transport/http.js';
 
 const TRACEROUTE_ARGS = ['-n', '-w', '1', '-q', '1', '-m', '8'];
 /** 8 hops x 1 s wait, plus slack. */

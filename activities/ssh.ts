@@ -4,11 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
-import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
-import type { SshResult } from '../src/domain/probes.js';
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
+import type { SshResult, SshVia } from '../src/domain/probes.js';
 import { isSshStep, sshCommand, type SshStep, UnsafeCatalogParameterError } from '../src/domain/ssh-catalog.js';
-import { type Candidate, candidates, findHost } from './cluster.js';
-import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './context.js';
+import { type Candidate, candidates, findHost } from './transport/node-lookup.js';
+import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
 import {
   ConfigInvalidError,
   HostKeyMismatchError,
@@ -17,15 +17,14 @@ import {
   UnknownHostKeyError,
   UnknownSshStepError,
 } from './errors.js';
-import { failureReason } from './http.js';
-import { entriesFor, hostKeyAlgorithms, type KnownHostEntry, lookupName, parseKnownHosts, verifyHostKey } from './known-hosts.js';
+import { failureReason } from './transport/http.js';
+import { entriesFor, hostKeyAlgorithms, type KnownHostEntry, lookupName, parseKnownHosts, verifyHostKey } from './transport/known-hosts.js';
 
 /** Per stream; keeps workflow history small. */
 export const OUTPUT_CAP_BYTES = 4096;
 /** A catalogued command that runs longer than this is reported as exit 124, like timeout(1). */
 export const EXEC_TIMEOUT_MS = 120_000;
 
-export type SshVia = 'auto' | 'primary' | 'fallback';
 
 export interface SshRunInput {
   node: string;

@@ -4,11 +4,11 @@ import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import { z } from 'zod';
 import { capNodeText } from '../src/domain/node-text.js';
-import type { ClusterSpec } from '../src/domain/cluster.js';
+import type { ClusterSpec } from '../src/domain/cluster-spec.js';
 import type { TailnetConflict, TailscaleView } from '../src/domain/probes.js';
-import { withDeadline } from './abort.js';
+import { withDeadline } from './transport/abort.js';
 import { ConfigInvalidError, TailscaleUnavailableError } from './errors.js';
-import { failureReason, httpCall, TAILSCALE_STATUS_MAX_BYTES } from './http.js';
+import { failureReason, httpCall, TAILSCALE_STATUS_MAX_BYTES } from './transport/http.js';
 
 const MAX_CLI_OUTPUT = 16 * 1024 * 1024;
 

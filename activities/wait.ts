@@ -1,10 +1,10 @@
 // Long-running "poll, don't sleep" activities: each poll heartbeats its progress, and a retried
 // attempt resumes its poll count and deadline from the last heartbeat's details.
-import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import { leaderByMajority, type LeaderVerdict, type NodeView } from '../src/domain/leader-view.js';
 import type { P2pStatus, SyncStatus } from '../src/domain/probes.js';
-import { findHost } from './cluster.js';
-import { cancellationSignal, heartbeat, heartbeatDetails, sleep } from './context.js';
+import { findHost } from './transport/node-lookup.js';
+import { cancellationSignal, heartbeat, heartbeatDetails, sleep } from './transport/context.js';
 import { AdminApiError } from './errors.js';
 import type { StatusResult } from './p2p.js';
 

@@ -7,7 +7,7 @@ import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartTailscale } from './runtime/node-steps.js';
+import { lookAtNode, restartTailscale, sessionVia } from './runtime/node-steps.js';
 import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 import { requireNode } from './restart-p2p.js';
@@ -26,7 +26,7 @@ export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResul
     // Primary dead: the fallback address carries a session that survives `tailscale down`.
     const path = look.via === 'fallback' ? 'over the fallback address' : 'detached from the SSH session';
     await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node}, ${path} (§4.2)`);
-    await slots.with(run, 'restart tailscale', node, opts.slotWaitMs, () => restartTailscale(run, node, look.via === 'fallback' ? 'fallback' : 'auto'));
+    await slots.with(run, 'restart tailscale', node, opts.slotWaitMs, () => restartTailscale(run, node, sessionVia(look)));
     if (!(await verifyOnline(run, node, opts.verifyTimeoutMs))) {
       throw new EscalationRequired([`${node}: Tailscale did not come back online after down/up`]);
     }

@@ -4,7 +4,8 @@
 // taking it down would leave fewer voters alive than a majority.
 import { patched } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { quorumSize } from '../src/domain/cluster.js';
+import { quorumShortfall } from '../src/domain/cluster-spec.js';
+import { POLICY_DEFAULTS, PROCEDURE_DEFAULTS } from '../src/domain/defaults.js';
 import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { longRunning, quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
@@ -25,8 +26,8 @@ export interface ForceElectionInput extends RecoveryInput {
 
 export async function forceElection(input: ForceElectionInput): Promise<ProcedureResult> {
   const opts = recoveryOptions(input);
-  const electionWaitMs = Math.min(input.electionWaitMs ?? 30_000, MAX_WAIT_MS);
-  const leaderlessMs = input.leaderlessMs ?? 5 * 60_000;
+  const electionWaitMs = Math.min(input.electionWaitMs ?? PROCEDURE_DEFAULTS.electionWaitMs, MAX_WAIT_MS);
+  const leaderlessMs = input.leaderlessMs ?? POLICY_DEFAULTS.escalation.leaderlessMs;
   const limitMin = Math.round(leaderlessMs / 60_000);
   const deadline = Date.now() + leaderlessMs;
   // The loop restarts one voter at a time by construction; the slot keeps other procedures' changes out meanwhile.
@@ -79,7 +80,6 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
     );
     // The approver knows the cluster is leaderless and chose this; from here each voter is
     // bounded by its own verification, and no leader at the end escalates.
-    const quorum = quorumSize(info.voters.length);
     for (const voter of info.voters) {
       const prefix = `${voter}: `;
       let wasAlive = false;
@@ -95,9 +95,9 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
         back = await slots.with(run, `${prefix}stop p2p daemon`, voter, opts.slotWaitMs, async () => {
           if (!run.dryRun) {
             // Measured under the slot, right before the stop: nothing else changed it since.
-            const alive = await votersAlive(info.voters);
-            if (alive.includes(voter) && alive.length - 1 < quorum) {
-              run.skip(`${prefix}stop p2p daemon`, `skipped: ${alive.length}/${info.voters.length} voters alive, quorum needs ${quorum}`);
+            const short = quorumShortfall(voter, info.voters, await votersAlive(info.voters));
+            if (short) {
+              run.skip(`${prefix}stop p2p daemon`, `skipped: ${short.alive}/${info.voters.length} voters alive, quorum needs ${short.quorum}`);
               return 'skipped' as const;
             }
           }

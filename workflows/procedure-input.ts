@@ -1,4 +1,5 @@
 // Knobs every recovery procedure accepts beside ProcedureInput; clients fill them from policy.
+import { POLICY_DEFAULTS, PROCEDURE_DEFAULTS } from '../src/domain/defaults.js';
 import type { ProcedureInput } from '../src/domain/procedure-input.js';
 
 export interface RecoveryInput extends ProcedureInput {
@@ -15,10 +16,10 @@ export interface RecoveryInput extends ProcedureInput {
 }
 
 export const RECOVERY_DEFAULTS = {
-  unreachableFraction: 0.5,
-  maxNodesRemediated: 2,
-  verifyTimeoutMs: 60_000,
-  slotWaitMs: 10 * 60_000,
+  unreachableFraction: POLICY_DEFAULTS.escalation.unreachableFraction,
+  maxNodesRemediated: POLICY_DEFAULTS.maxNodesRemediated,
+  verifyTimeoutMs: PROCEDURE_DEFAULTS.verifyTimeoutMs,
+  slotWaitMs: PROCEDURE_DEFAULTS.slotWaitMs,
 } as const;
 
 /**

@@ -7,7 +7,7 @@ import { quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartDaemon, restartTailscale, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
+import { lookAtNode, restartDaemon, restartTailscale, sessionVia, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 import { requireNode } from './restart-p2p.js';
@@ -39,7 +39,7 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
       'verify rejoined',
     ]);
     const look = await lookAtNode(run, 'check node', node);
-    const via = look.via === 'fallback' ? 'fallback' : 'auto';
+    const via = sessionVia(look);
     const reach = await run
       .step('check reachability from node', () => quick.sshRun({ node, step: 'reach-backbone', via }))
       .catch((err: unknown) => {

@@ -1,5 +1,6 @@
 // repair-sync (runbook §4.4): status, trigger the categories, watch progress with heartbeats;
 // the heavy force full resync only when progress stalls, and only with approval.
+import { PROCEDURE_DEFAULTS } from '../src/domain/defaults.js';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
 import { longRunning, quick } from './runtime/activities.js';
@@ -28,8 +29,8 @@ const WATCH_INTERVAL_MS = 2000;
 export async function repairSync(input: RepairSyncInput): Promise<ProcedureResult> {
   const opts = recoveryOptions(input);
   const categories = input.categories ?? ['games', 'models'];
-  const stallMs = input.syncStallMs ?? 60_000;
-  const timeoutMs = Math.min(input.syncTimeoutMs ?? 20 * 60_000, MAX_WAIT_MS);
+  const stallMs = input.syncStallMs ?? PROCEDURE_DEFAULTS.syncStallMs;
+  const timeoutMs = Math.min(input.syncTimeoutMs ?? PROCEDURE_DEFAULTS.syncTimeoutMs, MAX_WAIT_MS);
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('repair-sync', input, async (run) => {
     run.plan(['sync status', 'check cluster reachability', 'approve trigger sync', 'trigger sync', 'watch progress', 'approve force full resync', 'force full resync', 'watch resync']);

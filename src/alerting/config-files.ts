@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ClusterSpec } from '../domain/cluster.js';
+import type { ClusterSpec } from '../domain/cluster-spec.js';
 import { prometheusScrapeConfig } from '../config/prometheus.js';
 import { ALERTMANAGER_FILE, alertmanagerYaml } from './alertmanager-config.js';
 import { RULES_FILE, alertRulesYaml } from './rules.js';

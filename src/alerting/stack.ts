@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterSpec } from '../domain/cluster.js';
+import type { ClusterSpec } from '../domain/cluster-spec.js';
 import { ALERTMANAGER_FILE, DEFAULT_TOKEN_FILE } from './alertmanager-config.js';
 import { alertingConfigFiles, PROMETHEUS_FILE, writeConfigFiles } from './config-files.js';
 import { parseWebhookBase } from './endpoints.js';

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { z } from 'zod';
-import { type ClusterSpec, type HostSpec, inferProvider } from '../domain/cluster.js';
+import { type ClusterSpec, type HostSpec, inferProvider } from '../domain/cluster-spec.js';
 import { capNodeText } from '../domain/node-text.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 import { ConfigError, type ConfigProblem } from './errors.js';

@@ -2,7 +2,7 @@ import yaml from 'js-yaml';
 import { WEBHOOK_METRICS_PATH } from '../alerting/endpoints.js';
 import { CLUSTER_JOB, RULES_FILE } from '../alerting/rules.js';
 import { type AlertingTiming, PRODUCTION_TIMING, promDuration } from '../alerting/timing.js';
-import type { ClusterSpec } from '../domain/cluster.js';
+import type { ClusterSpec } from '../domain/cluster-spec.js';
 
 /** Where `runbook worker --metrics` serves the SDK's Prometheus metrics unless told otherwise. */
 export const DEFAULT_WORKER_METRICS_TARGET = 'localhost:9464';

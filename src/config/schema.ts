@@ -2,7 +2,9 @@
 // The seed's own file must load unchanged, so every extension is optional with a default.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { adminUrlProblem } from '../domain/cluster.js';
+import { adminUrlProblem } from '../domain/cluster-spec.js';
+import { POLICY_DEFAULTS } from '../domain/defaults.js';
+import { APPROVAL_MODES } from '../domain/policy.js';
 
 const NODE_NAME = /^[A-Za-z0-9._-]+$/;
 // RFC 1123 hostname: the seed's §4.3 loop uses node names as SSH targets, so names resolve too.
@@ -119,26 +121,31 @@ export const hostsFileSchema = z
 
 export type HostsFile = z.infer<typeof hostsFileSchema>;
 
-const approvalMode = z.enum(['auto', 'require']);
+const approvalMode = z.enum(APPROVAL_MODES);
+
+// The YAML speaks seconds and minutes; the defaults (one source, src/domain/defaults.ts) are in ms.
+const D = POLICY_DEFAULTS;
+const seconds = (ms: number): number => ms / 1000;
+const minutes = (ms: number): number => ms / 60_000;
 
 export const runbookPolicySchema = z
   .object({
-    heartbeat_interval_s: z.number().positive().default(5),
-    failure_threshold: z.number().int().min(1).default(3),
-    recovery_backoff_s: z.number().nonnegative().default(10),
+    heartbeat_interval_s: z.number().positive().default(seconds(D.heartbeatIntervalMs)),
+    failure_threshold: z.number().int().min(1).default(D.failureThreshold),
+    recovery_backoff_s: z.number().nonnegative().default(seconds(D.recoveryBackoffMs)),
     escalation: z
       .object({
-        unreachable_fraction: z.number().gt(0).max(1).default(0.5),
-        leaderless_minutes: z.number().positive().default(5),
-        sync_stall_minutes: z.number().positive().default(10),
+        unreachable_fraction: z.number().gt(0).max(1).default(D.escalation.unreachableFraction),
+        leaderless_minutes: z.number().positive().default(minutes(D.escalation.leaderlessMs)),
+        sync_stall_minutes: z.number().positive().default(minutes(D.escalation.syncStallMs)),
       })
       .strict()
       .default({}),
     approval: z
       .object({
-        timeout_minutes: z.number().positive().default(15),
+        timeout_minutes: z.number().positive().default(minutes(D.approval.timeoutMs)),
         modes: z
-          .object({ low: approvalMode.default('auto'), high: approvalMode.default('require') })
+          .object({ low: approvalMode.default(D.approval.modes.low), high: approvalMode.default(D.approval.modes.high) })
           .strict()
           .default({}),
       })
@@ -146,14 +153,14 @@ export const runbookPolicySchema = z
       .default({}),
     probe: z
       .object({
-        connect_timeout_s: z.number().positive().max(60).default(3),
-        total_timeout_s: z.number().positive().max(120).default(3),
-        batch_size: z.number().int().min(1).max(5000).default(250),
-        concurrency: z.number().int().min(1).max(4096).default(128),
+        connect_timeout_s: z.number().positive().max(60).default(seconds(D.probe.connectTimeoutMs)),
+        total_timeout_s: z.number().positive().max(120).default(seconds(D.probe.totalTimeoutMs)),
+        batch_size: z.number().int().min(1).max(5000).default(D.probe.batchSize),
+        concurrency: z.number().int().min(1).max(4096).default(D.probe.concurrency),
       })
       .strict()
       .default({}),
-    max_nodes_remediated: z.number().int().min(1).default(2),
+    max_nodes_remediated: z.number().int().min(1).default(D.maxNodesRemediated),
     notifications: z
       .array(
         z
@@ -161,7 +168,7 @@ export const runbookPolicySchema = z
           .strict()
           .refine((n) => n.kind !== 'webhook' || n.url !== undefined, { message: 'a webhook target needs a url' }),
       )
-      .default([{ kind: 'log' }]),
+      .default(() => D.notifications.map((n) => ({ ...n }))),
   })
   .strict();
 

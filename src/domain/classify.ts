@@ -1,7 +1,7 @@
 // Turns raw probe results into findings, escalation and recommendations (runbook §3, §6.1).
 // Pure and deterministic: the diagnose workflow runs it, unit tests feed it by hand.
-import type { Provider } from './cluster.js';
-import { quorumSize } from './cluster.js';
+import type { Provider } from './cluster-spec.js';
+import { quorumSize } from './cluster-spec.js';
 import { looksCutOff as looksPartitioned, typicalAlive } from './leader-view.js';
 import type { EscalationPolicy } from './policy.js';
 import type { NodeProbe, SyncStatus, TailscaleView } from './probes.js';

@@ -1,7 +1,9 @@
 // Runbook policy (config/runbook.yaml) as the workflows see it. Pure data.
 
 export type Risk = 'read' | 'low' | 'high';
-export type ApprovalMode = 'auto' | 'require';
+/** Whether a gated step waits for a human (`require`) or proceeds on its own (`auto`). */
+export const APPROVAL_MODES = ['auto', 'require'] as const;
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
 
 export interface ApprovalPolicy {
   /** How long a step waits for a human before the procedure escalates (ms). */

@@ -1,13 +1,17 @@
 // Results of probes, as activities return them and workflows classify them. Pure data.
 
 export type Via = 'primary' | 'fallback' | 'none';
+/** An address that answered: the node's primary (Tailscale) one or its §5.4 fallback. */
+export type AddressSide = Exclude<Via, 'none'>;
+/** The address an SSH step goes to; `auto` tries the primary, then the fallback. */
+export type SshVia = AddressSide | 'auto';
 
 export interface CheckResult {
   ok: boolean;
   /** Latency of the answering attempt (or time spent until giving up). */
   ms: number;
   /** Which address answered; absent when neither did. */
-  via?: Exclude<Via, 'none'>;
+  via?: AddressSide;
   /** Short reason when not ok: "timeout", "ECONNREFUSED", "HTTP 503", … (never a secret). */
   error?: string;
 }
@@ -70,7 +74,7 @@ export interface SyncStatus {
 export interface SshResult {
   node: string;
   step: string;
-  via: Exclude<Via, 'none'>;
+  via: AddressSide;
   exitCode: number;
   stdout: string;
   stderr: string;

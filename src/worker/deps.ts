@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { ActivityDeps } from '../../activities/index.js';
 import { loadCluster } from '../config/loader.js';
-import type { ClusterSpec } from '../domain/cluster.js';
+import type { ClusterSpec } from '../domain/cluster-spec.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 
 export function watchedCluster(hostsFile: string): () => ClusterSpec {

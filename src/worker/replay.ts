@@ -2,6 +2,8 @@
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
+import { RunbookLogger } from '../logging/logger.js';
+import { installWorkerRuntime } from './runtime.js';
 import { prebuiltBundle, WORKFLOWS_PATH } from './worker.js';
 
 export type ReplayOutcome = { ok: true } | { ok: false; error: string };
@@ -11,6 +13,16 @@ function asHistory(h: unknown): temporal.api.history.v1.IHistory {
   const events = (h as { events?: unknown[] }).events;
   const first = events?.[0] as { eventType?: unknown } | undefined;
   return typeof first?.eventType === 'string' ? historyFromJSON(h) : (h as temporal.api.history.v1.IHistory);
+}
+
+/**
+ * The SDK logs webpack's whole bundle report and every replay worker state change at INFO, and
+ * Core a WARN "Failing workflow task" that repeats the verdict. Quiet keeps errors only (a
+ * bundle that does not build still explains itself); verbose keeps everything.
+ * Call once, before the first replay: the SDK runtime is installed once per process.
+ */
+export function installReplayRuntime(verbose: boolean): void {
+  installWorkerRuntime({ logger: new RunbookLogger({ format: 'text', level: verbose ? 'INFO' : 'ERROR' }) });
 }
 
 export async function replayHistory(workflowId: string, history: unknown): Promise<ReplayOutcome> {

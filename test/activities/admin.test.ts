@@ -6,7 +6,7 @@ import { createActivities } from '../../activities/index.js';
 import { AdminApiError, AdminAuthError, AdminKeyMissingError, AdminUnreachableError, ConfigInvalidError } from '../../activities/errors.js';
 import { watchSync } from '../../activities/wait.js';
 import { loadCluster } from '../../src/config/loader.js';
-import type { ClusterSpec } from '../../src/domain/cluster.js';
+import type { ClusterSpec } from '../../src/domain/cluster-spec.js';
 import type { SyncStatus } from '../../src/domain/probes.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { fastPolicy, json, logs, runActivity, type Running, startHttp } from './helpers.js';

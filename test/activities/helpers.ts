@@ -10,7 +10,7 @@ import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { Server as SshServer, utils as sshUtils, type ParsedKey } from 'ssh2';
 import { timingSafeEqual } from 'node:crypto';
 import { defaultPolicy } from '../../src/config/loader.js';
-import type { ClusterSpec, HostSpec, Ports } from '../../src/domain/cluster.js';
+import type { ClusterSpec, HostSpec, Ports } from '../../src/domain/cluster-spec.js';
 import type { RunbookPolicy } from '../../src/domain/policy.js';
 import { generateKey } from '../../src/sim/ssh-server.js';
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../activities/errors.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../activities/errors.js';
-import { hostKeyAlgorithms, lookupName, parseKnownHosts, patternsMatch, verifyHostKey } from '../../activities/known-hosts.js';
+import { hostKeyAlgorithms, lookupName, parseKnownHosts, patternsMatch, verifyHostKey } from '../../activities/transport/known-hosts.js';
 import { keyPair, publicBlob } from './helpers.js';
 
 const a = publicBlob(keyPair().public);

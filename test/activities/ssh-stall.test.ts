@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { SshConnectError } from '../../activities/errors.js';
 import { loadCluster } from '../../src/config/loader.js';
-import type { ClusterSpec } from '../../src/domain/cluster.js';
+import type { ClusterSpec } from '../../src/domain/cluster-spec.js';
 import type { SshResult } from '../../src/domain/probes.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { clearFaults } from '../helpers/harness.js';

@@ -11,7 +11,7 @@ import {
   UnknownSshStepError,
 } from '../../activities/errors.js';
 import { sshCommand } from '../../src/domain/ssh-catalog.js';
-import type { ClusterSpec, HostSpec } from '../../src/domain/cluster.js';
+import type { ClusterSpec, HostSpec } from '../../src/domain/cluster-spec.js';
 import {
   cluster,
   fastPolicy,

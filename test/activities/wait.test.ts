@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
 import { P2pUnreachableError, UnknownNodeError } from '../../activities/errors.js';
-import type { HostSpec } from '../../src/domain/cluster.js';
+import type { HostSpec } from '../../src/domain/cluster-spec.js';
 import { cluster, fastPolicy, host, json, newEnv, p2pBody, refusedPort, runActivity, type Running, startHttp } from './helpers.js';
 
 const BACKBONE = '127.45.1.1';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, mkdirSync, chownSync, statSync, write
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import type { SshVia } from '../../activities/ssh.js';
+import type { SshVia } from '../../src/domain/probes.js';
 import { OUTPUT_CAP_BYTES } from '../../activities/ssh.js';
 import type { SshResult } from '../../src/domain/probes.js';
 import { SSH_STEPS } from '../../src/domain/ssh-catalog.js';

@@ -3,7 +3,7 @@
 // cluster checks the voter quorum guard of restart-p2p and recover-node (§9 "Election Quorum").
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { quorumSize } from '../../src/domain/cluster.js';
+import { quorumSize } from '../../src/domain/cluster-spec.js';
 import type { Progress } from '../../src/domain/progress.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';

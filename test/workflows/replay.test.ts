@@ -1,7 +1,8 @@
 // Past recoveries replay against the current workflow code (test/fixtures/histories, recorded
 // by test/fixtures/record-histories.ts). A change to a released command sequence without
 // patched() fails here; the drifted-code case proves this test can fail.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
@@ -59,9 +60,40 @@ describe('replay of recorded recoveries', () => {
     ).rejects.toThrow(DeterminismViolationError);
   });
 
-  it('`runbook replay <history.json>` exits 0 on a clean replay', async () => {
+  // Quiet by default (issue 8 item 7): the verdict, not webpack's bundle report or the worker's states.
+  const LOG_LINE = /asset workflow-bundle|webpack|Workflow bundle created|Worker state changed|Failing workflow task|\b(INFO|WARN)\b/;
+
+  it('`runbook replay <history.json>` exits 0 on a clean replay and prints only the verdict', async () => {
     const r = await runCli(['replay', join(dir, 'diagnose.json')]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([`${join(dir, 'diagnose.json')}: replays cleanly against the current code`]);
+    expect(r.stderr).not.toMatch(LOG_LINE);
+    expect(r.stderr.trim()).toBe('');
+  });
+
+  it('`runbook replay` of a drifted history exits 1 with the verdict alone on stderr', async () => {
+    // The recorded restart-p2p history with its activities renamed: no code schedules those.
+    const history = JSON.parse(readFileSync(join(dir, 'restart-p2p.json'), 'utf8')) as { events: Array<Record<string, { activityType?: { name: string } }>> };
+    for (const e of history.events) {
+      const scheduled = e['activityTaskScheduledEventAttributes'];
+      if (scheduled?.activityType) scheduled.activityType.name = 'activityNoCodeHas';
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'replay-drift-')), 'drifted.json');
+    writeFileSync(file, JSON.stringify(history));
+    const r = await runCli(['replay', file]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^runbook: .*drifted\.json: replay failed: .*[Nn]ondeterminism/);
+    expect(r.stderr).not.toMatch(/Failing workflow task|asset workflow-bundle|Worker state changed/);
+  });
+
+  it('`runbook replay --verbose` adds the bundle report and the worker log to the verdict', async () => {
+    const r = await runCli(['replay', '--verbose', join(dir, 'diagnose.json')]);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/replays cleanly/);
+    expect(r.stderr).toMatch(/Workflow bundle created/);
+    expect(r.stderr).toMatch(/Worker state changed/);
   });
 });

@@ -1,6 +1,6 @@
 // §6.2 "Information to gather" for an escalation: Tailscale status, P2P status from healthy
 // nodes, routing checks of the affected node, recent changes, provider status pages.
-import type { Provider } from '../../src/domain/cluster.js';
+import type { Provider } from '../../src/domain/cluster-spec.js';
 import type { EscalationBundle } from '../../src/domain/procedure-input.js';
 import type { Progress } from '../../src/domain/progress.js';
 import { quick } from './activities.js';

@@ -1,7 +1,7 @@
 // Steps several procedures share: look at a node, restart its P2P daemon, wait until healthy.
 import { patched } from '@temporalio/workflow';
-import type { P2pStatus, SshResult } from '../../src/domain/probes.js';
-import { quorumSize } from '../../src/domain/cluster.js';
+import type { AddressSide, P2pStatus, SshResult, SshVia } from '../../src/domain/probes.js';
+import { quorumShortfall } from '../../src/domain/cluster-spec.js';
 import { MUTATING_STEPS, type SshStep } from '../../src/domain/ssh-catalog.js';
 import { longRunning, mutate, quick } from './activities.js';
 import { errorText } from './error-text.js';
@@ -17,7 +17,7 @@ export const TAILSCALE_RESTART_ONE_COMMAND = 'tailscale-restart-one-command';
  * session dies with `down` or a second session could not be opened. Old histories ran down and
  * up as two sessions over the fallback and replay that way.
  */
-export async function restartTailscale(run: ProcedureRun, node: string, via: 'auto' | 'primary' | 'fallback'): Promise<void> {
+export async function restartTailscale(run: ProcedureRun, node: string, via: SshVia): Promise<void> {
   if (via === 'fallback' && !patched(TAILSCALE_RESTART_ONE_COMMAND)) {
     await sshStep(run, 'restart tailscale', node, 'tailscale-down', 'fallback');
     await sshStep(run, 'tailscale up', node, 'tailscale-up', 'fallback');
@@ -31,8 +31,17 @@ export interface NodeLook {
   reachable: boolean;
   p2pOk: boolean;
   status?: P2pStatus;
-  via?: 'primary' | 'fallback';
+  via?: AddressSide;
   error?: string;
+}
+
+/**
+ * The path for a session to a node `lookAtNode` saw: its fallback when only that answered (the
+ * primary, Tailscale, is dead), else primary first. §4.2/§4.5: `tailscale down` then cannot
+ * cut the session that runs it.
+ */
+export function sessionVia(look: NodeLook): SshVia {
+  return look.via === 'fallback' ? 'fallback' : 'auto';
 }
 
 /**
@@ -69,7 +78,7 @@ export async function sshStep(
   name: string,
   node: string,
   step: SshStep,
-  via: 'auto' | 'primary' | 'fallback' = 'auto',
+  via: SshVia = 'auto',
 ): Promise<SshResult | undefined> {
   // The catalog says which steps change a node: those never run in a dry run, and run once.
   const mutating = MUTATING_STEPS.has(step);
@@ -142,11 +151,10 @@ export async function votersAlive(voters: string[]): Promise<string[]> {
 export async function voterQuorumGuard(node: string): Promise<void> {
   const info = await quick.clusterInfo({});
   if (!info.voters.includes(node)) return;
-  const alive = await votersAlive(info.voters);
-  const quorum = quorumSize(info.voters.length);
-  if (alive.includes(node) && alive.length - 1 < quorum) {
+  const short = quorumShortfall(node, info.voters, await votersAlive(info.voters));
+  if (short) {
     throw new EscalationRequired([
-      `restarting voter ${node} would leave ${alive.length - 1}/${info.voters.length} voters alive, below the quorum of ${quorum}`,
+      `restarting voter ${node} would leave ${short.alive - 1}/${info.voters.length} voters alive, below the quorum of ${short.quorum}`,
     ]);
   }
 }

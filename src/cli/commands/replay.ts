@@ -13,7 +13,8 @@ export function registerReplayCommands(program: Command): void {
         '(a code change that needs patched()). Takes a workflow ID or a history JSON file.',
     )
     .argument('<workflowIdOrFile>', 'workflow ID, or a file from `temporal workflow show --output json`')
-    .action(async (target: string) => {
+    .option('--verbose', "also print webpack's bundle report and the replay worker's logs")
+    .action(async (target: string, flags: { verbose?: boolean }) => {
       let history: unknown;
       let workflowId = target;
       if (target.endsWith('.json')) {
@@ -29,7 +30,9 @@ export function registerReplayCommands(program: Command): void {
         const { client } = await connectClient();
         history = await client.workflow.getHandle(target).fetchHistory();
       }
-      const { replayHistory } = await import('../../worker/replay.js');
+      const { installReplayRuntime, replayHistory } = await import('../../worker/replay.js');
+      // The operator asked for a verdict: bundling and worker state lines only on request.
+      installReplayRuntime(flags.verbose === true);
       const outcome = await replayHistory(workflowId, history);
       if (outcome.ok) {
         console.log(`${target}: replays cleanly against the current code`);

@@ -4,13 +4,14 @@
 // answers first does not win while the primary may still answer: a slow primary under load is
 // not a dead one (that would read as tailscale-down), so earlier candidates are preferred.
 import { deadline } from './abort.js';
-import type { Candidate, Side } from './cluster.js';
+import type { AddressSide } from '../../src/domain/probes.js';
+import type { Candidate } from './node-lookup.js';
 import { failureReason } from './http.js';
 
 export const FALLBACK_STAGGER_MS = 250;
 
 export type RaceOutcome<T> =
-  | { ok: true; via: Side; address: string; value: T; ms: number }
+  | { ok: true; via: AddressSide; address: string; value: T; ms: number }
   | { ok: false; error: string; ms: number };
 
 type Slot<T> = { state: 'idle' | 'pending' } | { state: 'failed'; error: string } | { state: 'ok'; value: T; ms: number };

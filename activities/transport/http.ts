@@ -1,7 +1,7 @@
 // HTTP over one shared undici Agent: bounded connections per origin, connect/headers/body timeouts
 // from the probe policy, plus a hard AbortSignal on every request. Bodies are read with a cap.
 import { Agent, type Dispatcher, request } from 'undici';
-import type { ProbePolicy } from '../src/domain/policy.js';
+import type { ProbePolicy } from '../../src/domain/policy.js';
 
 /** Bodies larger than this are refused; /status and the admin API answer a few hundred bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;

@@ -1,12 +1,11 @@
-// Config lookups shared by the activities. A bad config is permanent: ConfigInvalidError.
-import type { ClusterSpec, HostSpec } from '../src/domain/cluster.js';
-import type { Via } from '../src/domain/probes.js';
-import { ConfigInvalidError, UnknownNodeError } from './errors.js';
-
-export type Side = Exclude<Via, 'none'>;
+// A node in the current config and the addresses it is reached on: primary, then the §5.4
+// fallback. A bad config is permanent (ConfigInvalidError); an unknown name too (UnknownNodeError).
+import type { ClusterSpec, HostSpec } from '../../src/domain/cluster-spec.js';
+import type { AddressSide } from '../../src/domain/probes.js';
+import { ConfigInvalidError, UnknownNodeError } from '../errors.js';
 
 export interface Candidate {
-  via: Side;
+  via: AddressSide;
   address: string;
 }
 

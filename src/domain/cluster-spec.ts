@@ -1,5 +1,5 @@
-// Domain types of the cluster as configured. Pure data: this module imports nothing, so the
-// workflow bundle can use it.
+// The cluster as configured (ClusterSpec: distributed_hosts.yaml with every default applied)
+// and rules about it. Pure data: this module imports nothing, so the workflow bundle can use it.
 
 export type Provider = 'lambda' | 'runpod' | 'vast' | 'nebius' | 'vultr' | 'unknown';
 
@@ -94,6 +94,21 @@ export function inferProvider(address: string): Provider {
 /** Smallest number of voters that forms a majority. */
 export function quorumSize(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;
+}
+
+/**
+ * §9 "Election Quorum": stopping `node`'s daemon would leave fewer live voters than a majority.
+ * Returns how many are alive now and the quorum, or undefined when the stop is safe: `node` is
+ * no voter, is not alive anyway, or enough others stay alive.
+ */
+export function quorumShortfall(
+  node: string,
+  voters: readonly string[],
+  alive: readonly string[],
+): { alive: number; quorum: number } | undefined {
+  const quorum = quorumSize(voters.length);
+  if (!voters.includes(node) || !alive.includes(node) || alive.length - 1 >= quorum) return undefined;
+  return { alive: alive.length, quorum };
 }
 
 /** 100.64.0.0/10, the CGNAT range Tailscale assigns its addresses from. */

@@ -1,6 +1,6 @@
-// Read-only view of the configured cluster that workflows need for planning. Activities read
-// the config (workflows cannot do I/O), and only names and roles enter history.
-import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster.js';
+// The `clusterInfo` activity: the roster (names, roles, providers) that workflows plan with.
+// Activities read the config (workflows cannot do I/O); only names and roles enter history.
+import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster-spec.js';
 import type { NodeMeta } from '../src/domain/classify.js';
 
 export interface ClusterInfo {
