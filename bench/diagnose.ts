@@ -21,7 +21,8 @@ import { PROBE_TIMEOUT_S } from './lib/bench-config.js';
 import { stopChild } from './lib/child-processes.js';
 import { cleanup, installExitCleanup, removeTempDirs, setDevServerTeardown, tempDir, wasInterrupted } from './lib/cleanup.js';
 import { kindCounts, runDiagnose } from './lib/diagnose-run.js';
-import { memoryOf } from './lib/proc-memory.js';
+import { phaseLine } from './lib/phases.js';
+import { cpuMsOf, memoryOf } from './lib/proc-memory.js';
 import { printSummary, type SizeResult } from './lib/result-table.js';
 import { type LoopSampling, runLoop } from './lib/runbook-loop.js';
 import { injectHostDown, startSim } from './lib/simulator.js';
@@ -100,8 +101,10 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
 
     const down = await injectHostDown(sim);
     console.log(`  injected host-down on ${down.length} of ${nodes} nodes`);
+    const cpu0 = { worker: cpuMsOf(pid), sim: cpuMsOf(sim.proc.pid!) };
     const d = await runDiagnose(client, worker.taskQueue, String(nodes), opts.diagnoseTimeout);
     const mem = memoryOf(pid);
+    const cpu = { worker: cpuMsOf(pid) - cpu0.worker, sim: cpuMsOf(sim.proc.pid!) - cpu0.sim };
     const findings = d.report?.findings ?? [];
     const foundDown = findings.filter((f) => f.kind === 'host-down').map((f) => f.node ?? '?');
     const exact = d.report !== undefined && foundDown.length === down.length && [...foundDown].sort().join() === [...down].sort().join();
@@ -115,6 +118,8 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       );
       if (otherFindings.length > 0) console.log(`  other findings (none injected): ${otherFindings.slice(0, 6).join(', ')}${otherFindings.length > 6 ? ', …' : ''}`);
     }
+    console.log(`  phases (ms): ${phaseLine(d.phases)}`);
+    console.log(`  CPU during the timed diagnose: worker ${cpu.worker.toFixed(0)} ms, simulator ${cpu.sim.toFixed(0)} ms`);
     console.log(
       `  worker RSS: ${(idle.rssKb / 1024).toFixed(0)} MB idle, ${(baseline.rssKb / 1024).toFixed(0)} MB after warm-up, peak ${(mem.hwmKb / 1024).toFixed(0)} MB`,
     );
@@ -138,6 +143,7 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       otherFindings,
       rssBaselineMb: baseline.rssKb / 1024,
       rssPeakMb: mem.hwmKb / 1024,
+      cpuMs: cpu,
     };
   } finally {
     await stopChild(worker.proc);
