@@ -22,7 +22,7 @@ const HEARTBEAT_EVERY_NODES = 200;
  */
 export const PARK_AFTER_MS = FALLBACK_STAGGER_MS;
 /** …unless the park timer itself fires this late: then the worker is the slow one, not the node. */
-const PARK_MAX_LAG_MS = 50;
+const PARK_MAX_LAG_MS = 100;
 
 /**
  * Gives the slot back once the node has been silent for PARK_AFTER_MS. Without it the dead hosts
