@@ -19,6 +19,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/temporal/search-attributes.js';
 import { WORKFLOWS_PATH } from '../src/worker/worker.js';
 import { PROBE_TIMEOUT_S } from './lib/bench-config.js';
 import { stopChild } from './lib/child-processes.js';
+import { fdShortfall } from './lib/fd-limit.js';
 import { cleanup, installExitCleanup, removeTempDirs, setDevServerTeardown, tempDir, wasInterrupted } from './lib/cleanup.js';
 import { kindCounts, runDiagnose } from './lib/diagnose-run.js';
 import { phaseLine } from './lib/phases.js';
@@ -39,7 +40,7 @@ interface Options extends LoopSampling {
 
 function usage(msg: string): never {
   console.error(
-    `${msg}\nusage: npm run bench:diagnose -- [--sizes 64,256,1000] [--loop-sample N] [--full-loop-up-to NODES] [--subnet K] [--diagnose-timeout S]`,
+    `${msg}\nusage: npm run bench:diagnose -- [--sizes 64,256,1000,2000] [--loop-sample N] [--full-loop-up-to NODES] [--subnet K] [--diagnose-timeout S]`,
   );
   process.exit(2);
 }
@@ -54,7 +55,7 @@ function parseOptions(): Options {
   try {
     ({ values } = parseArgs({
       options: {
-        sizes: { type: 'string', default: '64,256,1000' },
+        sizes: { type: 'string', default: '64,256,1000,2000' },
         'loop-sample': { type: 'string', default: '64' },
         'full-loop-up-to': { type: 'string', default: '256' },
         subnet: { type: 'string', default: '90' },
@@ -67,6 +68,10 @@ function parseOptions(): Options {
   }
   if (values.help) usage('bench/diagnose: runbook §3.2 loop vs. the diagnose workflow (see bench/README.md)');
   const sizes = values.sizes.split(',').map((s) => positiveInt('--sizes', s.trim(), 8, 10_000));
+  for (const n of sizes) {
+    const short = fdShortfall(n);
+    if (short !== undefined) usage(`--sizes: ${short}`);
+  }
   const loopSample = positiveInt('--loop-sample', values['loop-sample'], 0, 1_000_000);
   if (loopSample !== 0 && (loopSample < 16 || loopSample % 2 !== 0)) usage('--loop-sample must be 0 (no sampling) or an even number ≥ 16');
   return {
