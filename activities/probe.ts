@@ -11,11 +11,33 @@ import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './trans
 import { httpCall } from './transport/http.js';
 import { createLimiter, type Limiter } from './transport/pool.js';
 import { parseStatusAnswer } from './p2p.js';
-import { raceCandidates, type RaceOutcome } from './transport/race.js';
+import { FALLBACK_STAGGER_MS, raceCandidates, type RaceOutcome } from './transport/race.js';
 import { isSsh2Banner, readSshBanner } from './ssh-banner.js';
 
 /** Heartbeat at least every this many nodes (and at least every second). */
 const HEARTBEAT_EVERY_NODES = 200;
+/**
+ * A node that has not finished after this long gives its concurrency slot to the next one and
+ * waits out its own deadline aside (the fallback's stagger: by then a live node has answered).
+ */
+export const PARK_AFTER_MS = FALLBACK_STAGGER_MS;
+/** …unless the park timer itself fires this late: then the worker is the slow one, not the node. */
+const PARK_MAX_LAG_MS = 100;
+
+/**
+ * Gives the slot back once the node has been silent for PARK_AFTER_MS. Without it the dead hosts
+ * (1/8 at 1,000 nodes) held 125 of the 128 slots for their whole 3 s and the live nodes behind
+ * them queued through the rest, so the sweep ended one probe timeout after a slow tail. The
+ * node's deadline is untouched. When the event loop lags (the timer fires late), the slot is
+ * kept: then answers are waiting on us, and more nodes in flight would only time out falsely.
+ */
+function parkWhenSilent(release: () => void): () => void {
+  const armed = performance.now();
+  const timer = setTimeout(() => {
+    if (performance.now() - armed - PARK_AFTER_MS <= PARK_MAX_LAG_MS) release();
+  }, PARK_AFTER_MS);
+  return () => clearTimeout(timer);
+}
 
 function toCheck<T>(out: RaceOutcome<T>, judge: (value: T) => string | undefined): CheckResult {
   if (!out.ok) return { ok: false, ms: out.ms, error: out.error };
@@ -90,9 +112,15 @@ export async function probeNodes(
     // Each node's own deadline starts when it gets a slot, so waiting in line never counts.
     const results = await Promise.all(
       nodes.map((name) =>
-        limiter(async () => {
+        limiter(async (release) => {
           const host = byName.get(name);
-          const result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
+          const unpark = parkWhenSilent(release);
+          let result: NodeProbe;
+          try {
+            result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
+          } finally {
+            unpark();
+          }
           done++;
           hb.beat(done % HEARTBEAT_EVERY_NODES === 0);
           return result;

@@ -19,9 +19,11 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/temporal/search-attributes.js';
 import { WORKFLOWS_PATH } from '../src/worker/worker.js';
 import { PROBE_TIMEOUT_S } from './lib/bench-config.js';
 import { stopChild } from './lib/child-processes.js';
+import { fdShortfall } from './lib/fd-limit.js';
 import { cleanup, installExitCleanup, removeTempDirs, setDevServerTeardown, tempDir, wasInterrupted } from './lib/cleanup.js';
 import { kindCounts, runDiagnose } from './lib/diagnose-run.js';
-import { memoryOf } from './lib/proc-memory.js';
+import { phaseLine } from './lib/phases.js';
+import { cpuMsOf, memoryOf } from './lib/proc-memory.js';
 import { printSummary, type SizeResult } from './lib/result-table.js';
 import { type LoopSampling, runLoop } from './lib/runbook-loop.js';
 import { injectHostDown, startSim } from './lib/simulator.js';
@@ -38,7 +40,7 @@ interface Options extends LoopSampling {
 
 function usage(msg: string): never {
   console.error(
-    `${msg}\nusage: npm run bench:diagnose -- [--sizes 64,256,1000] [--loop-sample N] [--full-loop-up-to NODES] [--subnet K] [--diagnose-timeout S]`,
+    `${msg}\nusage: npm run bench:diagnose -- [--sizes 64,256,1000,2000] [--loop-sample N] [--full-loop-up-to NODES] [--subnet K] [--diagnose-timeout S]`,
   );
   process.exit(2);
 }
@@ -53,7 +55,7 @@ function parseOptions(): Options {
   try {
     ({ values } = parseArgs({
       options: {
-        sizes: { type: 'string', default: '64,256,1000' },
+        sizes: { type: 'string', default: '64,256,1000,2000' },
         'loop-sample': { type: 'string', default: '64' },
         'full-loop-up-to': { type: 'string', default: '256' },
         subnet: { type: 'string', default: '90' },
@@ -66,6 +68,10 @@ function parseOptions(): Options {
   }
   if (values.help) usage('bench/diagnose: runbook §3.2 loop vs. the diagnose workflow (see bench/README.md)');
   const sizes = values.sizes.split(',').map((s) => positiveInt('--sizes', s.trim(), 8, 10_000));
+  for (const n of sizes) {
+    const short = fdShortfall(n);
+    if (short !== undefined) usage(`--sizes: ${short}`);
+  }
   const loopSample = positiveInt('--loop-sample', values['loop-sample'], 0, 1_000_000);
   if (loopSample !== 0 && (loopSample < 16 || loopSample % 2 !== 0)) usage('--loop-sample must be 0 (no sampling) or an even number ≥ 16');
   return {
@@ -100,8 +106,10 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
 
     const down = await injectHostDown(sim);
     console.log(`  injected host-down on ${down.length} of ${nodes} nodes`);
+    const cpu0 = { worker: cpuMsOf(pid), sim: cpuMsOf(sim.proc.pid!) };
     const d = await runDiagnose(client, worker.taskQueue, String(nodes), opts.diagnoseTimeout);
     const mem = memoryOf(pid);
+    const cpu = { worker: cpuMsOf(pid) - cpu0.worker, sim: cpuMsOf(sim.proc.pid!) - cpu0.sim };
     const findings = d.report?.findings ?? [];
     const foundDown = findings.filter((f) => f.kind === 'host-down').map((f) => f.node ?? '?');
     const exact = d.report !== undefined && foundDown.length === down.length && [...foundDown].sort().join() === [...down].sort().join();
@@ -115,6 +123,8 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       );
       if (otherFindings.length > 0) console.log(`  other findings (none injected): ${otherFindings.slice(0, 6).join(', ')}${otherFindings.length > 6 ? ', …' : ''}`);
     }
+    console.log(`  phases (ms): ${phaseLine(d.phases)}`);
+    console.log(`  CPU during the timed diagnose: worker ${cpu.worker.toFixed(0)} ms, simulator ${cpu.sim.toFixed(0)} ms`);
     console.log(
       `  worker RSS: ${(idle.rssKb / 1024).toFixed(0)} MB idle, ${(baseline.rssKb / 1024).toFixed(0)} MB after warm-up, peak ${(mem.hwmKb / 1024).toFixed(0)} MB`,
     );
@@ -138,6 +148,7 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       otherFindings,
       rssBaselineMb: baseline.rssKb / 1024,
       rssPeakMb: mem.hwmKb / 1024,
+      cpuMs: cpu,
     };
   } finally {
     await stopChild(worker.proc);

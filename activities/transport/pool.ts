@@ -20,7 +20,11 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-export type Limiter = <R>(fn: () => Promise<R>) => Promise<R>;
+/**
+ * Runs `fn` under the limit. `fn` may call `release` to give its slot back before it ends
+ * (idempotent; the slot is released at the end otherwise).
+ */
+export type Limiter = <R>(fn: (release: () => void) => Promise<R>) => Promise<R>;
 
 /**
  * A concurrency limit shared by every call that uses it: the diagnose workflow runs several
@@ -29,15 +33,18 @@ export type Limiter = <R>(fn: () => Promise<R>) => Promise<R>;
 export function createLimiter(limit: number): Limiter {
   let active = 0;
   const waiting: Array<() => void> = [];
-  const release = (): void => {
-    active--;
-    waiting.shift()?.();
-  };
-  return async <R>(fn: () => Promise<R>): Promise<R> => {
+  return async <R>(fn: (release: () => void) => Promise<R>): Promise<R> => {
     if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
     active++;
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      active--;
+      waiting.shift()?.();
+    };
     try {
-      return await fn();
+      return await fn(release);
     } finally {
       release();
     }

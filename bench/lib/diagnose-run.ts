@@ -4,10 +4,13 @@ import type { Client } from '@temporalio/client';
 import { buildInput } from '../../src/client/procedures.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import { POLICY } from './bench-config.js';
+import { type Phase, phasesOf } from './phases.js';
 
 export interface DiagnoseRun {
   seconds: number;
   events: number;
+  /** Where the time went (bench/lib/phases.ts). */
+  phases: Phase[];
   /** Absent when the workflow failed; `error` says why. */
   report?: DiagnoseReport;
   error?: string;
@@ -25,6 +28,7 @@ function failureText(err: unknown): string {
 export async function runDiagnose(client: Client, taskQueue: string, label: string, timeoutS: number): Promise<DiagnoseRun> {
   const workflowId = `bench-diagnose-${label}-${process.pid}-${Date.now().toString(36)}`;
   const t0 = performance.now();
+  const clientStart = Date.now();
   const handle = await client.workflow.start('diagnose', {
     taskQueue,
     workflowId,
@@ -50,8 +54,10 @@ export async function runDiagnose(client: Client, taskQueue: string, label: stri
     clearTimeout(timer);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const clientEnd = Date.now();
   const history = await handle.fetchHistory();
-  return { seconds, events: history.events?.length ?? 0, ...(report && { report }), ...(error !== undefined && { error }) };
+  const events = history.events ?? [];
+  return { seconds, events: events.length, phases: phasesOf(events, clientStart, clientEnd), ...(report && { report }), ...(error !== undefined && { error }) };
 }
 
 /** "host-down×125, tailscale-down×3" */

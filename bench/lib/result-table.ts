@@ -15,6 +15,8 @@ export interface SizeResult {
   otherFindings: string[];
   rssBaselineMb: number;
   rssPeakMb: number;
+  /** CPU time used during the timed diagnose, by the worker and by the simulator. */
+  cpuMs: { worker: number; sim: number };
 }
 
 function printTable(rows: SizeResult[]): void {
@@ -37,6 +39,25 @@ function printTable(rows: SizeResult[]): void {
   for (const r of rows.filter((x) => x.loop.sampled)) {
     console.log(`* ${r.nodes} nodes: loop wall extrapolated from ${r.loop.probed} of ${r.loop.total} addresses (measured ${r.loop.measuredSeconds.toFixed(1)} s)`);
   }
+}
+
+/** One column per size: the phases of the timed diagnose (bench/lib/phases.ts), then CPU time. */
+function printPhases(rows: SizeResult[]): void {
+  const names = rows[0]?.diagnose.phases.map((p) => p.name) ?? [];
+  const head = ['phase (ms)', ...rows.map((r) => `${r.nodes} nodes`)];
+  const body = names.map((n, i) => [n, ...rows.map((r) => fmt(r.diagnose.phases[i]?.ms))]);
+  body.push(['diagnose wall', ...rows.map((r) => fmt(r.diagnose.seconds * 1000))]);
+  body.push(['worker CPU', ...rows.map((r) => fmt(r.cpuMs.worker))]);
+  body.push(['simulator CPU', ...rows.map((r) => fmt(r.cpuMs.sim))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  console.log('\n' + line(head));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const b of body) console.log(line(b));
+}
+
+function fmt(ms: number | undefined): string {
+  return ms === undefined || Number.isNaN(ms) ? '?' : ms.toFixed(0);
 }
 
 function printFindings(rows: SizeResult[]): void {
@@ -72,6 +93,7 @@ function printTargets(rows: SizeResult[]): void {
 /** Table, per-size findings, then the 1,000-node targets. */
 export function printSummary(rows: SizeResult[]): void {
   printTable(rows);
+  printPhases(rows);
   printFindings(rows);
   printTargets(rows);
 }

@@ -2,7 +2,7 @@
 // the peak RSS read from /proc is the worker's and nothing else's.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ADMIN_KEY, ROOT } from './bench-config.js';
+import { ADMIN_KEY, ROOT, WORKER_NODE_FLAGS } from './bench-config.js';
 import { track, waitForLine } from './child-processes.js';
 import type { Sim } from './simulator.js';
 
@@ -13,7 +13,7 @@ export interface WorkerProc {
 
 export async function startWorker(address: string, sim: Sim, bundlePath: string, nodes: number): Promise<WorkerProc> {
   const taskQueue = `bench-diagnose-${nodes}-${process.pid}-${Date.now().toString(36)}`;
-  const args = ['--import', 'tsx', join(ROOT, 'bench/worker-process.ts'), '--address', address, '--task-queue', taskQueue, '--hosts', sim.hostsFile, '--bundle', bundlePath];
+  const args = [...WORKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'bench/worker-process.ts'), '--address', address, '--task-queue', taskQueue, '--hosts', sim.hostsFile, '--bundle', bundlePath];
   // `node --import tsx` (not the tsx CLI, which forks): the PID we sample is the worker itself.
   const proc = track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, RUNBOOK_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] }));
   await waitForLine(proc, 'worker process', 'ready', 120_000);
