@@ -26,6 +26,12 @@ export interface EscalationBundle {
   routing?: unknown[];
   recentChanges: string[];
   providerStatusPages: Array<{ provider: string; url: string }>;
+  /** §6.2 item 1 "from multiple nodes": `tailscale status` run over SSH on healthy nodes. */
+  tailscaleFromNodes?: Array<{ node: string; output?: string; error?: string }>;
+  /** §6.2 item 4: the hosts file's recent backups and what each changed (update-hosts, §4.6). */
+  configChanges?: Array<{ backup: string; at: string; diff: string[] }>;
+  /** Set when parts were cut to keep the bundle within its size bound. */
+  truncated?: boolean;
 }
 
 export interface ProcedureResult<T = unknown> {
