@@ -16,6 +16,11 @@ export interface ProcedureInput {
   approval?: ApprovalInput;
   /** Who or what started it (alert fingerprint, operator), for the audit trail. */
   requestedBy?: string;
+  /**
+   * false when the caller tells people itself (the health monitor, an incident): an escalation
+   * then only returns its bundle. Default: an escalation notifies every target once (§6).
+   */
+  notify?: boolean;
 }
 
 /** §6.2 information to gather, attached to every escalation. */
