@@ -33,6 +33,7 @@ const DEFAULTS = {
   unreachableFraction: 0.5,
   leaderlessMs: 5 * 60_000,
   syncStallMs: 10 * 60_000,
+  remediateCluster: true,
   // ~10 events per cycle: a run stays near 5,000 events, far below Temporal's 50k limit.
   cyclesPerRun: 500,
   syncEveryCycles: 6,
@@ -103,14 +104,14 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
   };
 
   /** Starts a procedure as a child the monitor does not wait on; `done` gets its result. */
-  const startProcedure = (type: string, workflowId: string, args: Record<string, unknown>, done: (outcome: string, r?: ProcedureResult) => void): void => {
+  const startProcedure = (type: string, workflowId: string, why: string, args: Record<string, unknown>, done: (outcome: string, r?: ProcedureResult) => void): void => {
     track(
       children,
       (async () => {
         try {
           const child = await startChild(type, {
             workflowId,
-            args: [{ approval: cfg.approval, ...cfg.childInput, ...args, requestedBy: MONITOR_WORKFLOW_ID, notify: false }],
+            args: [{ approval: cfg.approval, ...cfg.childInput, ...args, requestedBy: `${MONITOR_WORKFLOW_ID}: ${why}`, notify: false }],
             // A recovery half way through a change must not be killed when the monitor stops or
             // continues as new; the fixed ID keeps a later run from starting a second one.
             parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -128,7 +129,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
     w.attempts++;
     w.recovering = `${MONITOR_WORKFLOW_ID}-recover-node-${node}`;
     view.doing(`recover-node ${node} (attempt ${w.attempts} of ${cfg.maxRecoveryAttempts})`);
-    startProcedure('recover-node', w.recovering, { node }, (outcome, r) => {
+    startProcedure('recover-node', w.recovering, `${w.misses} missed heartbeats (${w.kind})`, { node }, (outcome, r) => {
       w.lastOutcome = outcome.slice(0, 300);
       if (r?.escalation) bundles.set(node, r.escalation);
       delete w.recovering;
@@ -138,11 +139,11 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
     });
   };
 
-  const clusterAction = (w: ClusterWatch, type: string, args: Record<string, unknown>): void => {
+  const clusterAction = (w: ClusterWatch, type: string, why: string, args: Record<string, unknown>): void => {
     w.attempts++;
     w.running = `${MONITOR_WORKFLOW_ID}-${type}`;
     view.doing(`${type} (attempt ${w.attempts})`);
-    startProcedure(type, w.running, args, (outcome) => {
+    startProcedure(type, w.running, why, args, (outcome) => {
       w.lastOutcome = outcome.slice(0, 300);
       delete w.running;
       w.nextAttemptAt = Date.now() + cfg.recoveryBackoffMs;
@@ -197,7 +198,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
       if (forMs > cfg.leaderlessMs && w.incident === undefined) {
         escalate(w, 'leaderless', 'cluster', [`no leader for ${Math.round(forMs / 1000)} s (limit ${Math.round(cfg.leaderlessMs / 1000)} s)`], []);
       } else if (cfg.remediateCluster && beats >= cfg.failureThreshold && w.running === undefined && w.incident === undefined && (w.nextAttemptAt ?? 0) <= now && w.attempts < cfg.maxRecoveryAttempts) {
-        clusterAction(w, 'force-election', { leaderlessMs: Math.max(0, cfg.leaderlessMs - forMs) });
+        clusterAction(w, 'force-election', `no leader for ${beats} heartbeats`, { leaderlessMs: Math.max(0, cfg.leaderlessMs - forMs) });
       }
     } else if (sweep.leader !== null && state.leaderless) {
       // A force-election still running ends on its own; a new episode finds it by its fixed ID.
@@ -218,7 +219,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
         if (forMs > cfg.syncStallMs && w.incident === undefined) {
           escalate(w, 'sync-stalled', 'cluster', [`data sync stalled at ${Math.round(sync.progress * 100)}% for ${Math.round(forMs / 60_000)} min`], []);
         } else if (cfg.remediateCluster && w.running === undefined && w.incident === undefined && (w.nextAttemptAt ?? 0) <= now && w.attempts < cfg.maxRecoveryAttempts) {
-          clusterAction(w, 'repair-sync', {});
+          clusterAction(w, 'repair-sync', sync.stalled ? 'the admin API reports sync stalled' : `no sync progress for ${Math.round(idleFor / 1000)} s`, {});
         }
       } else if (state.syncStall) {
         resolve(state.syncStall, 'cluster', 'data sync is progressing again');
