@@ -127,7 +127,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
 
   const recoverNode = (node: string, w: NodeWatch): void => {
     w.attempts++;
-    w.recovering = `${MONITOR_WORKFLOW_ID}-recover-node-${node}`;
+    w.recovering = `${workflowInfo().workflowId}-recover-node-${node}`;
     view.doing(`recover-node ${node} (attempt ${w.attempts} of ${cfg.maxRecoveryAttempts})`);
     startProcedure('recover-node', w.recovering, `${w.misses} missed heartbeats (${w.kind})`, { node }, (outcome, r) => {
       w.lastOutcome = outcome.slice(0, 300);
@@ -141,7 +141,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
 
   const clusterAction = (w: ClusterWatch, type: string, why: string, args: Record<string, unknown>): void => {
     w.attempts++;
-    w.running = `${MONITOR_WORKFLOW_ID}-${type}`;
+    w.running = `${workflowInfo().workflowId}-${type}`;
     view.doing(`${type} (attempt ${w.attempts})`);
     startProcedure(type, w.running, why, args, (outcome) => {
       w.lastOutcome = outcome.slice(0, 300);
