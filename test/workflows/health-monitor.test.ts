@@ -15,6 +15,7 @@ import { type Receiver, startReceiver } from '../helpers/receiver.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
 import { pagerdutyEvent, pagerdutyResolve, pagerdutyTrigger } from '../helpers/vendor-schemas.js';
 import { waitFor } from '../helpers/wait.js';
+import { startProcedure } from '../helpers/procedures.js';
 
 const ROUTING_KEY = 'monitor-test-routing-key-0123456789';
 let env: TestWorkflowEnvironment;
@@ -42,6 +43,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   if (sim) clearFaults(sim);
+  pd?.received.splice(0);
 });
 
 const input = (extra: Partial<MonitorInput> = {}): MonitorInput => ({
@@ -107,5 +109,31 @@ describe('health-monitor against the simulator', () => {
     expect(changes()).toBe(before);
     const progress = (await h.query(progressQuery)) as MonitorProgress;
     expect(progress.monitor.notifications.map((n) => n.sent)).toEqual(['trigger pagerduty:oncall ok', 'resolve pagerduty:oncall ok']);
+  });
+
+  it('a procedure that ends escalated notifies once, keyed by its workflow ID, with the complete §6.2 bundle; a dry run pages nobody', async () => {
+    const node = workerNode(2);
+    sim.fault(node, 'host-down');
+    const dry = await (await startProcedure(env, taskQueue, 'recover-node', { node, dryRun: true })).result();
+    expect(dry.status).toBe('escalated');
+    expect(pd.received).toEqual([]);
+
+    const h = await startProcedure(env, taskQueue, 'recover-node', { node });
+    const r = await h.result();
+    expect(r.status).toBe('escalated');
+    expect(pd.received).toHaveLength(1);
+    const page = pagerdutyTrigger.parse(pd.received[0]!.json);
+    expect(page.dedup_key).toBe(h.workflowId);
+    expect(page.payload.source).toBe(node);
+    const details = page.payload.custom_details as { tailscaleFromNodes?: Array<{ node: string; output?: string }>; configChanges?: unknown[]; routing?: unknown[] };
+    // §6.2 item 1 from several healthy nodes over SSH, item 3 for the failing node, item 4 (none yet).
+    expect(details.tailscaleFromNodes?.length).toBeGreaterThanOrEqual(2);
+    expect(details.tailscaleFromNodes?.every((t) => t.node !== node && (t.output ?? '').length > 0)).toBe(true);
+    expect(details.routing).toHaveLength(1);
+    expect(details.configChanges).toEqual([]);
+    expect(pd.received[0]!.body.length).toBeLessThanOrEqual(20 * 1024);
+    // What was sent, and to whom, is in the run's progress.
+    const notifyStep = (await h.query(progressQuery)).steps.find((s) => s.name === 'notify');
+    expect(notifyStep).toMatchObject({ state: 'done', detail: 'trigger pagerduty:oncall ok' });
   });
 });
