@@ -3,10 +3,15 @@
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import type { ClusterSpec } from '../src/domain/cluster-spec.js';
+import { type HeartbeatSweep, summarizeSweep } from '../src/domain/heartbeat.js';
+import type { NotifyInput, NotifyResult } from '../src/domain/notification.js';
 import type { LeaderVerdict } from '../src/domain/leader-view.js';
 import type { RunbookPolicy } from '../src/domain/policy.js';
 import type { AddressSide, NodeProbe, P2pStatus, RoutingCheck, SshResult, SshVia, SyncStatus, TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { createAdminClient } from './admin.js';
+import { recentConfigChanges } from './config-changes.js';
+import { createNotifier } from './notify/index.js';
+import type { SendPolicy } from './notify/send.js';
 import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
 import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
 import { findHost, readCluster } from './transport/node-lookup.js';
@@ -44,6 +49,12 @@ export interface ActivityDeps {
   adminKey?: string;
   /** The hosts file behind `cluster`, which update-hosts patches (§4.6). */
   hostsFile?: string;
+  /** Where notification targets' `url_env` / `routing_key_env` are read (default process.env). */
+  notifyEnv?: NodeJS.ProcessEnv;
+  /** Temporal Web UI base for links in notifications (default $TEMPORAL_UI_URL). */
+  uiUrl?: string;
+  /** Tests shorten the notification backoff. */
+  notifySendPolicy?: SendPolicy;
 }
 
 export type { SshVia, WaitForNodeInput, WaitForNodeResult, WatchSyncInput, WatchSyncResult };
@@ -104,7 +115,43 @@ export function createActivities(deps: ActivityDeps) {
     return deps.hostsFile;
   };
 
+  const uiUrl = deps.uiUrl ?? process.env['TEMPORAL_UI_URL'];
+  const notifier = createNotifier({
+    targets: policy.notifications,
+    ...(deps.notifyEnv !== undefined && { env: deps.notifyEnv }),
+    ...(uiUrl !== undefined && { uiUrl }),
+    ...(deps.notifySendPolicy !== undefined && { sendPolicy: deps.notifySendPolicy }),
+  });
+
   return {
+    /**
+     * §5.2 one heartbeat: every node probed (the diagnose probes), reduced to the misses and the
+     * majority leader; sync status too when `withSync` (the admin API is asked less often).
+     */
+    async heartbeatSweep(input: { withSync?: boolean } = {}): Promise<HeartbeatSweep> {
+      const spec = cluster();
+      const [probes, sync] = await Promise.all([
+        withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, probeLimiter)),
+        input.withSync
+          ? admin.syncStatus(cancellationSignal()).then(
+              (s) => ({ stalled: s.stalled, inProgress: s.inProgress, progress: s.progress }),
+              (err: unknown) => ({ error: err instanceof Error ? err.message.slice(0, 200) : 'error' }),
+            )
+          : undefined,
+      ]);
+      return { ...summarizeSweep(probes), ...(sync !== undefined && { sync }) };
+    },
+
+    /** §6 tell people: every configured target, each retried on its own; outcomes, never secrets. */
+    async notify(input: NotifyInput): Promise<NotifyResult> {
+      return notifier(input);
+    },
+
+    /** §6.2 item 4: the hosts file's recent backups and what each changed (newest first, bounded). */
+    async recentConfigChanges(input: { limit?: number } = {}): Promise<Array<{ backup: string; at: string; diff: string[] }>> {
+      return deps.hostsFile ? recentConfigChanges(deps.hostsFile, input.limit ?? 3) : [];
+    },
+
     /** Names, roles and providers of the configured nodes, for planning in workflows. */
     async clusterInfo(_input: Record<string, never> = {}): Promise<ClusterInfo> {
       return clusterInfo(cluster());

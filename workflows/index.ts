@@ -7,4 +7,5 @@ export { forceElection as 'force-election' } from './force-election.js';
 export { repairSync as 'repair-sync' } from './repair-sync.js';
 export { recoverNode as 'recover-node' } from './recover-node.js';
 export { updateHosts as 'update-hosts' } from './update-hosts.js';
+export { healthMonitor as 'health-monitor' } from './health-monitor.js';
 export { remediationSlots } from './slots.js';

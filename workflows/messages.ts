@@ -24,3 +24,6 @@ export const rejectSignal = defineSignal<[Decision]>('reject');
 /** Validated: rejected when no step (or not the named step) is waiting for approval. */
 export const decideUpdate = defineUpdate<DecideResult, [DecideInput]>('decide');
 export const progressQuery = defineQuery<Progress>('progress');
+
+/** health-monitor: finish the current heartbeat and complete (running recoveries carry on). */
+export const stopMonitorSignal = defineSignal('stop-monitor');

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerInspectCommands } from './commands/inspect.js';
+import { registerMonitorCommands } from './commands/monitor.js';
 import { registerReplayCommands } from './commands/replay.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSimCommands } from './commands/sim.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerRunCommands(program);
   registerInspectCommands(program);
+  registerMonitorCommands(program);
   registerReplayCommands(program);
   registerConfigCommands(program);
   registerSimCommands(program);

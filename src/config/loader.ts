@@ -7,9 +7,9 @@ import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { type ClusterSpec, type HostSpec, inferProvider } from '../domain/cluster-spec.js';
 import { capNodeText } from '../domain/node-text.js';
-import type { RunbookPolicy } from '../domain/policy.js';
+import type { NotificationTarget, RunbookPolicy } from '../domain/policy.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
-import { hostsFileSchema, runbookPolicySchema } from './schema.js';
+import { hostsFileSchema, type notificationTarget, runbookPolicySchema } from './schema.js';
 import { suggest } from './suggest.js';
 import { yamlLineLocator } from './yaml-locate.js';
 
@@ -107,8 +107,10 @@ const POLICY_KEYS: Record<string, string[]> = {
     'approval',
     'probe',
     'max_nodes_remediated',
+    'monitor',
     'notifications',
   ],
+  monitor: ['enabled', 'max_recovery_attempts', 'remediate_cluster'],
   escalation: ['unreachable_fraction', 'leaderless_minutes', 'sync_stall_minutes'],
   approval: ['timeout_minutes', 'modes'],
   modes: ['low', 'high'],
@@ -118,7 +120,7 @@ const POLICY_KEYS: Record<string, string[]> = {
 function policyKeysAt(path: (string | number)[]): string[] {
   if (path.length === 0) return POLICY_KEYS['']!;
   const last = path[path.length - 1];
-  if (path[0] === 'notifications') return ['kind', 'url'];
+  if (path[0] === 'notifications') return ['kind', 'name', 'url', 'url_env', 'routing_key_env'];
   return typeof last === 'string' ? (POLICY_KEYS[last] ?? []) : [];
 }
 
@@ -187,6 +189,26 @@ function loadPolicyFromParsed(p: z.output<typeof runbookPolicySchema>): RunbookP
       concurrency: p.probe.concurrency,
     },
     maxNodesRemediated: p.max_nodes_remediated,
-    notifications: p.notifications,
+    monitor: {
+      enabled: p.monitor.enabled,
+      maxRecoveryAttempts: p.monitor.max_recovery_attempts,
+      remediateCluster: p.monitor.remediate_cluster,
+    },
+    notifications: p.notifications.map(toTarget),
   };
+}
+
+/** Config spelling to the workflow-facing target: env var names only, never their values. */
+function toTarget(n: z.output<typeof notificationTarget>): NotificationTarget {
+  const name = n.name ?? n.kind;
+  switch (n.kind) {
+    case 'log':
+      return { kind: 'log', name };
+    case 'webhook':
+      return { kind: 'webhook', name, ...(n.url !== undefined && { url: n.url }), ...(n.url_env !== undefined && { urlEnv: n.url_env }) };
+    case 'slack':
+      return { kind: 'slack', name, urlEnv: n.url_env };
+    case 'pagerduty':
+      return { kind: 'pagerduty', name, routingKeyEnv: n.routing_key_env, url: n.url };
+  }
 }

@@ -128,6 +128,42 @@ const D = POLICY_DEFAULTS;
 const seconds = (ms: number): number => ms / 1000;
 const minutes = (ms: number): number => ms / 60_000;
 
+/** An environment variable's name (the value itself never enters config, input or history). */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name ([A-Za-z_][A-Za-z0-9_]*)');
+const targetName = z.string().regex(/^[A-Za-z0-9._#@-]{1,64}$/, 'a short label: letters, digits and ._#@- (at most 64)');
+
+/**
+ * §6 notification targets (DESIGN §9). Secret-bearing URLs and routing keys are named by the
+ * environment variable that holds them, so they are never in a file, a workflow input or history.
+ */
+export const notificationTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('log'), name: targetName.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('webhook'),
+      name: targetName.optional(),
+      /** Kept for old files: a URL without secrets in it. Prefer url_env. */
+      url: z.string().url().optional(),
+      url_env: envName.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('slack'), name: targetName.optional(), url_env: envName }).strict(),
+  z
+    .object({
+      kind: z.literal('pagerduty'),
+      name: targetName.optional(),
+      routing_key_env: envName,
+      /** Events API v2 endpoint; the EU service or a test receiver may differ. */
+      url: z.string().url().default('https://events.pagerduty.com/v2/enqueue'),
+    })
+    .strict(),
+])
+  .superRefine((n, ctx) => {
+    if (n.kind === 'webhook' && (n.url === undefined) === (n.url_env === undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url_env'], message: 'a webhook target needs url_env (or url), not both' });
+    }
+  });
+
 export const runbookPolicySchema = z
   .object({
     heartbeat_interval_s: z.number().positive().default(seconds(D.heartbeatIntervalMs)),
@@ -161,14 +197,19 @@ export const runbookPolicySchema = z
       .strict()
       .default({}),
     max_nodes_remediated: z.number().int().min(1).default(D.maxNodesRemediated),
-    notifications: z
-      .array(
-        z
-          .object({ kind: z.enum(['log', 'webhook']), url: z.string().url().optional() })
-          .strict()
-          .refine((n) => n.kind !== 'webhook' || n.url !== undefined, { message: 'a webhook target needs a url' }),
-      )
-      .default(() => D.notifications.map((n) => ({ ...n }))),
+    /** §5.2–5.3 the health monitor (workflow `runbook-health-monitor`). */
+    monitor: z
+      .object({
+        // Off by default: a monitor that restarts daemons on its own is a choice an operator
+        // makes for a cluster, not something `runbook dev` should do to whatever it points at.
+        enabled: z.boolean().default(D.monitor.enabled),
+        max_recovery_attempts: z.number().int().min(1).default(D.monitor.maxRecoveryAttempts),
+        /** Start force-election / repair-sync on their own (else only track and escalate). */
+        remediate_cluster: z.boolean().default(D.monitor.remediateCluster),
+      })
+      .strict()
+      .default({}),
+    notifications: z.array(notificationTarget).default(() => [{ kind: 'log' as const }]),
   })
   .strict();
 

@@ -20,7 +20,9 @@ export const POLICY_DEFAULTS: Frozen<RunbookPolicy> = {
   // §3.2 uses --connect-timeout 3..5.
   probe: { connectTimeoutMs: 3_000, totalTimeoutMs: 3_000, batchSize: 250, concurrency: 128 },
   maxNodesRemediated: 2,
-  notifications: [{ kind: 'log' }],
+  // Off: a monitor that restarts daemons on its own is an operator's choice for a cluster.
+  monitor: { enabled: false, maxRecoveryAttempts: 3, remediateCluster: true },
+  notifications: [{ kind: 'log', name: 'log' }],
 };
 
 /**

@@ -30,9 +30,24 @@ export interface ProbePolicy {
   concurrency: number;
 }
 
-export interface NotificationTarget {
-  kind: 'log' | 'webhook';
-  url?: string;
+/**
+ * §6 where escalations go (DESIGN §9). `name` says to whom in progress and logs; secrets are
+ * referenced by environment variable name (`urlEnv`, `routingKeyEnv`) and read by the worker.
+ */
+export type NotificationTarget =
+  | { kind: 'log'; name: string }
+  | { kind: 'webhook'; name: string; url?: string; urlEnv?: string }
+  | { kind: 'slack'; name: string; urlEnv: string }
+  | { kind: 'pagerduty'; name: string; routingKeyEnv: string; url: string };
+
+/** §5.2–5.3 the health monitor. */
+export interface MonitorPolicy {
+  /** `runbook dev` starts the monitor when true. */
+  enabled: boolean;
+  /** recover-node attempts per node before the monitor escalates it. */
+  maxRecoveryAttempts: number;
+  /** Start force-election / repair-sync on a leaderless cluster or a stalled sync. */
+  remediateCluster: boolean;
 }
 
 export interface RunbookPolicy {
@@ -45,5 +60,6 @@ export interface RunbookPolicy {
   probe: ProbePolicy;
   /** Blast radius: nodes mutated at once across all running procedures. */
   maxNodesRemediated: number;
+  monitor: MonitorPolicy;
   notifications: NotificationTarget[];
 }

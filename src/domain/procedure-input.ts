@@ -16,6 +16,11 @@ export interface ProcedureInput {
   approval?: ApprovalInput;
   /** Who or what started it (alert fingerprint, operator), for the audit trail. */
   requestedBy?: string;
+  /**
+   * false when the caller tells people itself (the health monitor, an incident): an escalation
+   * then only returns its bundle. Default: an escalation notifies every target once (§6).
+   */
+  notify?: boolean;
 }
 
 /** §6.2 information to gather, attached to every escalation. */
@@ -26,6 +31,12 @@ export interface EscalationBundle {
   routing?: unknown[];
   recentChanges: string[];
   providerStatusPages: Array<{ provider: string; url: string }>;
+  /** §6.2 item 1 "from multiple nodes": `tailscale status` run over SSH on healthy nodes. */
+  tailscaleFromNodes?: Array<{ node: string; output?: string; error?: string }>;
+  /** §6.2 item 4: the hosts file's recent backups and what each changed (update-hosts, §4.6). */
+  configChanges?: Array<{ backup: string; at: string; diff: string[] }>;
+  /** Set when parts were cut to keep the bundle within its size bound. */
+  truncated?: boolean;
 }
 
 export interface ProcedureResult<T = unknown> {

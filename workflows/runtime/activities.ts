@@ -35,3 +35,13 @@ export const mutate = proxyActivities<RunbookActivities>({
   startToCloseTimeout: '5m',
   retry: { ...retry, maximumAttempts: 1 },
 });
+
+/**
+ * Notifications (§6, DESIGN §9): each target is retried with backoff inside the activity, so
+ * one dead target never holds up the others; the activity gets a second attempt for a lost worker.
+ */
+export const notifying = proxyActivities<RunbookActivities>({
+  startToCloseTimeout: '3m',
+  heartbeatTimeout: '30s',
+  retry: { ...retry, maximumAttempts: 2, initialInterval: '5s' },
+});

@@ -1,5 +1,7 @@
 // §6.2 "Information to gather" for an escalation: Tailscale status, P2P status from healthy
 // nodes, routing checks of the affected node, recent changes, provider status pages.
+import { patched } from '@temporalio/workflow';
+import { boundBundle } from '../../src/domain/bundle-bound.js';
 import type { Provider } from '../../src/domain/cluster-spec.js';
 import type { EscalationBundle } from '../../src/domain/procedure-input.js';
 import type { Progress } from '../../src/domain/progress.js';
@@ -31,10 +33,11 @@ export async function gatherEscalation(reasons: string[], progress: Progress, no
     ),
     nodes.length > 0 ? quick.routingChecks({ nodes }).catch((err: unknown) => [{ error: errorText(err) }]) : [],
   ]);
+  const extra = patched(ESCALATION_BUNDLE_COMPLETE) ? await completeBundle(healthyRefs.filter((n) => !nodes.includes(n))) : {};
   const providers = new Set(
     (info?.nodes ?? []).filter((n) => nodes.length === 0 || nodes.includes(n.name)).map((n) => n.provider),
   );
-  return {
+  return boundBundle({
     reasons,
     tailscale,
     p2pStatus,
@@ -43,5 +46,28 @@ export async function gatherEscalation(reasons: string[], progress: Progress, no
       .filter((s) => s.state === 'done' && !s.name.startsWith('approve ') && !s.name.startsWith('check'))
       .map((s) => `${s.endedAt ?? ''} ${s.name}${s.detail ? `: ${s.detail}` : ''}`.trim()),
     providerStatusPages: [...providers].flatMap((p) => (STATUS_PAGES[p] ? [{ provider: p, url: STATUS_PAGES[p]! }] : [])),
-  };
+    ...extra,
+  });
+}
+
+/** patched() id: the bundle gained `tailscale status` over SSH and the hosts-file changes (issue 10 item 3). */
+export const ESCALATION_BUNDLE_COMPLETE = 'escalation-bundle-complete';
+
+/** Tailscale's own view varies by node (§6.2 item 1 "from multiple nodes"), so ask a few healthy ones. */
+const TAILSCALE_VIEWS = 3;
+const TAILSCALE_OUTPUT_MAX = 1500;
+
+async function completeBundle(healthy: string[]): Promise<Partial<EscalationBundle>> {
+  const [tailscaleFromNodes, configChanges] = await Promise.all([
+    Promise.all(
+      healthy.slice(0, TAILSCALE_VIEWS).map((node) =>
+        quick
+          .sshRun({ node, step: 'tailscale-status' })
+          .then((r) => ({ node, output: (r.exitCode === 0 ? r.stdout : `exit ${r.exitCode}: ${r.stderr}`).slice(0, TAILSCALE_OUTPUT_MAX) }))
+          .catch((err: unknown) => ({ node, error: errorText(err) })),
+      ),
+    ),
+    quick.recentConfigChanges({ limit: 3 }).catch(() => []),
+  ]);
+  return { tailscaleFromNodes, configChanges };
 }

@@ -99,6 +99,15 @@ export function registerDevCommand(program: Command): void {
           console.log(`Alertmanager: ${stack.alertmanagerUrl}  posting to ${webhookUrl(alerting.webhookBase, ALERTMANAGER_WEBHOOK_PATH)}`);
           console.log(`  webhook token: ${alerting.token.source}; config in ${stack.dir}`);
         }
+        if (policy.monitor.enabled) {
+          // §5.3 "Enable the node health monitor daemon": opt-in in config/runbook.yaml.
+          const { Client, Connection } = await import('@temporalio/client');
+          const { startMonitor } = await import('../../client/monitor.js');
+          const clientConnection = await Connection.connect({ address: server.address });
+          cleanups.push(() => clientConnection.close());
+          const r = await startMonitor(new Client({ connection: clientConnection }), policy);
+          console.log(`health monitor: ${r.started ? 'started' : 'already running'} (runbook-health-monitor; \`npx runbook monitor status\`)`);
+        }
         console.log(`Temporal Web UI: ${server.uiUrl}`);
         console.log(`Temporal frontend: ${server.address}  task queue: ${TASK_QUEUE}`);
         console.log('try, in another terminal (commands default to this stack\'s cluster):');

@@ -1,0 +1,68 @@
+// Starting, stopping and reading the health monitor (DESIGN §9): one per cluster under the fixed
+// ID `runbook-health-monitor`. Shared by `runbook monitor` and `runbook dev`.
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { MONITOR_WORKFLOW_ID, type MonitorInput, type MonitorProgress } from '../domain/monitor.js';
+import type { RunbookPolicy } from '../domain/policy.js';
+import { RunbookProcedure } from '../temporal/search-attributes.js';
+import { TASK_QUEUE } from '../temporal/settings.js';
+import { progressQuery, stopMonitorSignal } from '../../workflows/messages.js';
+
+/** Policy values copied into the input, so history records what the monitor used. */
+export function monitorInput(policy: RunbookPolicy): MonitorInput {
+  return {
+    heartbeatIntervalMs: policy.heartbeatIntervalMs,
+    failureThreshold: policy.failureThreshold,
+    recoveryBackoffMs: policy.recoveryBackoffMs,
+    maxRecoveryAttempts: policy.monitor.maxRecoveryAttempts,
+    unreachableFraction: policy.escalation.unreachableFraction,
+    leaderlessMs: policy.escalation.leaderlessMs,
+    syncStallMs: policy.escalation.syncStallMs,
+    remediateCluster: policy.monitor.remediateCluster,
+    approval: { timeoutMs: policy.approval.timeoutMs, modes: policy.approval.modes },
+    childInput: { maxNodesRemediated: policy.maxNodesRemediated, unreachableFraction: policy.escalation.unreachableFraction },
+  };
+}
+
+/** Starts the monitor; `started: false` when it already runs (never a second one). */
+export async function startMonitor(client: Client, policy: RunbookPolicy, taskQueue = TASK_QUEUE): Promise<{ started: boolean; runId?: string }> {
+  try {
+    const h = await client.workflow.start('health-monitor', {
+      taskQueue,
+      workflowId: MONITOR_WORKFLOW_ID,
+      args: [monitorInput(policy)],
+      staticSummary: `health monitor (§5.2–5.3): heartbeat every ${policy.heartbeatIntervalMs / 1000} s, recovery after ${policy.failureThreshold} misses`,
+      typedSearchAttributes: [{ key: RunbookProcedure, value: 'health-monitor' }],
+    });
+    return { started: true, runId: h.firstExecutionRunId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
+    throw err;
+  }
+}
+
+export async function stopMonitor(client: Client): Promise<void> {
+  await client.workflow.getHandle(MONITOR_WORKFLOW_ID).signal(stopMonitorSignal);
+}
+
+export async function monitorStatus(client: Client): Promise<MonitorProgress> {
+  return (await client.workflow.getHandle(MONITOR_WORKFLOW_ID).query(progressQuery)) as MonitorProgress;
+}
+
+export function formatMonitor(p: MonitorProgress): string {
+  const m = p.monitor;
+  const out = [
+    `health-monitor: ${p.status}; ${m.doing}`,
+    `cycle ${m.cycles} (run ${m.runs})${m.lastCycleMs !== undefined ? `, last sweep ${m.lastCycleMs} ms at ${m.lastCycleAt}` : ''}`,
+    `${m.total - m.nodes.filter((n) => n.misses > 0).length}/${m.total} nodes answer; leader ${m.leader ?? 'NONE'}` +
+      (m.leaderlessForMs > 0 ? `; leaderless for ${Math.round(m.leaderlessForMs / 1000)} s` : '') +
+      (m.syncStalledForMs > 0 ? `; sync stalled for ${Math.round(m.syncStalledForMs / 1000)} s` : ''),
+  ];
+  for (const n of m.nodes) {
+    out.push(
+      `  ${n.node.padEnd(24)} ${String(n.misses).padStart(3)} missed (${n.kind}), ${n.attempts} attempt(s)` +
+        `${n.recovering ? ', recovering' : ''}${n.incident ? ', ESCALATED' : ''}${n.lastOutcome ? `; last: ${n.lastOutcome}` : ''}`,
+    );
+  }
+  for (const n of m.notifications.slice(-5)) out.push(`  notified ${n.at}: ${n.summary} -> ${n.sent}`);
+  return out.join('\n');
+}
