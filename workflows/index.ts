@@ -8,3 +8,4 @@ export { repairSync as 'repair-sync' } from './repair-sync.js';
 export { recoverNode as 'recover-node' } from './recover-node.js';
 export { updateHosts as 'update-hosts' } from './update-hosts.js';
 export { remediationSlots } from './slots.js';
+export { connectivityIncident as 'connectivity-incident' } from './incident.js';

@@ -1,6 +1,7 @@
 // Signals, queries and updates, defined once with stable names (DESIGN §4). The CLI and the
 // webhook import them from here.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AlertRef } from '../src/domain/incident.js';
 import type { Progress } from '../src/domain/progress.js';
 
 export interface Decision {
@@ -24,3 +25,8 @@ export const rejectSignal = defineSignal<[Decision]>('reject');
 /** Validated: rejected when no step (or not the named step) is waiting for approval. */
 export const decideUpdate = defineUpdate<DecideResult, [DecideInput]>('decide');
 export const progressQuery = defineQuery<Progress>('progress');
+
+/** connectivity-incident: Alertmanager fired the same alert occurrence again (a repeat or duplicate). */
+export const alertSignal = defineSignal<[AlertRef]>('alert');
+/** connectivity-incident: Alertmanager says the alert resolved; the incident verifies and finishes. */
+export const alertResolvedSignal = defineSignal<[AlertRef]>('alert-resolved');

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { type ClusterSpec, type HostSpec, inferProvider } from '../domain/cluster.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
-import { hostsFileSchema, runbookPolicySchema } from './schema.js';
+import { alertRoutes, hostsFileSchema, runbookPolicySchema } from './schema.js';
 import { suggest } from './suggest.js';
 import { locateYamlPath } from './yaml-locate.js';
 
@@ -102,7 +102,10 @@ const POLICY_KEYS: Record<string, string[]> = {
     'probe',
     'max_nodes_remediated',
     'notifications',
+    'alerts',
+    'incident',
   ],
+  incident: ['max_rounds', 'resolve_wait_minutes'],
   escalation: ['unreachable_fraction', 'leaderless_minutes', 'sync_stall_minutes'],
   approval: ['timeout_minutes', 'modes'],
   modes: ['low', 'high'],
@@ -113,6 +116,7 @@ function policyKeysAt(path: (string | number)[]): string[] {
   if (path.length === 0) return POLICY_KEYS['']!;
   const last = path[path.length - 1];
   if (path[0] === 'notifications') return ['kind', 'url'];
+  if (path[0] === 'alerts' && path.length === 2) return ['procedure', 'node_label', 'labels', 'mode'];
   return typeof last === 'string' ? (POLICY_KEYS[last] ?? []) : [];
 }
 
@@ -182,5 +186,7 @@ function loadPolicyFromParsed(p: z.output<typeof runbookPolicySchema>): RunbookP
     },
     maxNodesRemediated: p.max_nodes_remediated,
     notifications: p.notifications,
+    alerts: alertRoutes(p.alerts),
+    incident: { maxRounds: p.incident.max_rounds, resolveWaitMs: p.incident.resolve_wait_minutes * 60_000 },
   };
 }

@@ -1,4 +1,5 @@
 // Runbook policy (config/runbook.yaml) as the workflows see it. Pure data.
+import type { AlertRoute, IncidentPolicy } from './alert-routing.js';
 
 export type Risk = 'read' | 'low' | 'high';
 export type ApprovalMode = 'auto' | 'require';
@@ -44,4 +45,8 @@ export interface RunbookPolicy {
   /** Blast radius: nodes mutated at once across all running procedures. */
   maxNodesRemediated: number;
   notifications: NotificationTarget[];
+  /** §8 alert routing: alert name → route (defaults for the runbook's five alerts). */
+  alerts: Record<string, AlertRoute>;
+  /** §9 connectivity-incident limits. */
+  incident: IncidentPolicy;
 }
