@@ -6,6 +6,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerReplayCommands } from './commands/replay.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSimCommands } from './commands/sim.js';
+import { registerWebhookCommand } from './commands/webhook.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDevCommand(program);
   registerWorkerCommand(program);
+  registerWebhookCommand(program);
   registerRunCommands(program);
   registerInspectCommands(program);
   registerReplayCommands(program);

@@ -16,6 +16,7 @@ interface DevOptions {
   dataDir: string;
   simDir: string;
   subnet: string;
+  webhookPort: string;
 }
 
 export function registerDevCommand(program: Command): void {
@@ -33,6 +34,7 @@ export function registerDevCommand(program: Command): void {
     .option('--data-dir <dir>', 'Temporal SQLite state', join(PROJECT_ROOT, '.data'))
     .option('--sim-dir <dir>', 'simulated cluster files (hosts file, keys)', join(PROJECT_ROOT, '.sim'))
     .option('--subnet <n>', 'simulated cluster addresses 127.<n>.x.y', '10')
+    .option('--webhook-port <port>', 'alert webhook port on 127.0.0.1 (0: any free port)', '8780')
     .action(async (opts: DevOptions) => {
       const nodes = Number(opts.sim);
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 1000) throw new UsageError(`--sim must be 1..1000, got "${opts.sim}"`);
@@ -45,6 +47,10 @@ export function registerDevCommand(program: Command): void {
       const { TASK_QUEUE } = await import('../../temporal/settings.js');
       // Worker lifecycle chatter would bury the lines an operator needs; warnings still show.
       Runtime.install({ logger: new DefaultLogger('WARN') });
+      const webhookPort = Number(opts.webhookPort);
+      if (!Number.isInteger(webhookPort) || webhookPort < 0 || webhookPort > 65535) {
+        throw new UsageError(`--webhook-port must be 0..65535, got "${opts.webhookPort}"`);
+      }
       const policy = loadPolicy(opts.policy);
       if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
 
@@ -74,7 +80,26 @@ export function registerDevCommand(program: Command): void {
           namespace: 'default',
           deps: activityDeps({ hostsFile, policy, adminKey }),
         });
+        // §8: the alert webhook, so Alertmanager (or curl) can open incidents on this stack.
+        const { devWebhookToken } = await import('../../webhook/dev-token.js');
+        const { startWebhookServer } = await import('../../webhook/server.js');
+        const { Client, Connection } = await import('@temporalio/client');
+        const { watchedCluster } = await import('../../worker/deps.js');
+        const token = devWebhookToken(opts.dataDir);
+        const clientConnection = await Connection.connect({ address: server.address });
+        cleanups.push(() => clientConnection.close());
+        const webhook = await startWebhookServer({
+          client: new Client({ connection: clientConnection, namespace: 'default' }),
+          taskQueue: TASK_QUEUE,
+          cluster: watchedCluster(hostsFile),
+          policy,
+          token: token.value,
+          uiUrl: server.uiUrl,
+          port: webhookPort,
+        });
+        cleanups.push(() => webhook.close());
         console.log(`Temporal Web UI: ${server.uiUrl}`);
+        console.log(`alert webhook: ${webhook.url}/alerts/alertmanager  (bearer token ${token.source})`);
         console.log(`Temporal frontend: ${server.address}  task queue: ${TASK_QUEUE}`);
         console.log('try, in another terminal (commands default to this stack\'s cluster):');
         console.log('  npx runbook diagnose');
