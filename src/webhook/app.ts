@@ -90,7 +90,8 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
     '/alerts/*',
     bodyLimit({
       maxSize: o.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-      onError: (c) => c.json({ error: `body larger than ${o.bodyLimitBytes ?? DEFAULT_BODY_LIMIT} bytes` }, 413),
+      // The rest of the body is not read, so this connection cannot carry another request.
+      onError: (c) => c.json({ error: `body larger than ${o.bodyLimitBytes ?? DEFAULT_BODY_LIMIT} bytes` }, 413, { connection: 'close' }),
     }),
   );
 
