@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { type Client, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { AlertRef } from '../domain/incident.js';
 import { RunbookNode, RunbookOutcome, RunbookProcedure } from '../temporal/search-attributes.js';
 import { alertResolvedSignal, alertSignal } from '../../workflows/messages.js';
@@ -63,20 +63,20 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
       const converter = client.options.loadedDataConverter;
       // The raw call, because only its response says whether this request started the run
       // (`started`), which the 202 reports as started or joined.
-      const request: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest = {
+      const request: proto.temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest = {
         namespace,
         identity: client.options.identity,
         requestId: randomUUID(),
         workflowId: req.workflowId,
         workflowType: { name: INCIDENT_WORKFLOW },
-        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueue: { name: taskQueue, kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
         input: { payloads: await encodeToPayloads(converter, req.input) },
         signalName: alertSignal.name,
         signalInput: { payloads: await encodeToPayloads(converter, req.alert) },
         // A running incident is joined; a finished one is never run again (one occurrence, one
         // incident): the server refuses, and the alert is answered `ignored`.
-        workflowIdConflictPolicy: temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-        workflowIdReusePolicy: temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+        workflowIdConflictPolicy: proto.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+        workflowIdReusePolicy: proto.temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
         searchAttributes: {
           indexedFields: encodeUnifiedSearchAttributes(undefined, [
             { key: RunbookProcedure, value: INCIDENT_WORKFLOW },

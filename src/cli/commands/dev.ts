@@ -73,13 +73,6 @@ export function registerDevCommand(program: Command): void {
           console.log(`simulated cluster: ${nodes} nodes, hosts file ${hostsFile}`);
         }
         recordDevHostsFile(opts.dataDir, hostsFile);
-        const connection = await connectWorker(server.address);
-        cleanups.push(() => connection.close());
-        const worker = await createRunbookWorker({
-          connection,
-          namespace: 'default',
-          deps: activityDeps({ hostsFile, policy, adminKey }),
-        });
         // §8: the alert webhook, so Alertmanager (or curl) can open incidents on this stack.
         const { devWebhookToken } = await import('../../webhook/dev-token.js');
         const { startWebhookServer } = await import('../../webhook/server.js');
@@ -98,6 +91,13 @@ export function registerDevCommand(program: Command): void {
           port: webhookPort,
         });
         cleanups.push(() => webhook.close());
+        const connection = await connectWorker(server.address);
+        cleanups.push(() => connection.close());
+        const worker = await createRunbookWorker({
+          connection,
+          namespace: 'default',
+          deps: activityDeps({ hostsFile, policy, adminKey }),
+        });
         console.log(`Temporal Web UI: ${server.uiUrl}`);
         console.log(`alert webhook: ${webhook.url}/alerts/alertmanager  (bearer token ${token.source})`);
         console.log(`Temporal frontend: ${server.address}  task queue: ${TASK_QUEUE}`);
