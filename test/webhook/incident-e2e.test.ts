@@ -145,4 +145,17 @@ describe('connectivity-incident from Alertmanager notifications', () => {
     expect(sim.state().mutations.slice(before).filter((m) => m.source === 'ssh' && /pkill|nohup|restart|tailscale (down|up)/.test(m.command))).toEqual([]);
     expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual(['p2p-down']);
   });
+
+  it('a finding no procedure fixes (host-down) escalates at once, restarting nothing', async () => {
+    const node = workerNode(2);
+    sim.fault(node, 'host-down');
+    const before = sim.state().mutations.length;
+    const r = await post(hook.url, notification([alert({ alertname: 'ClusterConnectivityDegraded' })]), TOKEN);
+    const id = r.body.accepted![0]!.workflowId!;
+    const result = await env.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult<IncidentDetails>>>(id).result();
+    expect(result.status).toBe('escalated');
+    expect(result.escalation!.reasons).toEqual([`no procedure fixes host-down on ${node}`]);
+    expect(result.details).toMatchObject({ outcome: 'escalated', rounds: 0 });
+    expect(sim.state().mutations.slice(before).filter((m) => m.source === 'ssh' && /pkill|nohup|restart/.test(m.command))).toEqual([]);
+  });
 });
