@@ -60,7 +60,7 @@ describe('runbook dev', () => {
       const ui = await fetch(`http://127.0.0.1:${UI_PORT}/`);
       expect(ui.status).toBe(200);
       // The alert webhook (DESIGN §8) runs in the stack; its token's place is printed, never the token.
-      const hook = /alert webhook: (http:\/\/127\.0\.0\.1:\d+)\/alerts\/alertmanager  \(bearer token in (\S+)/.exec(out);
+      const hook = /alert webhook: (http:\/\/127\.0\.0\.1:\d+)\/alerts\/alertmanager {2}\(bearer token in (\S+)/.exec(out);
       expect(hook, out).not.toBeNull();
       expect(out).not.toContain(readFileSync(hook![2]!, 'utf8').trim());
       expect((await fetch(`${hook![1]}/healthz`)).status).toBe(200);
