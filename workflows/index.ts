@@ -9,3 +9,4 @@ export { recoverNode as 'recover-node' } from './recover-node.js';
 export { updateHosts as 'update-hosts' } from './update-hosts.js';
 export { healthMonitor as 'health-monitor' } from './health-monitor.js';
 export { remediationSlots } from './slots.js';
+export { connectivityIncident as 'connectivity-incident' } from './incident.js';

@@ -1,6 +1,7 @@
 // Signals, queries and updates, defined once with stable names (DESIGN §4). The CLI and the
 // webhook import them from here.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AlertRef } from '../src/domain/incident.js';
 import type { Progress } from '../src/domain/progress.js';
 
 export interface Decision {
@@ -27,3 +28,7 @@ export const progressQuery = defineQuery<Progress>('progress');
 
 /** health-monitor: finish the current heartbeat and complete (running recoveries carry on). */
 export const stopMonitorSignal = defineSignal('stop-monitor');
+/** connectivity-incident: Alertmanager fired the same alert occurrence again (a repeat or duplicate). */
+export const alertSignal = defineSignal<[AlertRef]>('alert');
+/** connectivity-incident: Alertmanager says the alert resolved; the incident verifies and finishes. */
+export const alertResolvedSignal = defineSignal<[AlertRef]>('alert-resolved');

@@ -7,7 +7,7 @@ export const ALERTMANAGER_WEBHOOK_PATH = '/alerts/alertmanager';
 /** The webhook's Prometheus metrics (DESIGN §8). */
 export const WEBHOOK_METRICS_PATH = '/metrics';
 /** Port of `runbook webhook` unless told otherwise. */
-export const DEFAULT_WEBHOOK_PORT = 8090;
+export const DEFAULT_WEBHOOK_PORT = 8780;
 export const DEFAULT_WEBHOOK_URL = `http://localhost:${DEFAULT_WEBHOOK_PORT}`;
 /** Alertmanager's own default listen port. */
 export const DEFAULT_ALERTMANAGER_TARGET = 'localhost:9093';
@@ -51,5 +51,3 @@ export function parseTarget(raw: string, what: string): string {
   return raw;
 }
 
-/** Where `runbook dev` serves the webhook (and so where `dev --alerting` points Alertmanager). */
-export const DEV_WEBHOOK_URL = `http://127.0.0.1:${DEFAULT_WEBHOOK_PORT}`;

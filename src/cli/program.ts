@@ -7,6 +7,7 @@ import { registerMonitorCommands } from './commands/monitor.js';
 import { registerReplayCommands } from './commands/replay.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSimCommands } from './commands/sim.js';
+import { registerWebhookCommand } from './commands/webhook.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDevCommand(program);
   registerWorkerCommand(program);
+  registerWebhookCommand(program);
   registerRunCommands(program);
   registerInspectCommands(program);
   registerMonitorCommands(program);

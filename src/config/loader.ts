@@ -9,7 +9,7 @@ import { type ClusterSpec, type HostSpec, inferProvider } from '../domain/cluste
 import { capNodeText } from '../domain/node-text.js';
 import type { NotificationTarget, RunbookPolicy } from '../domain/policy.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
-import { hostsFileSchema, type notificationTarget, runbookPolicySchema } from './schema.js';
+import { alertRoutes, hostsFileSchema, type notificationTarget, runbookPolicySchema } from './schema.js';
 import { suggest } from './suggest.js';
 import { yamlLineLocator } from './yaml-locate.js';
 
@@ -109,8 +109,11 @@ const POLICY_KEYS: Record<string, string[]> = {
     'max_nodes_remediated',
     'monitor',
     'notifications',
+    'alerts',
+    'incident',
   ],
   monitor: ['enabled', 'max_recovery_attempts', 'remediate_cluster'],
+  incident: ['max_rounds', 'resolve_wait_minutes'],
   escalation: ['unreachable_fraction', 'leaderless_minutes', 'sync_stall_minutes'],
   approval: ['timeout_minutes', 'modes'],
   modes: ['low', 'high'],
@@ -121,6 +124,7 @@ function policyKeysAt(path: (string | number)[]): string[] {
   if (path.length === 0) return POLICY_KEYS['']!;
   const last = path[path.length - 1];
   if (path[0] === 'notifications') return ['kind', 'name', 'url', 'url_env', 'routing_key_env'];
+  if (path[0] === 'alerts' && path.length === 2) return ['procedure', 'node_label', 'labels', 'mode'];
   return typeof last === 'string' ? (POLICY_KEYS[last] ?? []) : [];
 }
 
@@ -195,6 +199,8 @@ function loadPolicyFromParsed(p: z.output<typeof runbookPolicySchema>): RunbookP
       remediateCluster: p.monitor.remediate_cluster,
     },
     notifications: p.notifications.map(toTarget),
+    alerts: alertRoutes(p.alerts),
+    incident: { maxRounds: p.incident.max_rounds, resolveWaitMs: p.incident.resolve_wait_minutes * 60_000 },
   };
 }
 

@@ -2,6 +2,7 @@
 // The seed's own file must load unchanged, so every extension is optional with a default.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_ALERT_ROUTES, INCIDENT_DEFAULTS, ROUTABLE_PROCEDURES } from '../domain/alert-routing.js';
 import { adminUrlProblem } from '../domain/cluster-spec.js';
 import { POLICY_DEFAULTS } from '../domain/defaults.js';
 import { APPROVAL_MODES } from '../domain/policy.js';
@@ -164,6 +165,39 @@ export const notificationTarget = z.discriminatedUnion('kind', [
     }
   });
 
+// Alertmanager label names (Prometheus data model): the node label must be one.
+const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name ([A-Za-z_][A-Za-z0-9_]*)');
+
+/** §8 one alert's route; a name the defaults know inherits what it leaves out. */
+export const alertRouteSchema = z
+  .object({
+    procedure: z.enum(ROUTABLE_PROCEDURES),
+    node_label: labelName.optional(),
+    labels: z.array(labelName).max(32).optional(),
+    mode: z.enum(['remediate', 'escalate-only']).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.mode === 'escalate-only' && r.procedure !== 'connectivity-incident') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['mode'], message: 'escalate-only applies to procedure connectivity-incident only' });
+    }
+  });
+
+/** Defaults of §8 for the runbook's five alerts, overridden or extended by `alerts:`. */
+export function alertRoutes(configured: Record<string, z.infer<typeof alertRouteSchema>>): Record<string, (typeof DEFAULT_ALERT_ROUTES)[string]> {
+  const routes = { ...DEFAULT_ALERT_ROUTES };
+  for (const [name, r] of Object.entries(configured)) {
+    const base = DEFAULT_ALERT_ROUTES[name];
+    routes[name] = {
+      procedure: r.procedure,
+      nodeLabel: r.node_label ?? base?.nodeLabel ?? 'node',
+      labels: r.labels ?? base?.labels ?? [],
+      mode: r.mode ?? (base?.procedure === r.procedure ? base.mode : 'remediate'),
+    };
+  }
+  return routes;
+}
+
 export const runbookPolicySchema = z
   .object({
     heartbeat_interval_s: z.number().positive().default(seconds(D.heartbeatIntervalMs)),
@@ -210,6 +244,14 @@ export const runbookPolicySchema = z
       .strict()
       .default({}),
     notifications: z.array(notificationTarget).default(() => [{ kind: 'log' as const }]),
+    alerts: z.record(z.string().min(1), alertRouteSchema).default({}),
+    incident: z
+      .object({
+        max_rounds: z.number().int().min(1).max(20).default(INCIDENT_DEFAULTS.maxRounds),
+        resolve_wait_minutes: z.number().nonnegative().default(INCIDENT_DEFAULTS.resolveWaitMs / 60_000),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

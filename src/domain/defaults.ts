@@ -2,6 +2,7 @@
 // (converted to the YAML's seconds and minutes), and so do the workflows when an input leaves a
 // value out; config/runbook.yaml spells the same values out for operators (a test keeps it so).
 // Pure data: the workflow bundle imports this module.
+import { DEFAULT_ALERT_ROUTES, INCIDENT_DEFAULTS } from './alert-routing.js';
 import type { RunbookPolicy } from './policy.js';
 
 /** Read-only all the way down: a default is never edited in place. */
@@ -23,6 +24,9 @@ export const POLICY_DEFAULTS: Frozen<RunbookPolicy> = {
   // Off: a monitor that restarts daemons on its own is an operator's choice for a cluster.
   monitor: { enabled: false, maxRecoveryAttempts: 3, remediateCluster: true },
   notifications: [{ kind: 'log', name: 'log' }],
+  // §8 routing of the runbook's five alerts, and §9 incident limits (alert-routing.ts).
+  alerts: DEFAULT_ALERT_ROUTES,
+  incident: INCIDENT_DEFAULTS,
 };
 
 /**

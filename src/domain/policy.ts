@@ -1,4 +1,5 @@
 // Runbook policy (config/runbook.yaml) as the workflows see it. Pure data.
+import type { AlertRoute, IncidentPolicy } from './alert-routing.js';
 
 export type Risk = 'read' | 'low' | 'high';
 /** Whether a gated step waits for a human (`require`) or proceeds on its own (`auto`). */
@@ -62,4 +63,8 @@ export interface RunbookPolicy {
   maxNodesRemediated: number;
   monitor: MonitorPolicy;
   notifications: NotificationTarget[];
+  /** §8 alert routing: alert name → route (defaults for the runbook's five alerts). */
+  alerts: Record<string, AlertRoute>;
+  /** §9 connectivity-incident limits. */
+  incident: IncidentPolicy;
 }

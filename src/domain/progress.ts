@@ -1,4 +1,5 @@
 // What the `progress` query returns (DESIGN §5 `status --json`). Pure data.
+import type { IncidentChild } from './incident.js';
 import type { Risk } from './policy.js';
 
 export type StepState = 'pending' | 'running' | 'awaiting-approval' | 'done' | 'failed' | 'skipped';
@@ -31,4 +32,6 @@ export interface Progress {
   steps: StepProgress[];
   pendingApproval?: PendingApproval;
   decisions: Array<{ step: string; approved: boolean; by: string; comment?: string; at: string }>;
+  /** connectivity-incident only: the child workflows it ran, with status and Web UI link. */
+  children?: IncidentChild[];
 }

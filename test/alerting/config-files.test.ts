@@ -76,7 +76,7 @@ describe('runbook config prometheus --out DIR', () => {
     };
     const hook = amDoc.receivers.find((r) => r.name === 'runbook-webhook')!.webhook_configs![0]!;
     expect(hook).toEqual({
-      url: 'http://localhost:8090/alerts/alertmanager',
+      url: 'http://localhost:8780/alerts/alertmanager',
       send_resolved: true,
       http_config: { authorization: { type: 'Bearer', credentials_file: 'webhook-token' } },
     });

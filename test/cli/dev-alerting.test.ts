@@ -86,7 +86,7 @@ describe('runbook dev --alerting', () => {
     const simDir = join(dir, 'sim');
     const child = spawn(
       process.execPath,
-      [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--alerting', '--webhook-url', hook, '--alerting-time-scale', '0.02', '--sim', '3',
+      [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--alerting', '--webhook-url', hook, '--alerting-time-scale', '0.02', '--sim', '3', '--webhook-port', '0',
         '--port', String(PORT), '--ui-port', String(UI_PORT), '--data-dir', join(dir, 'data'), '--sim-dir', simDir, '--subnet', '122'],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNBOOK_WEBHOOK_TOKEN: token } },
     );
@@ -98,7 +98,7 @@ describe('runbook dev --alerting', () => {
       await waitFor('`runbook dev --alerting` to report the stack ready', () => out.includes('Ctrl-C stops the stack') || child.exitCode !== null, { timeoutMs: 120_000 });
       expect(child.exitCode, out).toBeNull();
       expect(out).toContain(`posting to ${hook}/alerts/alertmanager`);
-      expect(out).toContain('webhook token: from RUNBOOK_WEBHOOK_TOKEN');
+      expect(out).toContain('webhook token: from $RUNBOOK_WEBHOOK_TOKEN');
       expect(out).not.toContain(token);
       const prometheus = /Prometheus: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
       await waitFor('Prometheus to scrape the 3 simulated nodes', async () => {

@@ -1,7 +1,7 @@
 // `runbook dev` (what `npm start` runs): the UI answers, a procedure runs, and SIGINT stops
 // the dev server, the simulator and the worker, leaving no process behind.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +46,7 @@ describe('runbook dev', () => {
     const child = spawn(
       process.execPath,
       [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--sim', '4', '--port', String(PORT), '--ui-port', String(UI_PORT),
-        '--data-dir', join(dir, 'data'), '--sim-dir', join(dir, 'sim'), '--subnet', '58'],
+        '--data-dir', join(dir, 'data'), '--sim-dir', join(dir, 'sim'), '--subnet', '58', '--webhook-port', '0'],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -59,6 +59,11 @@ describe('runbook dev', () => {
       expect(out).toContain(`Temporal Web UI: http://127.0.0.1:${UI_PORT}`);
       const ui = await fetch(`http://127.0.0.1:${UI_PORT}/`);
       expect(ui.status).toBe(200);
+      // The alert webhook (DESIGN §8) runs in the stack; its token's place is printed, never the token.
+      const hook = /alert webhook: (http:\/\/127\.0\.0\.1:\d+)\/alerts\/alertmanager {2}\(bearer token in (\S+)/.exec(out);
+      expect(hook, out).not.toBeNull();
+      expect(out).not.toContain(readFileSync(hook![2]!, 'utf8').trim());
+      expect((await fetch(`${hook![1]}/healthz`)).status).toBe(200);
       const env = { TEMPORAL_ADDRESS: `127.0.0.1:${PORT}`, RUNBOOK_CONFIG: join(dir, 'sim', 'distributed_hosts.yaml') };
       const r = await runCli(['diagnose', '--json'], env);
       expect(r.code, r.stderr).toBe(0);

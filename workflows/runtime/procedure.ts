@@ -58,6 +58,8 @@ export class ProcedureRun {
   private humanRequired: string | undefined;
   private readonly timeoutMs: number;
   private readonly modes: { low: 'auto' | 'require'; high: 'auto' | 'require' };
+  /** Markdown shown under the step list (the incident's child workflows). */
+  private appendix = '';
 
   constructor(
     readonly procedure: string,
@@ -266,6 +268,12 @@ export class ProcedureRun {
     this.end(status, summary);
   }
 
+  /** Sets the markdown shown under the step list in the Web UI's current details (already escaped). */
+  setAppendix(markdown: string): void {
+    this.appendix = markdown;
+    this.render();
+  }
+
   markFailed(): void {
     this.progress.status = 'failed';
     upsertSearchAttributes([{ key: RunbookOutcome, value: 'failed' }]);
@@ -309,6 +317,6 @@ export class ProcedureRun {
     // Details and summaries quote nodes (leader ids, errors, command output) and approvers'
     // comments: plain text, escaped so none of it renders as markdown or HTML.
     const lines = this.progress.steps.map((s) => `- \`${mark[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
-    setCurrentDetails([head + ask, lines.join('\n'), escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n'));
+    setCurrentDetails([head + ask, lines.join('\n'), this.appendix, escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n'));
   }
 }

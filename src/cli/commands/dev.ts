@@ -2,7 +2,7 @@
 // worker in one command; Ctrl-C stops everything and leaves no process behind.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ALERTMANAGER_WEBHOOK_PATH, DEV_WEBHOOK_URL, webhookUrl } from '../../alerting/endpoints.js';
+import { ALERTMANAGER_WEBHOOK_PATH, DEFAULT_WEBHOOK_PORT, webhookUrl } from '../../alerting/endpoints.js';
 import { DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
 import { PROJECT_ROOT } from '../../temporal/binaries.js';
 import { recordDevHostsFile } from '../context.js';
@@ -19,8 +19,9 @@ interface DevOptions {
   simDir: string;
   subnet: string;
   alerting?: boolean;
-  webhookUrl: string;
+  webhookUrl?: string;
   alertingTimeScale: string;
+  webhookPort: string;
 }
 
 export function registerDevCommand(program: Command): void {
@@ -39,8 +40,9 @@ export function registerDevCommand(program: Command): void {
     .option('--sim-dir <dir>', 'simulated cluster files (hosts file, keys)', join(PROJECT_ROOT, '.sim'))
     .option('--subnet <n>', 'simulated cluster addresses 127.<n>.x.y', '10')
     .option('--alerting', "also run Debian's prometheus and prometheus-alertmanager against the cluster and the webhook")
-    .option('--webhook-url <url>', `with --alerting: the alert webhook Alertmanager posts to (<url>${ALERTMANAGER_WEBHOOK_PATH})`, DEV_WEBHOOK_URL)
+    .option('--webhook-url <url>', `with --alerting: post alerts to this webhook (<url>${ALERTMANAGER_WEBHOOK_PATH}) instead of this stack's own`)
     .option('--alerting-time-scale <factor>', 'with --alerting: scale of the production scrape, rule and group durations', '0.1')
+    .option('--webhook-port <port>', 'alert webhook port on 127.0.0.1 (0: any free port)', String(DEFAULT_WEBHOOK_PORT))
     .action(async (opts: DevOptions) => {
       const nodes = Number(opts.sim);
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 1000) throw new UsageError(`--sim must be 1..1000, got "${opts.sim}"`);
@@ -55,6 +57,10 @@ export function registerDevCommand(program: Command): void {
       const { TASK_QUEUE } = await import('../../temporal/settings.js');
       // Worker lifecycle chatter would bury the lines an operator needs; warnings still show.
       Runtime.install({ logger: new DefaultLogger('WARN') });
+      const webhookPort = Number(opts.webhookPort);
+      if (!Number.isInteger(webhookPort) || webhookPort < 0 || webhookPort > 65535) {
+        throw new UsageError(`--webhook-port must be 0..65535, got "${opts.webhookPort}"`);
+      }
       const policy = loadPolicy(opts.policy);
       if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
 
@@ -77,6 +83,24 @@ export function registerDevCommand(program: Command): void {
           console.log(`simulated cluster: ${nodes} nodes, hosts file ${hostsFile}`);
         }
         recordDevHostsFile(opts.dataDir, hostsFile);
+        // §8: the alert webhook, so Alertmanager (or curl) can open incidents on this stack.
+        const { devWebhookToken } = await import('../../webhook/dev-token.js');
+        const { startWebhookServer } = await import('../../webhook/server.js');
+        const { Client, Connection } = await import('@temporalio/client');
+        const { watchedCluster } = await import('../../worker/deps.js');
+        const token = devWebhookToken(opts.dataDir);
+        const clientConnection = await Connection.connect({ address: server.address });
+        cleanups.push(() => clientConnection.close());
+        const webhook = await startWebhookServer({
+          client: new Client({ connection: clientConnection, namespace: 'default' }),
+          taskQueue: TASK_QUEUE,
+          cluster: watchedCluster(hostsFile),
+          policy,
+          token: token.value,
+          uiUrl: server.uiUrl,
+          port: webhookPort,
+        });
+        cleanups.push(() => webhook.close());
         const connection = await connectWorker(server.address);
         cleanups.push(() => connection.close());
         const worker = await createRunbookWorker({
@@ -86,29 +110,30 @@ export function registerDevCommand(program: Command): void {
         });
         if (alerting !== undefined) {
           const { startAlertingStack } = await import('../../alerting/stack.js');
+          // Alertmanager posts with the token this stack's webhook checks ($RUNBOOK_WEBHOOK_TOKEN
+          // or the one kept in the data dir), to this stack's webhook unless --webhook-url says otherwise.
+          const webhookBase = alerting.webhookBase ?? new URL(webhook.url);
           const stack = await startAlertingStack({
             cluster: loadCluster(hostsFile),
-            webhookUrl: alerting.webhookUrl,
-            token: alerting.token.value,
+            webhookUrl: webhookBase.href,
+            token: token.value,
             timing: alerting.timing,
             dir: join(opts.dataDir, 'alerting'),
             unreachableFraction: policy.escalation.unreachableFraction,
           });
           cleanups.push(() => stack.stop());
           console.log(`Prometheus: ${stack.prometheusUrl}  (alerts: ${stack.prometheusUrl}/alerts)`);
-          console.log(`Alertmanager: ${stack.alertmanagerUrl}  posting to ${webhookUrl(alerting.webhookBase, ALERTMANAGER_WEBHOOK_PATH)}`);
-          console.log(`  webhook token: ${alerting.token.source}; config in ${stack.dir}`);
+          console.log(`Alertmanager: ${stack.alertmanagerUrl}  posting to ${webhookUrl(webhookBase, ALERTMANAGER_WEBHOOK_PATH)}`);
+          console.log(`  webhook token: ${token.source}; config in ${stack.dir}`);
         }
         if (policy.monitor.enabled) {
           // §5.3 "Enable the node health monitor daemon": opt-in in config/runbook.yaml.
-          const { Client, Connection } = await import('@temporalio/client');
           const { startMonitor } = await import('../../client/monitor.js');
-          const clientConnection = await Connection.connect({ address: server.address });
-          cleanups.push(() => clientConnection.close());
           const r = await startMonitor(new Client({ connection: clientConnection }), policy);
           console.log(`health monitor: ${r.started ? 'started' : 'already running'} (runbook-health-monitor; \`npx runbook monitor status\`)`);
         }
         console.log(`Temporal Web UI: ${server.uiUrl}`);
+        console.log(`alert webhook: ${webhook.url}/alerts/alertmanager  (bearer token ${token.source})`);
         console.log(`Temporal frontend: ${server.address}  task queue: ${TASK_QUEUE}`);
         console.log('try, in another terminal (commands default to this stack\'s cluster):');
         console.log('  npx runbook diagnose');

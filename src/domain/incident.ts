@@ -1,0 +1,44 @@
+// The connectivity-incident workflow's input and result (DESIGN §9). Pure data: the webhook
+// builds the input, the workflow reads it, tests and the CLI read the result.
+import type { IncidentMode, RoutableProcedure } from './alert-routing.js';
+
+/** One Alertmanager alert occurrence, as much of it as the incident keeps (no annotations). */
+export interface AlertRef {
+  alertname: string;
+  fingerprint: string;
+  startsAt: string;
+  status: 'firing' | 'resolved';
+  /** The routed labels only, capped plain text: for the record, never for a shell. */
+  labels: Record<string, string>;
+  generatorURL?: string;
+}
+
+export type ChildStatus = 'running' | 'completed' | 'escalated' | 'failed';
+
+export interface IncidentChild {
+  workflowId: string;
+  procedure: string;
+  node?: string;
+  /** Remediation round (1-based); diagnoses carry the round they start. */
+  round: number;
+  status: ChildStatus;
+  summary?: string;
+  /** Web UI link, when the webhook told the incident where the UI is. */
+  url?: string;
+}
+
+export interface IncidentDetails {
+  outcome: 'resolved' | 'escalated';
+  alertname: string;
+  target: string;
+  mode: IncidentMode;
+  rounds: number;
+  /** Firing notifications received after the start (Alertmanager repeats, duplicates). */
+  repeats: number;
+  /** True when Alertmanager's `resolved` came before the incident finished. */
+  resolvedByAlertmanager: boolean;
+  children: IncidentChild[];
+}
+
+export const CLUSTER_TARGET = 'cluster';
+export type { RoutableProcedure };

@@ -1,0 +1,187 @@
+// The alert webhook as a pure HTTP handler (DESIGN §8; STYLE §16): hono routes, its bearerAuth
+// (with a constant-time compare) and bodyLimit; the listening socket is wired in the entry point.
+//   POST /alerts/alertmanager  202 {accepted: [...]} | 400 | 401 | 413 | 503
+//   GET  /healthz              200 when Temporal answers, else 503
+//   GET  /metrics              Prometheus text
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from '@temporalio/common';
+import type { AlertRoute } from '../domain/alert-routing.js';
+import type { AlertRef } from '../domain/incident.js';
+import { capNodeText } from '../domain/node-text.js';
+import { WebhookMetrics } from './metrics.js';
+import type { AlertmanagerAlert } from './payload.js';
+import { parsePayload } from './payload.js';
+import { routeAlert } from './route-alert.js';
+import { type IncidentIntake, IntakeUnavailableError } from './temporal-intake.js';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Temporal calls in flight for one notification: a big group must not flood the frontend. */
+const CONCURRENCY = 16;
+
+export interface AcceptedAlert {
+  alert: string;
+  fingerprint: string;
+  workflowId?: string;
+  url?: string;
+  action: 'started' | 'joined' | 'signalled' | 'ignored';
+  reason?: string;
+}
+
+export interface WebhookOptions {
+  /** Bearer token; `undefined` only with the explicit insecure dev flag (no auth at all). */
+  token: string | undefined;
+  intake: IncidentIntake;
+  routes: () => Record<string, AlertRoute>;
+  /** Configured node names, read per request so a hosts-file edit is followed. */
+  nodes: () => ReadonlySet<string>;
+  /** The incident input for a routed alert: policy values, Web UI base, test knobs. */
+  incidentInput: (routed: { procedure: string; mode: string; target: string; alert: AlertRef }) => Record<string, unknown>;
+  workflowUrl: (workflowId: string) => string;
+  metrics?: WebhookMetrics;
+  logger?: Logger;
+  bodyLimitBytes?: number;
+}
+
+const json401 = (message: string) => (): Response =>
+  new Response(JSON.stringify({ error: message }), { status: 401, headers: { 'content-type': 'application/json' } });
+
+/** sha256 first, so the compare is constant-time whatever the lengths (crypto.timingSafeEqual). */
+function tokenMatches(expected: string): (given: string) => boolean {
+  const want = createHash('sha256').update(expected).digest();
+  return (given) => timingSafeEqual(want, createHash('sha256').update(given).digest());
+}
+
+export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: WebhookMetrics } {
+  const metrics = o.metrics ?? new WebhookMetrics();
+  const app = new Hono();
+
+  app.get('/healthz', async (c) =>
+    (await o.intake.healthy()) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', error: 'Temporal does not answer' }, 503),
+  );
+  app.get('/metrics', (c) => c.text(metrics.text(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+
+  const started = new WeakMap<Request, number>();
+  app.use('/alerts/*', async (c, next) => {
+    started.set(c.req.raw, performance.now());
+    await next();
+    if (c.res.status >= 400) {
+      const reason = c.res.status === 401 ? 'unauthorized' : c.res.status === 413 ? 'too_large' : c.res.status === 503 ? 'temporal_unavailable' : undefined;
+      if (reason) metrics.reject(reason);
+    }
+    metrics.observeSeconds((performance.now() - (started.get(c.req.raw) ?? performance.now())) / 1000);
+  });
+  if (o.token !== undefined) {
+    const matches = tokenMatches(o.token);
+    app.use(
+      '/alerts/*',
+      bearerAuth({
+        verifyToken: (given) => matches(given),
+        // §8: every auth problem is a 401 (hono answers a malformed header 400 by default).
+        noAuthenticationHeader: { message: json401('missing "Authorization: Bearer <token>" header') },
+        invalidAuthenticationHeader: { message: json401('malformed Authorization header: expected "Bearer <token>"') },
+        invalidToken: { message: json401('wrong bearer token') },
+      }),
+    );
+  }
+  app.use(
+    '/alerts/*',
+    bodyLimit({
+      maxSize: o.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+      // The rest of the body is not read, so this connection cannot carry another request.
+      onError: (c) => c.json({ error: `body larger than ${o.bodyLimitBytes ?? DEFAULT_BODY_LIMIT} bytes` }, 413, { connection: 'close' }),
+    }),
+  );
+
+  app.post('/alerts/alertmanager', async (c) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch (err) {
+      metrics.reject('bad_json');
+      return c.json({ error: `body is not valid JSON: ${(err as Error).message}` }, 400);
+    }
+    const parsed = parsePayload(body);
+    if (!parsed.ok) {
+      metrics.reject('bad_payload');
+      return c.json({ error: parsed.error }, 400);
+    }
+    const alerts = parsed.payload.alerts;
+    const routes = o.routes();
+    const nodes = o.nodes();
+    for (const a of alerts) metrics.alertReceived(a.status);
+    try {
+      const accepted = await mapLimit(alerts, CONCURRENCY, (a) => handleAlert(a, routes, nodes));
+      for (const a of accepted) metrics.incident(a.action);
+      o.logger?.info('alerts accepted', {
+        receiver: capNodeText(parsed.payload.receiver),
+        alerts: accepted.map((a) => `${capNodeText(a.alert, 64)}:${a.action}${a.workflowId ? `:${a.workflowId}` : ''}`).join(' '),
+      });
+      return c.json({ accepted }, 202);
+    } catch (err) {
+      if (err instanceof IntakeUnavailableError) {
+        o.logger?.warn('alerts not recorded; answering 503 so Alertmanager retries', { error: err.message });
+        return c.json({ error: err.message }, 503);
+      }
+      throw err;
+    }
+  });
+
+  async function handleAlert(a: AlertmanagerAlert, routes: Record<string, AlertRoute>, nodes: ReadonlySet<string>): Promise<AcceptedAlert> {
+    const routed = routeAlert(a, routes, nodes);
+    const head = { alert: capNodeText(routed.alertname, 128), fingerprint: a.fingerprint };
+    if (routed.kind === 'ignored') return { ...head, action: 'ignored', reason: routed.reason };
+    const ref: AlertRef = {
+      alertname: routed.labels['alertname'] ?? '',
+      fingerprint: a.fingerprint,
+      startsAt: a.startsAt,
+      status: a.status,
+      labels: routed.labels,
+      ...(a.generatorURL !== undefined && { generatorURL: capNodeText(a.generatorURL, 512) }),
+    };
+    const ids = { workflowId: routed.workflowId, url: o.workflowUrl(routed.workflowId) };
+    // §8: `resolved` is a signal to a running incident and never starts anything.
+    const outcome =
+      a.status === 'resolved'
+        ? await o.intake.resolve(routed.workflowId, ref)
+        : await o.intake.fire({
+            workflowId: routed.workflowId,
+            alert: ref,
+            input: o.incidentInput({ procedure: routed.procedure, mode: routed.mode, target: routed.target, alert: ref }),
+            summary: `${ref.alertname} → ${routed.procedure}${routed.mode === 'escalate-only' ? ' (escalate only)' : ''} on ${routed.target}, startsAt ${a.startsAt}`,
+            ...(routed.target !== 'cluster' && { node: routed.target }),
+          });
+    return { ...head, ...ids, ...outcome };
+  }
+
+  // An unexpected error is a 500 with a generic message: no stack, no request echo.
+  app.onError((err, c) => {
+    if ('getResponse' in err && typeof err.getResponse === 'function') return err.getResponse() as Response;
+    o.logger?.error('webhook error', { error: (err as Error).message });
+    return c.json({ error: 'internal error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  return { app, metrics };
+}
+
+/** Runs fn over items with at most `limit` at once; keeps order; the first error wins after all settle. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+  return results;
+}

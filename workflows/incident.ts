@@ -1,0 +1,217 @@
+// connectivity-incident (DESIGN §9, runbook §1–§7): one alert occurrence, one durable incident.
+// Diagnose (§3); escalate at once when §6.1 holds; else run the routed procedure, then what the
+// findings recommend, as child workflows (each under its own approval gates, the blast radius
+// and the per-node slot); re-diagnose; at most `maxRounds` rounds; finish resolved or escalated
+// with the §6.2 bundle. Alertmanager's repeats join by signal; its `resolved` asks for a last
+// diagnose and the end.
+import { condition, executeChild, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { AlertRef, IncidentChild, IncidentDetails } from '../src/domain/incident.js';
+import { CLUSTER_TARGET } from '../src/domain/incident.js';
+import type { IncidentMode, RoutableProcedure } from '../src/domain/alert-routing.js';
+import { INCIDENT_DEFAULTS } from '../src/domain/alert-routing.js';
+import { escapeMarkdown } from '../src/domain/node-text.js';
+import type { ProcedureResult } from '../src/domain/procedure-input.js';
+import type { DiagnoseReport, Finding } from '../src/domain/report.js';
+import type { DiagnoseInput } from './diagnose.js';
+import { alertResolvedSignal, alertSignal } from './messages.js';
+import type { RecoveryInput } from './procedure-input.js';
+import { errorText } from './runtime/error-text.js';
+import { gatherEscalation } from './runtime/escalation.js';
+import { EscalationRequired, ProcedureRun } from './runtime/procedure.js';
+
+export interface IncidentInput extends RecoveryInput, Omit<DiagnoseInput, keyof RecoveryInput> {
+  /** The alert occurrence that opened the incident. */
+  alert: AlertRef;
+  /** What the alert is routed to (config/runbook.yaml `alerts:`). */
+  procedure: RoutableProcedure;
+  mode: IncidentMode;
+  /** A node name (validated against the hosts file by the webhook) or `cluster`. */
+  target: string;
+  maxRounds?: number;
+  resolveWaitMs?: number;
+  /** Web UI base URL, for the children's links. */
+  uiUrl?: string;
+  /** Procedure-specific knobs handed to every child as they are (e.g. stageVerifyMs). */
+  childOptions?: Record<string, unknown>;
+}
+
+type Plan = Array<{ procedure: string; node?: string }>;
+
+export async function connectivityIncident(input: IncidentInput): Promise<ProcedureResult<IncidentDetails>> {
+  // `shared` is what every child gets: dry run, approval policy, blast radius, diagnose knobs.
+  const { alert, procedure: routed, mode, target, uiUrl, childOptions, node: _ignored, ...shared } = input;
+  const maxRounds = Math.max(1, input.maxRounds ?? INCIDENT_DEFAULTS.maxRounds);
+  const resolveWaitMs = input.resolveWaitMs ?? INCIDENT_DEFAULTS.resolveWaitMs;
+  const node = target === CLUSTER_TARGET ? undefined : target;
+  const details: IncidentDetails = {
+    outcome: 'escalated',
+    alertname: alert.alertname,
+    target,
+    mode,
+    rounds: 0,
+    repeats: 0,
+    resolvedByAlertmanager: false,
+    children: [],
+  };
+  // Set before the first await: signal-with-start delivers the first signal with the start.
+  setHandler(alertSignal, () => void details.repeats++);
+  setHandler(alertResolvedSignal, () => {
+    details.resolvedByAlertmanager = true;
+  });
+  const run = new ProcedureRun('connectivity-incident', { ...shared, ...(node !== undefined && { node }) });
+  run.progress.children = details.children;
+  const { workflowId, namespace } = workflowInfo();
+
+  const track = (child: IncidentChild): IncidentChild => {
+    details.children.push(child);
+    showChildren(run, details.children);
+    return child;
+  };
+  const childId = (label: string): string => `${workflowId}--${label}`;
+  const link = (id: string): string | undefined =>
+    uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` : undefined;
+
+  /** §3 as a child workflow, so its own progress and history stay one click away. */
+  const diagnoseNow = async (label: string, round: number): Promise<DiagnoseReport> => {
+    const id = childId(label);
+    const url = link(id);
+    const child = track({ workflowId: id, procedure: 'diagnose', round, status: 'running', ...(url && { url }) });
+    const diagnoseInput: DiagnoseInput = { ...shared, requestedBy: `incident ${workflowId}` };
+    const report = await run.step(label, () =>
+      executeChild('diagnose', { workflowId: id, args: [diagnoseInput], staticSummary: `diagnose for incident ${workflowId}` }),
+    ) as DiagnoseReport;
+    child.status = report.escalate.needed ? 'escalated' : 'completed';
+    child.summary = `${report.findings.length} finding(s)`;
+    run.note(label, describeFindings(report.findings));
+    showChildren(run, details.children);
+    return report;
+  };
+
+  /** One recovery procedure as a child; its approvals are asked on the child itself. */
+  const runChild = async (step: Plan[number], round: number): Promise<ProcedureResult> => {
+    const label = `${step.procedure}${step.node ? ` on ${step.node}` : ''} (round ${round})`;
+    const id = childId(`r${round}-${step.procedure}${step.node ? `-${step.node}` : ''}`);
+    const url = link(id);
+    const child = track({ workflowId: id, procedure: step.procedure, ...(step.node && { node: step.node }), round, status: 'running', ...(url && { url }) });
+    try {
+      const result = (await run.step(label, () =>
+        executeChild(step.procedure, {
+          workflowId: id,
+          args: [{ ...shared, ...childOptions, ...(step.node !== undefined && { node: step.node }), requestedBy: `incident ${workflowId}` }],
+          staticSummary: `${label} for incident ${workflowId}`,
+        }),
+      { detail: url ?? id })) as ProcedureResult;
+      child.status = result.status;
+      child.summary = result.summary;
+      run.note(label, `${result.status}: ${result.summary}`);
+      return result;
+    } catch (err) {
+      child.status = 'failed';
+      child.summary = errorText(err);
+      throw new EscalationRequired([`${label} failed: ${errorText(err)}`]);
+    } finally {
+      showChildren(run, details.children);
+    }
+  };
+
+  const incident = async (): Promise<ProcedureResult<IncidentDetails>> => {
+    let routedDone = routed === 'connectivity-incident';
+    let verifications = 0;
+    for (;;) {
+      const verifying = details.resolvedByAlertmanager;
+      const label = verifying ? `verify (diagnose ${++verifications})` : `diagnose (round ${details.rounds + 1})`;
+      const report = await diagnoseNow(label, details.rounds + 1);
+      // §6.1: more than half unreachable, leaderless too long, sync stalled, one provider down.
+      if (report.escalate.needed) throw new EscalationRequired(report.escalate.reasons);
+      const relevant = report.findings.filter((f) => node === undefined || f.node === undefined || f.node === node);
+      // §7 ClusterHealthCritical: a human decides; nothing is changed.
+      if (mode === 'escalate-only') {
+        throw new EscalationRequired([`${alert.alertname}: escalate-only (§7); diagnose found ${describeFindings(report.findings)}`]);
+      }
+      if (relevant.length === 0 && routedDone) {
+        if (details.resolvedByAlertmanager) {
+          return finish(`resolved: Alertmanager resolved ${alert.alertname} and diagnose confirms ${target} healthy`);
+        }
+        // Healthy by our probes: Alertmanager's `resolved` is the second opinion; waiting on it
+        // is bounded so a lost notification never keeps an incident open for ever.
+        const heard = await run.step('wait for resolved', () => condition(() => details.resolvedByAlertmanager, resolveWaitMs), {
+          detail: `healthy; waiting up to ${Math.round(resolveWaitMs / 1000)} s for Alertmanager's resolved`,
+        });
+        if (heard) {
+          run.note('wait for resolved', 'Alertmanager sent resolved: verifying');
+          continue;
+        }
+        return finish(`resolved: ${target} healthy; Alertmanager sent no resolved within ${Math.round(resolveWaitMs / 60_000)} min`);
+      }
+      if (details.rounds >= maxRounds) {
+        throw new EscalationRequired([`still ${describeFindings(relevant)} after ${maxRounds} round(s) of remediation`]);
+      }
+      const plan: Plan = routedDone ? recommendedFor(report, relevant) : [{ procedure: routed, ...(node !== undefined && { node }) }];
+      routedDone = true;
+      if (plan.length === 0) throw new EscalationRequired([`no procedure fixes ${describeFindings(relevant)}`]);
+      details.rounds++;
+      const results = await Promise.all(plan.map((p) => runChild(p, details.rounds)));
+      const escalated = results.filter((r) => r.status === 'escalated');
+      if (escalated.length > 0) {
+        throw new EscalationRequired(escalated.flatMap((r) => (r.escalation?.reasons ?? [r.summary]).map((x) => `${r.procedure}${r.node ? ` on ${r.node}` : ''}: ${x}`)));
+      }
+    }
+  };
+
+  const finish = (summary: string): ProcedureResult<IncidentDetails> => {
+    details.outcome = 'resolved';
+    return run.complete(summary, details);
+  };
+
+  let result: ProcedureResult<IncidentDetails>;
+  try {
+    result = await incident();
+  } catch (err) {
+    if (!(err instanceof EscalationRequired)) {
+      run.markFailed();
+      throw err;
+    }
+    details.outcome = 'escalated';
+    const bundle = await gatherEscalation(err.reasons, run.progress, node !== undefined ? [node] : []);
+    result = run.escalated(err, { ...bundle, reasons: err.reasons }, details);
+  }
+  announce(result);
+  return result;
+}
+
+/**
+ * The one place the incident's end is told to people (§6.3 escalation path). Notifications
+ * (DESIGN §9 `notifications:`) plug in here; until then the worker log records it.
+ */
+function announce(result: ProcedureResult<IncidentDetails>): void {
+  log.info('incident finished', { outcome: result.details?.outcome, summary: result.summary });
+}
+
+function recommendedFor(report: DiagnoseReport, relevant: Finding[]): Plan {
+  const wanted = new Set(relevant.map((f) => `${f.kind}|${f.node ?? ''}`));
+  const seen = new Set<string>();
+  const plan: Plan = [];
+  for (const r of report.recommended) {
+    if (!wanted.has(`${r.reason}|${r.node ?? ''}`)) continue;
+    const key = `${r.procedure}|${r.node ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    plan.push({ procedure: r.procedure, ...(r.node !== undefined && { node: r.node }) });
+  }
+  return plan;
+}
+
+function describeFindings(findings: Finding[]): string {
+  if (findings.length === 0) return 'no findings (healthy)';
+  return findings.map((f) => `${f.kind}${f.node ? ` on ${f.node}` : ''}`).join(', ');
+}
+
+/** The Web UI's current details list each child with its status and a link. */
+function showChildren(run: ProcedureRun, children: IncidentChild[]): void {
+  const lines = children.map((c) => {
+    const name = escapeMarkdown(`${c.procedure}${c.node ? ` on ${c.node}` : ''} (round ${c.round})`);
+    const what = c.url ? `[${name}](${c.url})` : `${name} \`${c.workflowId}\``;
+    return `- \`${c.status}\` ${what}${c.summary ? `: ${escapeMarkdown(c.summary)}` : ''}`;
+  });
+  run.setAppendix(lines.length > 0 ? `**Child workflows**\n${lines.join('\n')}` : '');
+}
