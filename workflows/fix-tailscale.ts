@@ -3,14 +3,14 @@
 // detached from the session when the node has no fallback, then verify the node is back.
 import { sleep } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
 import { lookAtNode, restartTailscale } from './runtime/node-steps.js';
 import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
+import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
-import { requireNode } from './restart-p2p.js';
 
 export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResult> {
   const node = requireNode(input);

@@ -5,7 +5,7 @@
 import { patched } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { quorumSize } from '../src/domain/cluster.js';
-import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { longRunning, quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';

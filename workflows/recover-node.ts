@@ -2,15 +2,15 @@
 // then networkd, Tailscale and P2P restarts, each gated, verifying after each and stopping as
 // soon as the node has rejoined.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
 import { lookAtNode, restartDaemon, restartTailscale, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
+import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
-import { requireNode } from './restart-p2p.js';
 
 export interface RecoverNodeInput extends RecoveryInput {
   /** How long to look for a rejoin after networkd and after Tailscale before the next stage. */

@@ -1,7 +1,7 @@
 // repair-sync (runbook §4.4): status, trigger the categories, watch progress with heartbeats;
 // the heavy force full resync only when progress stalls, and only with approval.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { longRunning, quick } from './runtime/activities.js';
 import { adminOutage, escalateAdminOutage } from './runtime/admin-outage.js';
 import { RemediationSlots } from './runtime/blast-radius.js';

@@ -3,7 +3,7 @@
 // alone), propose the patch, get approval, write it atomically (temp file validated before the
 // rename, backup kept), and verify the nodes answer on their new addresses.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { mutate, quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
 import { unreachableGuard } from './runtime/guard.js';
