@@ -9,12 +9,14 @@ import { EscalationRequired } from './runtime/procedure.js';
 import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
+/** The steps progress shows from the start. */
+const PLAN = ['check node', 'check cluster reachability', 'approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const;
+
 export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult> {
   const node = requireNode(input);
   const opts = recoveryOptions(input);
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
-  return runProcedure('restart-p2p', input, async (run) => {
-    run.plan(['check node', 'check cluster reachability', 'approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined']);
+  return runProcedure('restart-p2p', input, PLAN, async (run) => {
     const look = await lookAtNode(run, 'check node', node);
     if (look.p2pOk && look.status?.status === 'running' && look.status.leader_id !== null) {
       return run.complete(`${node}: P2P already healthy (leader ${look.status.leader_id}); nothing restarted`);
