@@ -2,11 +2,12 @@
 // history does not grow with the cluster; drills down only into sick nodes.
 import { classify } from '../src/domain/classify.js';
 import type { ProcedureInput } from '../src/domain/procedure-input.js';
-import type { NodeProbe, SyncStatus, TailscaleView } from '../src/domain/probes.js';
+import type { SyncStatus, TailscaleView } from '../src/domain/probes.js';
 import type { DiagnoseReport } from '../src/domain/report.js';
 import { batch, quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
-import { ProcedureRun } from './runtime/procedure.js';
+import type { ProcedureRun } from './runtime/procedure.js';
+import { runReport } from './runtime/run-procedure.js';
 import { policyDefaults } from './runtime/policy-defaults.js';
 
 export interface DiagnoseInput extends ProcedureInput {
@@ -24,11 +25,18 @@ export interface DiagnoseInput extends ProcedureInput {
 const DRILL_KINDS = new Set(['p2p-down', 'partition', 'tailscale-down']);
 const DARK_KINDS = new Set(['host-down', 'ip-changed']);
 
+/** The steps progress shows from the start. */
+const PLAN = ['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'classify', 'drill down', 'routing', 'decide'] as const;
+/** patched() id: a failed diagnose marks its outcome `failed` like every other procedure (runReport). */
+const FAILED_OUTCOME_PATCH = 'diagnose-failed-outcome';
+
 export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseReport> {
-  const run = new ProcedureRun('diagnose', input);
-  run.plan(['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'classify', 'drill down', 'routing', 'decide']);
+  return runReport('diagnose', input, PLAN, (run) => runChecks(run, input), FAILED_OUTCOME_PATCH);
+}
+
+async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: DiagnoseInput): Promise<DiagnoseReport> {
   const defaults = policyDefaults();
-  const info = (await run.step('load cluster', () => quick.clusterInfo({})))!;
+  const info = await run.step('load cluster', () => quick.clusterInfo({}));
   run.note('load cluster', `${info.nodes.length} nodes, ${info.voters.length} voters`);
 
   const size = Math.max(1, input.batchSize ?? defaults.batchSize);
@@ -41,7 +49,7 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
   const [probes, tailscale, sync] = await Promise.all([
     run.step('probe nodes', async () => (await Promise.all(batches.map((nodes) => batch.probeNodes({ nodes })))).flat(), {
       detail: `${names.length} nodes in ${batches.length} batch(es) of ≤${size}`,
-    }) as Promise<NodeProbe[]>,
+    }),
     run
       .step('tailscale status', () => quick.tailscaleStatus({}))
       .catch((err: unknown): TailscaleView | undefined => {
@@ -56,7 +64,7 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
       }),
   ]);
 
-  const c = (await run.step('classify', async () =>
+  const c = await run.step('classify', async () =>
     classify({
       nodes: info.nodes,
       probes,
@@ -70,7 +78,7 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
       },
       ...(input.leaderlessForMs !== undefined && { leaderlessForMs: input.leaderlessForMs }),
     }),
-  ))!;
+  );
   run.note('classify', `${c.findings.length} finding(s): ${summarize(c.findings.map((f) => f.kind))}`);
 
   // §3.5 over SSH for nodes that answer but are sick; §3.4 routing for nodes that do not answer.
@@ -97,7 +105,7 @@ export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseRepor
   };
   const summary = `${c.findings.length} finding(s); leader ${c.cluster.leader_id ?? 'NONE'}; ${c.cluster.alive_peers}/${c.cluster.total_peers} alive`;
   // A report that says "escalate" shows as escalated in progress, the CLI and search attributes.
-  if (c.escalate.needed) run.finishAs('escalated', `${summary}; ESCALATE: ${c.escalate.reasons.join('; ')}`);
+  if (c.escalate.needed) run.escalate(`${summary}; ESCALATE: ${c.escalate.reasons.join('; ')}`);
   else run.complete(summary);
   return report;
 }
@@ -110,9 +118,9 @@ function summarize(kinds: string[]): string {
 }
 
 /** A drill-down step over a capped node list: skipped when empty, a note (not a failure) on error. */
-async function optionalStep<T>(
-  run: ProcedureRun,
-  name: string,
+async function optionalStep<S extends string, T>(
+  run: ProcedureRun<S>,
+  name: S,
   nodes: string[],
   of: number,
   whyNot: string,

@@ -3,21 +3,24 @@
 // detached from the session when the node has no fallback, then verify the node is back.
 import { sleep } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartTailscale, sessionVia } from './runtime/node-steps.js';
+import { lookAtNode, restartTailscale, sessionVia, type TailscaleRestartStep } from './runtime/node-steps.js';
 import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
+import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
-import { requireNode } from './restart-p2p.js';
+
+/** The steps progress shows from the start. */
+const PLAN = ['check node', 'check cluster reachability', 'approve restart tailscale', 'restart tailscale', 'verify tailscale online'] as const;
+type Step = (typeof PLAN)[number] | TailscaleRestartStep;
 
 export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResult> {
   const node = requireNode(input);
   const opts = recoveryOptions(input);
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
-  return runProcedure('fix-tailscale', input, async (run) => {
-    run.plan(['check node', 'check cluster reachability', 'approve restart tailscale', 'restart tailscale', 'verify tailscale online']);
+  return runProcedure<Step>('fix-tailscale', input, PLAN, async (run) => {
     const look = await lookAtNode(run, 'check node', node);
     if (look.via === 'primary' && (await tailscaleOnline(node)) === true) {
       return run.complete(`${node}: Tailscale already up (primary address answers); nothing changed`);
@@ -41,13 +44,13 @@ async function tailscaleOnline(node: string): Promise<boolean | undefined> {
 }
 
 /** Polls until the primary (Tailscale) address answers and Tailscale shows the node online. */
-async function verifyOnline(run: ProcedureRun, node: string, timeoutMs: number): Promise<boolean> {
+async function verifyOnline(run: ProcedureRun<'verify tailscale online'>, node: string, timeoutMs: number): Promise<boolean> {
   const name = 'verify tailscale online';
   if (run.dryRun) {
     run.skip(name, 'dry run: would poll the primary address and tailscale status');
     return true;
   }
-  return (await run.step(name, async () => {
+  return run.step(name, async () => {
     const deadline = Date.now() + timeoutMs;
     for (let poll = 1; ; poll++) {
       const r = await quick.p2pStatus({ node });
@@ -60,5 +63,5 @@ async function verifyOnline(run: ProcedureRun, node: string, timeoutMs: number):
       if (Date.now() >= deadline) return false;
       await sleep(1000);
     }
-  }))!;
+  });
 }

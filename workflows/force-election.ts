@@ -6,11 +6,11 @@ import { patched } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { quorumShortfall } from '../src/domain/cluster-spec.js';
 import { POLICY_DEFAULTS, PROCEDURE_DEFAULTS } from '../src/domain/defaults.js';
-import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { MAX_WAIT_MS, type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { longRunning, quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { restartDaemon, votersAlive } from './runtime/node-steps.js';
+import { type DaemonStep, restartDaemon, votersAlive } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
@@ -24,6 +24,11 @@ export interface ForceElectionInput extends RecoveryInput {
   leaderlessMs?: number;
 }
 
+/** The steps progress shows from the start. */
+const PLAN = ['check leader', 'check cluster reachability', 'approve trigger election', 'trigger election', 'wait for leader', 'approve rolling voter restart'] as const;
+/** Beyond the plan: each voter's restart in the rolling restart, under its name. */
+type Step = (typeof PLAN)[number] | DaemonStep<`${string}: `>;
+
 export async function forceElection(input: ForceElectionInput): Promise<ProcedureResult> {
   const opts = recoveryOptions(input);
   const electionWaitMs = Math.min(input.electionWaitMs ?? PROCEDURE_DEFAULTS.electionWaitMs, MAX_WAIT_MS);
@@ -32,9 +37,8 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
   const deadline = Date.now() + leaderlessMs;
   // The loop restarts one voter at a time by construction; the slot keeps other procedures' changes out meanwhile.
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
-  return runProcedure('force-election', input, async (run) => {
-    run.plan(['check leader', 'check cluster reachability', 'approve trigger election', 'trigger election', 'wait for leader', 'approve rolling voter restart']);
-    const info = (await run.step('check leader', () => quick.clusterInfo({})))!;
+  return runProcedure<Step>('force-election', input, PLAN, async (run) => {
+    const info = await run.step('check leader', () => quick.clusterInfo({}));
     // The majority of the backbone and voters decides, not the first node that answers: a
     // partitioned node keeps naming the leader it last knew. Runs recorded before this change
     // asked node by node and replay that way.
@@ -59,7 +63,7 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
       });
       if (run.dryRun) run.skip('wait for leader', 'dry run');
       else {
-        const w = (await run.step('wait for leader', () => longRunning.waitForLeader({ timeoutMs: electionWaitMs, intervalMs: 500 })))!;
+        const w = await run.step('wait for leader', () => longRunning.waitForLeader({ timeoutMs: electionWaitMs, intervalMs: 500 }));
         if (w.leader) {
           run.note('wait for leader', `leader ${w.leader} after ${w.polls} poll(s)`);
           return run.complete(`election triggered on ${healthy}; leader ${w.leader}`);
@@ -81,7 +85,7 @@ export async function forceElection(input: ForceElectionInput): Promise<Procedur
     // The approver knows the cluster is leaderless and chose this; from here each voter is
     // bounded by its own verification, and no leader at the end escalates.
     for (const voter of info.voters) {
-      const prefix = `${voter}: `;
+      const prefix = `${voter}: ` as const;
       let wasAlive = false;
       if (!run.dryRun) {
         wasAlive = (await votersAlive(info.voters)).includes(voter);

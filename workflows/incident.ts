@@ -14,9 +14,10 @@ import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import type { DiagnoseReport, Finding } from '../src/domain/report.js';
 import type { DiagnoseInput } from './diagnose.js';
 import { alertResolvedSignal, alertSignal } from './messages.js';
-import type { RecoveryInput } from './procedure-input.js';
+import type { RecoveryInput } from './recovery-input.js';
 import { errorText } from './runtime/error-text.js';
 import { gatherEscalation } from './runtime/escalation.js';
+import { notifyEscalation } from './runtime/notify-escalation.js';
 import { EscalationRequired, ProcedureRun } from './runtime/procedure.js';
 
 export interface IncidentInput extends RecoveryInput, Omit<DiagnoseInput, keyof RecoveryInput> {
@@ -97,7 +98,8 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
       const result = (await run.step(label, () =>
         executeChild(step.procedure, {
           workflowId: id,
-          args: [{ ...shared, ...childOptions, ...(step.node !== undefined && { node: step.node }), requestedBy: `incident ${workflowId}` }],
+          // notify: false — the incident pages once for all of its children (§6).
+          args: [{ ...shared, ...childOptions, ...(step.node !== undefined && { node: step.node }), requestedBy: `incident ${workflowId}`, notify: false }],
           staticSummary: `${label} for incident ${workflowId}`,
         }),
       { detail: url ?? id })) as ProcedureResult;
@@ -168,21 +170,20 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
     result = await incident();
   } catch (err) {
     if (!(err instanceof EscalationRequired)) {
-      run.markFailed();
+      run.fail();
       throw err;
     }
     details.outcome = 'escalated';
-    const bundle = await gatherEscalation(err.reasons, run.progress, node !== undefined ? [node] : []);
-    result = run.escalated(err, { ...bundle, reasons: err.reasons }, details);
+    const bundle = { ...(await gatherEscalation(err.reasons, run.progress, node !== undefined ? [node] : [])), reasons: err.reasons };
+    // §6: one page per incident, its workflow ID the dedup key (the children were told not to).
+    await notifyEscalation(run as unknown as ProcedureRun<'notify'>, 'connectivity-incident', { ...input, ...(node !== undefined && { node }) }, bundle);
+    result = run.escalate(err.message, bundle, details);
   }
   announce(result);
   return result;
 }
 
-/**
- * The one place the incident's end is told to people (§6.3 escalation path). Notifications
- * (DESIGN §9 `notifications:`) plug in here; until then the worker log records it.
- */
+/** The worker log's line for the incident's end; an escalation has paged (notifyEscalation) before. */
 function announce(result: ProcedureResult<IncidentDetails>): void {
   log.info('incident finished', { outcome: result.details?.outcome, summary: result.summary });
 }

@@ -2,20 +2,46 @@
 // then networkd, Tailscale and P2P restarts, each gated, verifying after each and stopping as
 // soon as the node has rejoined.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartDaemon, restartTailscale, sessionVia, sshStep, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
+import {
+  lookAtNode,
+  restartDaemon,
+  restartTailscale,
+  sessionVia,
+  sshStep,
+  type TailscaleRestartStep,
+  verifyRejoined,
+  voterQuorumGuard,
+} from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
+import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
-import { requireNode } from './restart-p2p.js';
 
 export interface RecoverNodeInput extends RecoveryInput {
   /** How long to look for a rejoin after networkd and after Tailscale before the next stage. */
   stageVerifyMs?: number;
 }
+
+/** The steps progress shows from the start. */
+const PLAN = [
+  'check node',
+  'check reachability from node',
+  'check cluster reachability',
+  'approve restart systemd-networkd',
+  'restart systemd-networkd',
+  'approve restart tailscale',
+  'restart tailscale',
+  'approve restart p2p',
+  'stop p2p daemon',
+  'start p2p daemon',
+  'wait until p2p healthy',
+  'verify rejoined',
+] as const;
+type Step = (typeof PLAN)[number] | TailscaleRestartStep;
 
 export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureResult> {
   const node = requireNode(input);
@@ -23,21 +49,7 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
   // Between stages a short look is enough: the next stage is the real fix if this one was not.
   const stageVerifyMs = input.stageVerifyMs ?? Math.min(opts.verifyTimeoutMs, 10_000);
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
-  return runProcedure('recover-node', input, async (run) => {
-    run.plan([
-      'check node',
-      'check reachability from node',
-      'check cluster reachability',
-      'approve restart systemd-networkd',
-      'restart systemd-networkd',
-      'approve restart tailscale',
-      'restart tailscale',
-      'approve restart p2p',
-      'stop p2p daemon',
-      'start p2p daemon',
-      'wait until p2p healthy',
-      'verify rejoined',
-    ]);
+  return runProcedure<Step>('recover-node', input, PLAN, async (run) => {
     const look = await lookAtNode(run, 'check node', node);
     const via = sessionVia(look);
     const reach = await run
@@ -53,7 +65,7 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     await unreachableGuard(run, opts.unreachableFraction);
     // Each stage: approval first (no slot is held while a human decides), then the change and
     // its verification under a blast-radius slot; stop as soon as the node has rejoined.
-    const stage = (name: string, change: () => Promise<unknown>, verifyMs: number): Promise<boolean> =>
+    const stage = (name: Step, change: () => Promise<unknown>, verifyMs: number): Promise<boolean> =>
       slots.with(run, name, node, opts.slotWaitMs, async () => {
         await change();
         return verifyRejoined(run, 'verify rejoined', node, verifyMs);

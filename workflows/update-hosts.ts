@@ -3,18 +3,22 @@
 // alone), propose the patch, get approval, write it atomically (temp file validated before the
 // rename, backup kept), and verify the nodes answer on their new addresses.
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
-import { type RecoveryInput, recoveryOptions } from './procedure-input.js';
+import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { mutate, quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
 import { unreachableGuard } from './runtime/guard.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
+/** The steps progress shows from the start. */
+const PLAN = ['detect address changes', 'propose patch', 'approve write hosts file', 'write hosts file', 'verify new addresses'] as const;
+/** Beyond the plan: the §6.1 reachability check, shown when the patch is about to be written. */
+type Step = (typeof PLAN)[number] | 'check cluster reachability';
+
 export async function updateHosts(input: RecoveryInput): Promise<ProcedureResult> {
   const opts = recoveryOptions(input);
-  return runProcedure('update-hosts', input, async (run) => {
-    run.plan(['detect address changes', 'propose patch', 'approve write hosts file', 'write hosts file', 'verify new addresses']);
-    const detected = (await run.step('detect address changes', () => quick.detectAddressChanges({})))!;
+  return runProcedure<Step>('update-hosts', input, PLAN, async (run) => {
+    const detected = await run.step('detect address changes', () => quick.detectAddressChanges({}));
     // A device picks its own Tailscale HostName: when several claim a node, nobody can say which
     // address is the node's, so a human decides (issue 11 item 4). Old histories have no conflicts.
     const contested = (detected.conflicts ?? []).filter((c) => input.node === undefined || c.node === input.node);
@@ -49,10 +53,10 @@ export async function updateHosts(input: RecoveryInput): Promise<ProcedureResult
     if (written) run.note('write hosts file', `written; backup ${written.backup}`);
     if (run.dryRun) return run.complete(`dry run: would write ${diff}`);
 
-    const stillDark = (await run.step('verify new addresses', async () => {
+    const stillDark = await run.step('verify new addresses', async () => {
       const results = await Promise.all(changes.map(async (c) => ({ c, r: await quick.p2pStatus({ node: c.node }) })));
       return results.filter(({ r }) => !(r.ok && r.via === 'primary')).map(({ c }) => c.node);
-    }))!;
+    });
     if (stillDark.length > 0) {
       throw new EscalationRequired([`hosts file updated but ${stillDark.join(', ')} still not answering on the new address`]);
     }

@@ -2,6 +2,7 @@
 // bounded wait, and its history size read back afterwards.
 import type { Client } from '@temporalio/client';
 import { buildInput } from '../../src/client/procedures.js';
+import { startWorkflow } from '../../src/client/start.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import { POLICY } from './bench-config.js';
 import { type Phase, phasesOf } from './phases.js';
@@ -29,18 +30,14 @@ export async function runDiagnose(client: Client, taskQueue: string, label: stri
   const workflowId = `bench-diagnose-${label}-${process.pid}-${Date.now().toString(36)}`;
   const t0 = performance.now();
   const clientStart = Date.now();
-  const handle = await client.workflow.start('diagnose', {
-    taskQueue,
-    workflowId,
-    // What `runbook diagnose` sends: the policy's batch size and thresholds.
-    args: [buildInput(POLICY, { requestedBy: 'bench' })],
-  });
+  // What `runbook diagnose` sends: the policy's batch size and thresholds.
+  const handle = await startWorkflow(client, 'diagnose', { taskQueue, workflowId, input: buildInput(POLICY, { requestedBy: 'bench' }) });
   let report: DiagnoseReport | undefined;
   let error: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutS * 1000)));
   try {
-    const out = await Promise.race([handle.result() as Promise<DiagnoseReport>, timedOut]);
+    const out = await Promise.race([handle.result(), timedOut]);
     if (out === 'timeout') {
       // Bounded wait, so a stuck activity (retries of a 2-minute start-to-close) cannot stall the bench.
       await handle.terminate(`bench: no result within ${timeoutS} s`);

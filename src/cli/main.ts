@@ -1,5 +1,6 @@
 // Entry point of the `runbook` CLI: parse, run, map errors to the exit codes of DESIGN §5.
 import { CommanderError } from 'commander';
+import { TemporalConnectError } from '../client/errors.js';
 import { ConfigError } from '../config/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, ProcedureFailedError, UsageError } from './errors.js';
 import { buildProgram } from './program.js';
@@ -21,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
       }
       return EXIT_USAGE;
     }
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof TemporalConnectError) {
       console.error(`runbook: ${err.message}`);
       return EXIT_USAGE;
     }

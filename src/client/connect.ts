@@ -1,8 +1,9 @@
 // The one way a client command (and later the webhook) reaches Temporal: the envconfig profile
-// (DESIGN §10) resolved in src/temporal/connection-config.ts; failures name the profile.
+// (DESIGN §10) resolved in src/temporal/connection-config.ts; failures name the profile
+// (TemporalConnectError, a usage error to the CLI).
 import { Client, Connection } from '@temporalio/client';
-import { UsageError } from '../cli/errors.js';
 import { ConnectionConfigError, connectFailureMessage } from '../temporal/connection-config.js';
+import { TemporalConnectError } from './errors.js';
 import { tlsHandshakeError } from './tls-probe.js';
 import { type TemporalSettings, temporalSettings } from '../temporal/settings.js';
 
@@ -11,7 +12,7 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
   try {
     settings = temporalSettings(env);
   } catch (err) {
-    if (err instanceof ConnectionConfigError) throw new UsageError(err.message);
+    if (err instanceof ConnectionConfigError) throw new TemporalConnectError(err.message);
     throw err;
   }
   const cfg = settings.connection;
@@ -21,7 +22,7 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
     connection = await Connection.connect({ ...cfg.connectionOptions, connectTimeout: '5s' });
   } catch (err) {
     const handshake = cfg.tls ? await tlsHandshakeError(cfg) : undefined;
-    throw new UsageError(connectFailureMessage(cfg, handshake !== undefined ? new Error(`TLS handshake failed: ${handshake}`) : err));
+    throw new TemporalConnectError(connectFailureMessage(cfg, handshake !== undefined ? new Error(`TLS handshake failed: ${handshake}`) : err));
   }
   return { client: new Client({ connection, namespace: settings.namespace }), settings };
 }

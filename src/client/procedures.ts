@@ -1,30 +1,10 @@
-// The procedures a client may start, and how CLI flags become a workflow input (DESIGN §4/§5).
-// Policy values are copied into the input so history records what the run used.
+// How CLI flags and policy become a procedure's input, and how its workflow ID reads (DESIGN
+// §4/§5). Policy values are copied into the input so history records what the run used. Which
+// procedures exist, and what each is, lives in workflows/registry.ts.
 import type { RunbookPolicy } from '../domain/policy.js';
-import type { ProcedureInput } from '../domain/procedure-input.js';
-import type { ProcedureName } from '../domain/report.js';
-
-export interface ProcedureSpec {
-  name: ProcedureName;
-  /** Runbook section it automates. */
-  section: string;
-  needsNode: boolean;
-  summary: string;
-}
-
-export const PROCEDURES: ProcedureSpec[] = [
-  { name: 'diagnose', section: '§3.1–3.5', needsNode: false, summary: 'all checks on all nodes; findings and escalation' },
-  { name: 'restart-p2p', section: '§4.1', needsNode: true, summary: 'restart the P2P daemon and poll until healthy' },
-  { name: 'fix-tailscale', section: '§4.2', needsNode: true, summary: 'tailscale down/up over a path that survives it' },
-  { name: 'force-election', section: '§4.3', needsNode: false, summary: 'trigger an election; quorum-safe voter restarts' },
-  { name: 'repair-sync', section: '§4.4', needsNode: false, summary: 'trigger sync, watch progress, approved full resync' },
-  { name: 'recover-node', section: '§4.5', needsNode: true, summary: 'networkd, tailscale and p2p restarts until rejoined' },
-  { name: 'update-hosts', section: '§4.6', needsNode: false, summary: 'patch changed IPs into the hosts file, validated' },
-];
-
-export function procedureSpec(name: string): ProcedureSpec | undefined {
-  return PROCEDURES.find((p) => p.name === name);
-}
+import type { DiagnoseInput } from '../../workflows/diagnose.js';
+import type { ForceElectionInput } from '../../workflows/force-election.js';
+import type { RepairSyncInput } from '../../workflows/repair-sync.js';
 
 export interface InputFlags {
   node?: string;
@@ -33,7 +13,10 @@ export interface InputFlags {
   requestedBy?: string;
 }
 
-export function buildInput(policy: RunbookPolicy, flags: InputFlags): ProcedureInput & Record<string, unknown> {
+/** One input that every procedure accepts: each reads the policy values it knows. */
+export type PolicyInput = DiagnoseInput & ForceElectionInput & RepairSyncInput;
+
+export function buildInput(policy: RunbookPolicy, flags: InputFlags): PolicyInput {
   return {
     ...(flags.node !== undefined && { node: flags.node }),
     dryRun: flags.dryRun === true,

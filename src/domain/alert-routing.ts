@@ -1,7 +1,7 @@
 // How an Alertmanager alert becomes work (DESIGN §8): which procedure its incident runs, which
 // label names the node, which labels are copied into the input. Pure data; the zod schema in
 // src/config/schema.ts reads its defaults from here (one source for each default).
-import type { ProcedureName } from './report.js';
+import type { RemedyName } from './report.js';
 
 /** Procedures an alert may be routed to: the incident itself or one recovery procedure. */
 export const ROUTABLE_PROCEDURES = [
@@ -12,7 +12,7 @@ export const ROUTABLE_PROCEDURES = [
   'repair-sync',
   'recover-node',
   'update-hosts',
-] as const satisfies readonly ProcedureName[];
+] as const satisfies ReadonlyArray<RemedyName | 'connectivity-incident'>;
 export type RoutableProcedure = (typeof ROUTABLE_PROCEDURES)[number];
 
 /** `escalate-only`: diagnose, then page a human; nothing is changed (§7 ClusterHealthCritical). */

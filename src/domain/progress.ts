@@ -1,4 +1,6 @@
-// What the `progress` query returns (DESIGN §5 `status --json`). Pure data.
+// What the `progress` query returns (DESIGN §5 `status --json`), where a step goes in it, and
+// how the Web UI shows it. Pure: workflows/runtime/procedure.ts keeps it current.
+import { escapeMarkdown } from './node-text.js';
 import type { IncidentChild } from './incident.js';
 import type { Risk } from './policy.js';
 
@@ -34,4 +36,67 @@ export interface Progress {
   decisions: Array<{ step: string; approved: boolean; by: string; comment?: string; at: string }>;
   /** connectivity-incident only: the child workflows it ran, with status and Web UI link. */
   children?: IncidentChild[];
+}
+
+/**
+ * The entry for `name`, made when missing. Before anything ran (the plan) it goes to the end. A
+ * step first seen while the run is under way (one outside the plan, e.g. a voter's restart) goes
+ * after every step that already ran, not to the end: the list reads in the order things
+ * happened, with the planned steps still to come last.
+ */
+export function stepEntry(steps: StepProgress[], name: string): StepProgress {
+  const found = steps.find((s) => s.name === name);
+  if (found) return found;
+  const s: StepProgress = { name, state: 'pending' };
+  if (steps.some((x) => x.state !== 'pending')) steps.splice(firstPending(steps), 0, s);
+  else steps.push(s);
+  return s;
+}
+
+/**
+ * Called as a step leaves `pending` (it starts, waits for approval, or is skipped): a planned step
+ * that runs before others of the plan moves up behind the steps that already ran.
+ */
+export function moveToRunOrder(steps: StepProgress[], step: StepProgress): void {
+  if (step.state !== 'pending') return;
+  const at = steps.indexOf(step);
+  const to = firstPending(steps);
+  if (at < 0 || to >= at) return;
+  steps.splice(at, 1);
+  steps.splice(to, 0, step);
+}
+
+function firstPending(steps: StepProgress[]): number {
+  const i = steps.findIndex((s) => s.state === 'pending');
+  return i < 0 ? steps.length : i;
+}
+
+/** Plain words, not emoji: they read the same in every browser and terminal font. */
+const MARK: Record<StepState, string> = {
+  pending: 'pending',
+  running: 'RUNNING',
+  'awaiting-approval': 'WAITING',
+  done: 'done',
+  failed: 'FAILED',
+  skipped: 'skipped',
+};
+
+/**
+ * The Web UI's "current details" of a procedure: markdown of its status, the approval it waits
+ * for (with the exact command that decides it), its steps and the final summary.
+ */
+/** `appendix`: markdown (already escaped) shown under the step list, e.g. an incident's children. */
+export function renderProgress(p: Progress, workflowId: string, summary?: string, appendix?: string): string {
+  const head = `**${p.procedure}**${p.node ? ` on \`${p.node}\`` : ''}${p.dryRun ? ' (dry run)' : ''}: ${p.status}`;
+  const pending = p.pendingApproval;
+  const ask = pending
+    ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${escapeMarkdown(pending.detail)}\n` +
+      // Naming the step means a late or repeated approval cannot approve a later gate.
+      `Approve: \`runbook approve ${workflowId} --step '${pending.step}' --by YOUR_NAME\`` +
+      ` (or \`runbook reject …\`), or send the signal \`approve\` with \`{"step": "${pending.step}", "by": "YOUR_NAME"}\``
+    : '';
+  // Details and summaries quote nodes (leader ids, errors, command output) and approvers'
+  // comments: plain text, escaped so none of it renders as markdown or HTML.
+  const lines = p.steps.map((s) => `- \`${MARK[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
+  return [head + ask, lines.join('\n'), appendix, escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n');
 }

@@ -19,19 +19,17 @@ export interface Finding {
   evidence: string;
 }
 
-export type ProcedureName =
-  | 'diagnose'
+/** The procedures diagnose may recommend (all of them runbook procedures: workflows/registry.ts checks it). */
+export type RemedyName =
   | 'restart-p2p'
   | 'fix-tailscale'
   | 'force-election'
   | 'repair-sync'
   | 'recover-node'
-  | 'update-hosts'
-  | 'connectivity-incident'
-  | 'health-monitor';
+  | 'update-hosts';
 
 export interface Recommendation {
-  procedure: ProcedureName;
+  procedure: RemedyName;
   node?: string;
   reason: string;
 }

@@ -4,7 +4,7 @@
 import type { AlertRoute, IncidentMode, RoutableProcedure } from '../domain/alert-routing.js';
 import { CLUSTER_TARGET } from '../domain/incident.js';
 import { capNodeText } from '../domain/node-text.js';
-import { procedureSpec } from '../client/procedures.js';
+import { isProcedureName, PROCEDURES } from '../../workflows/registry.js';
 import type { AlertmanagerAlert } from './payload.js';
 
 export type RoutedAlert =
@@ -29,7 +29,7 @@ export function routeAlert(alert: AlertmanagerAlert, routes: Record<string, Aler
     return { kind: 'ignored', alertname, reason: `no route for alert ${quote(alertname)} (config/runbook.yaml alerts:)` };
   }
   let target = CLUSTER_TARGET;
-  if (procedureSpec(route.procedure)?.needsNode) {
+  if (isProcedureName(route.procedure) && PROCEDURES[route.procedure].needsNode) {
     const value = alert.labels[route.nodeLabel];
     if (value === undefined) {
       return { kind: 'ignored', alertname, reason: `${route.procedure} needs the label "${route.nodeLabel}" naming a node; the alert has none` };

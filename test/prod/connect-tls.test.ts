@@ -8,10 +8,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../src/client/connect.js';
 import { buildInput } from '../../src/client/procedures.js';
+import { startWorkflow } from '../../src/client/start.js';
 import { defaultPolicy } from '../../src/config/loader.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { TASK_QUEUE } from '../../src/temporal/settings.js';
 import { runCli } from '../helpers/cli.js';
 import { ADMIN_KEY, startCluster } from '../helpers/cluster.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
@@ -75,11 +75,8 @@ describe('mTLS through a temporal.toml profile', () => {
 
     const { client, settings } = await connectClient(profileEnv('secure'));
     expect(settings.address).toBe(proxy.address);
-    const result = (await client.workflow.execute('diagnose', {
-      taskQueue: TASK_QUEUE,
-      workflowId: uniqueId('tls-diagnose'),
-      args: [buildInput(defaultPolicy(), {})],
-    })) as DiagnoseReport;
+    const started = await startWorkflow(client, 'diagnose', { workflowId: uniqueId('tls-diagnose'), input: buildInput(defaultPolicy(), {}) });
+    const result = await started.result();
     expect(result.findings).toEqual([]);
     await client.connection.close();
     // Worker, CLI and client all completed a handshake with a client certificate.

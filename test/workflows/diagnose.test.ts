@@ -2,6 +2,7 @@
 // alone and combined on several nodes, the report names exactly the injected faults.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkflow } from '../../src/client/start.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
@@ -34,8 +35,8 @@ function node(i: number): string {
 async function diagnose(): Promise<DiagnoseReport> {
   const taskQueue = uniqueId('diagnose-q');
   const worker = await createTestWorker(env, sim, taskQueue);
-  return worker.runUntil(
-    env.client.workflow.execute('diagnose', { taskQueue, workflowId: uniqueId('diagnose'), args: [{ batchSize: 4 }] }),
+  return worker.runUntil(async () =>
+    (await startWorkflow(env.client, 'diagnose', { taskQueue, workflowId: uniqueId('diagnose'), input: { batchSize: 4 } })).result(),
   );
 }
 

@@ -105,7 +105,7 @@ describe('force-election', () => {
 });
 
 describe('voter quorum guard', () => {
-  for (const procedure of ['restart-p2p', 'recover-node']) {
+  for (const procedure of ['restart-p2p', 'recover-node'] as const) {
     it(`${procedure} refuses to restart a live voter's daemon when that would leave fewer than a majority`, async () => {
       // 5 voters, 2 down: 3 alive, exactly the quorum; taking a third down would lose it.
       const voters = sim.state().voter_nodes;

@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
+import type { RemedyName } from '../../src/domain/report.js';
 import { MUTATING_STEPS } from '../../src/domain/ssh-catalog.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { createTestWorker } from '../helpers/cluster.js';
@@ -33,12 +34,12 @@ function workerNode(i: number): string {
 
 /** Every run of this file, so the last test can scan all their histories for secrets. */
 const runs: Array<WorkflowHandle> = [];
-async function startProcedure(
+async function startProcedure<N extends RemedyName>(
   e: TestWorkflowEnvironment,
   queue: string,
-  procedure: string,
-  o: StartOptions = {},
-): ReturnType<typeof startOn> {
+  procedure: N,
+  o: StartOptions<N> = {},
+): ReturnType<typeof startOn<N>> {
   const h = await startOn(e, queue, procedure, o);
   runs.push(h);
   return h;
@@ -118,7 +119,7 @@ describe('recovery procedures fix what they are for', () => {
     const node = workerNode(4);
     sim.fault(node, 'host-down');
     const before = mutationCount();
-    for (const procedure of ['restart-p2p', 'recover-node', 'fix-tailscale']) {
+    for (const procedure of ['restart-p2p', 'recover-node', 'fix-tailscale'] as const) {
       const h = await startProcedure(env, taskQueue, procedure, { node, autoApprove: true });
       const r = await h.result();
       expect(r.status, procedure).toBe('escalated');
@@ -146,7 +147,7 @@ describe('dry runs', () => {
     const rolling = voters.flatMap((v) => [`${v}: stop p2p daemon`, `${v}: start p2p daemon`, `${v}: wait until p2p healthy`]);
     // Every step a dry run must report instead of running: each gate, each mutation, and the
     // waits that only make sense after a mutation.
-    const cases: Array<[string, string | undefined, string[]]> = [
+    const cases: Array<[RemedyName, string | undefined, string[]]> = [
       ['restart-p2p', p2p, ['approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined']],
       ['fix-tailscale', ts, ['approve restart tailscale', 'restart tailscale', 'tailscale up', 'verify tailscale online']],
       [

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';
-import { RECOVERY_DEFAULTS } from '../../workflows/procedure-input.js';
+import { RECOVERY_DEFAULTS } from '../../workflows/recovery-input.js';
 import { DEFAULT_LEASE_MS, slotGrantedSignal, slotsStateQuery, type SlotsState } from '../../workflows/slots.js';
 import { finishSignal, type slotHolder, type SlotHolderInput } from '../fixtures/slot-workflows.js';
 import { startTimeSkippingEnv, uniqueId } from '../helpers/temporal-env.js';

@@ -52,7 +52,7 @@ export class RemediationSlots {
   }
 
   /** Holds a slot for `node` while `fn` runs. Waits at most `waitMs` for a free slot. */
-  async with<T>(run: ProcedureRun, stepName: string, node: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+  async with<S extends string, T>(run: ProcedureRun<S>, stepName: S, node: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
     if (run.dryRun) return fn(); // nothing is mutated, so no slot is taken
     const id = this.id;
     await ensureSemaphore(id);

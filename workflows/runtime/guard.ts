@@ -3,7 +3,7 @@
 import { batch } from './activities.js';
 import type { ProcedureRun } from './procedure.js';
 
-export async function unreachableGuard(run: ProcedureRun, fraction: number): Promise<void> {
+export async function unreachableGuard(run: ProcedureRun<'check cluster reachability'>, fraction: number): Promise<void> {
   const r = await run
     .step('check cluster reachability', () => batch.reachability({}))
     .catch(() => undefined);

@@ -17,7 +17,10 @@ export const TAILSCALE_RESTART_ONE_COMMAND = 'tailscale-restart-one-command';
  * session dies with `down` or a second session could not be opened. Old histories ran down and
  * up as two sessions over the fallback and replay that way.
  */
-export async function restartTailscale(run: ProcedureRun, node: string, via: SshVia): Promise<void> {
+/** The steps of a Tailscale restart: `tailscale up` shows only in runs recorded before one-command restarts. */
+export type TailscaleRestartStep = 'restart tailscale' | 'tailscale up';
+
+export async function restartTailscale(run: ProcedureRun<TailscaleRestartStep>, node: string, via: SshVia): Promise<void> {
   if (via === 'fallback' && !patched(TAILSCALE_RESTART_ONE_COMMAND)) {
     await sshStep(run, 'restart tailscale', node, 'tailscale-down', 'fallback');
     await sshStep(run, 'tailscale up', node, 'tailscale-up', 'fallback');
@@ -48,8 +51,8 @@ export function sessionVia(look: NodeLook): SshVia {
  * §3.1/§3.2 for one node. Nothing answering on any address is host-down: no remote step can
  * help, so the procedure escalates before it mutates anything.
  */
-export async function lookAtNode(run: ProcedureRun, step: string, node: string): Promise<NodeLook> {
-  const [p] = (await run.step(step, () => quick.probeNodes({ nodes: [node] })))!;
+export async function lookAtNode<S extends string>(run: ProcedureRun<S>, step: S, node: string): Promise<NodeLook> {
+  const [p] = await run.step(step, () => quick.probeNodes({ nodes: [node] }));
   const reachable = p !== undefined && (p.checks.p2p.ok || p.checks.http.ok || p.checks.ssh.ok);
   const look: NodeLook = {
     reachable,
@@ -73,9 +76,9 @@ export async function lookAtNode(run: ProcedureRun, step: string, node: string):
 }
 
 /** Runs a catalogued mutating command; a node we cannot reach escalates instead of failing. */
-export async function sshStep(
-  run: ProcedureRun,
-  name: string,
+export async function sshStep<S extends string>(
+  run: ProcedureRun<S>,
+  name: S,
   node: string,
   step: SshStep,
   via: SshVia = 'auto',
@@ -99,7 +102,15 @@ export async function sshStep(
  * verifies the daemon is gone; when it is not (or the stop's answer is lost), starting would
  * risk two daemons, so the procedure escalates instead.
  */
-export async function restartDaemon(run: ProcedureRun, node: string, prefix: string, timeoutMs: number): Promise<boolean> {
+/** The steps of a daemon restart, under a prefix (`''`, or a voter's `"<name>: "` in a rolling restart). */
+export type DaemonStep<P extends string = ''> = `${P}stop p2p daemon` | `${P}start p2p daemon` | `${P}wait until p2p healthy`;
+
+export async function restartDaemon<P extends '' | `${string}: `>(
+  run: ProcedureRun<DaemonStep<P>>,
+  node: string,
+  prefix: P,
+  timeoutMs: number,
+): Promise<boolean> {
   const stop = await sshStep(run, `${prefix}stop p2p daemon`, node, 'p2p-stop');
   // Histories recorded before the stop was verified went on to the start: they replay as they ran.
   if (stop !== undefined && stop.exitCode !== 0 && patched(P2P_STOP_VERIFIED)) {
@@ -112,9 +123,9 @@ export async function restartDaemon(run: ProcedureRun, node: string, prefix: str
     run.skip(`${prefix}wait until p2p healthy`, 'dry run: would poll /status');
     return true;
   }
-  const w = (await run.step(`${prefix}wait until p2p healthy`, () =>
+  const w = await run.step(`${prefix}wait until p2p healthy`, () =>
     longRunning.waitForNode({ node, until: 'p2p-healthy', timeoutMs, intervalMs: 500 }),
-  ))!;
+  );
   run.note(`${prefix}wait until p2p healthy`, w.reached ? `healthy after ${w.polls} poll(s)` : `not healthy after ${w.polls} poll(s): ${w.error ?? ''}`);
   return w.reached;
 }
@@ -123,12 +134,12 @@ export async function restartDaemon(run: ProcedureRun, node: string, prefix: str
  * Verifies from the cluster's point of view: the node sees the leader and the majority's peers.
  * A dry run cannot know, so it answers false and the caller goes on to report its next steps.
  */
-export async function verifyRejoined(run: ProcedureRun, name: string, node: string, timeoutMs: number): Promise<boolean> {
+export async function verifyRejoined<S extends string>(run: ProcedureRun<S>, name: S, node: string, timeoutMs: number): Promise<boolean> {
   if (run.dryRun) {
     run.skip(name, 'dry run: would check the node rejoined the cluster');
     return false;
   }
-  const w = (await run.step(name, () => longRunning.waitForNode({ node, until: 'rejoined', timeoutMs, intervalMs: 500 })))!;
+  const w = await run.step(name, () => longRunning.waitForNode({ node, until: 'rejoined', timeoutMs, intervalMs: 500 }));
   run.note(
     name,
     w.reached

@@ -10,7 +10,7 @@ import type { ProcedureRun } from './procedure.js';
 /** patched() id: escalated procedures notify (histories recorded before end without the activity). */
 export const NOTIFY_ON_ESCALATION = 'notify-on-escalation';
 
-export async function notifyEscalation(run: ProcedureRun, name: string, input: ProcedureInput, bundle: EscalationBundle): Promise<void> {
+export async function notifyEscalation(run: ProcedureRun<'notify'>, name: string, input: ProcedureInput, bundle: EscalationBundle): Promise<void> {
   // A dry run pages nobody; a caller that notifies itself (monitor, incident) said so.
   if (input.notify === false || input.dryRun === true) return;
   if (!patched(NOTIFY_ON_ESCALATION)) return;

@@ -11,8 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Risk } from '../../src/domain/policy.js';
 import type { EscalationBundle, ProcedureInput, ProcedureResult } from '../../src/domain/procedure-input.js';
-import { escapeMarkdown } from '../../src/domain/node-text.js';
-import type { Progress, StepProgress } from '../../src/domain/progress.js';
+import { moveToRunOrder, type Progress, renderProgress, type StepProgress, stepEntry } from '../../src/domain/progress.js';
 import {
   RunbookAwaitingApproval,
   RunbookNode,
@@ -46,12 +45,21 @@ export interface StepOptions {
   mutating?: boolean;
 }
 
+/** The gate names of a plan: `approve restart p2p` in the plan lets `approve('restart p2p', …)` through. */
+export type GateName<S extends string> = S extends `approve ${infer G}` ? G : never;
+
 const now = (): string => new Date().toISOString();
 
 /** Refuses an update with a message for the sender; the workflow itself carries on. */
 const refused = (message: string): ApplicationFailure => ApplicationFailure.nonRetryable(message, 'DecisionRefused');
 
-export class ProcedureRun {
+/**
+ * One procedure's run. `S` names its steps (the plan, plus steps it may add on the way, such as
+ * a voter's restart): a typo is a compile error instead of a new step. A helper that needs some
+ * steps asks for `ProcedureRun<'check node'>`, and only runs whose steps include them fit.
+ */
+// `in S`: a run fits a helper when it has at least the helper's steps, never the reverse.
+export class ProcedureRun<in S extends string = string> {
   readonly progress: Progress;
   private decision: PendingDecision | undefined;
   /** Set by the §6.1 guard: nothing is mutated automatically, a human must approve each step. */
@@ -139,23 +147,27 @@ export class ProcedureRun {
   }
 
   /** Declares steps up front so progress shows the whole plan as pending. */
-  plan(names: string[]): void {
+  plan(names: readonly S[]): void {
     for (const name of names) this.entry(name);
     this.render();
   }
 
   private entry(name: string): StepProgress {
-    let s = this.progress.steps.find((x) => x.name === name);
-    if (!s) {
-      s = { name, state: 'pending' };
-      this.progress.steps.push(s);
-    }
+    return stepEntry(this.progress.steps, name);
+  }
+
+  /** A step leaves `pending`: it takes its place in the order things ran. */
+  private begin(s: StepProgress): StepProgress {
+    moveToRunOrder(this.progress.steps, s);
     return s;
   }
 
-  /** Runs one step, recording its state; a mutating step in a dry run is reported, not run. */
-  async step<T>(name: string, fn: () => Promise<T>, opts: StepOptions = {}): Promise<T | undefined> {
-    const s = this.entry(name);
+  /** Runs one step, recording its state, and returns what it returned. */
+  async step<T>(name: S, fn: () => Promise<T>, opts?: StepOptions & { mutating?: false }): Promise<T>;
+  /** A mutating step: in a dry run it is reported, not run, and answers undefined. */
+  async step<T>(name: S, fn: () => Promise<T>, opts: StepOptions): Promise<T | undefined>;
+  async step<T>(name: S, fn: () => Promise<T>, opts: StepOptions = {}): Promise<T | undefined> {
+    const s = this.begin(this.entry(name));
     if (opts.mutating && this.dryRun) {
       this.finish(s, 'skipped', `dry run: would ${opts.detail ?? name}`);
       return undefined;
@@ -175,13 +187,13 @@ export class ProcedureRun {
   }
 
   /** Updates a step's detail while it runs (e.g. poll counts). */
-  note(name: string, detail: string): void {
+  note(name: S, detail: string): void {
     this.entry(name).detail = detail;
     this.render();
   }
 
-  skip(name: string, reason: string): void {
-    const s = this.entry(name);
+  skip(name: S, reason: string): void {
+    const s = this.begin(this.entry(name));
     this.finish(s, 'skipped', reason);
   }
 
@@ -196,21 +208,21 @@ export class ProcedureRun {
   /**
    * Approval gate before a disruptive step. Returns when approved (or policy says auto);
    * throws EscalationRequired on reject or timeout: a procedure never proceeds unapproved.
-   * In a dry run it records what would be asked and returns false.
+   * In a dry run it records what would be asked and returns (the steps after it are dry too).
    */
-  async approve(name: string, risk: Exclude<Risk, 'read'>, detail: string): Promise<boolean> {
+  async approve(name: GateName<S>, risk: Exclude<Risk, 'read'>, detail: string): Promise<void> {
     const gate = `approve ${name}`;
-    const s = this.entry(gate);
+    const s = this.begin(this.entry(gate));
     s.risk = risk;
     if (this.dryRun) {
       this.finish(s, 'skipped', `dry run: would ask approval (${risk}) to ${detail}`);
-      return false;
+      return;
     }
     if (this.humanRequired !== undefined) {
       detail = `${detail} [approval required: ${this.humanRequired}]`;
     } else if (this.input.approval?.autoApprove || this.modes[risk] === 'auto') {
       this.finish(s, 'done', `auto-approved by policy (${risk}): ${detail}`);
-      return true;
+      return;
     }
     const requestedAt = new Date();
     s.state = 'awaiting-approval';
@@ -250,22 +262,21 @@ export class ProcedureRun {
       throw new EscalationRequired([`"${name}" rejected by ${decision.by}`]);
     }
     this.finish(s, 'done', `approved by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
-    return true;
   }
 
+  /** Ends the run: it did what it is for (or found nothing to do). */
   complete<T>(summary: string, details?: T): ProcedureResult<T> {
     return this.end('completed', summary, details);
   }
 
-  escalated<T>(err: EscalationRequired, bundle: EscalationBundle, details?: T): ProcedureResult<T> {
-    const result = this.end('escalated', err.message, details);
-    result.escalation = bundle;
+  /**
+   * Ends the run: a human must take over (§6). The §6.2 bundle rides along when there is one;
+   * diagnose escalates with its report instead.
+   */
+  escalate<T>(summary: string, bundle?: EscalationBundle, details?: T): ProcedureResult<T> {
+    const result = this.end('escalated', summary, details);
+    if (bundle !== undefined) result.escalation = bundle;
     return result;
-  }
-
-  /** Ends the run with a status but no escalation bundle (diagnose reports its own reasons). */
-  finishAs(status: 'completed' | 'escalated', summary: string): void {
-    this.end(status, summary);
   }
 
   /** Sets the markdown shown under the step list in the Web UI's current details (already escaped). */
@@ -274,7 +285,8 @@ export class ProcedureRun {
     this.render();
   }
 
-  markFailed(): void {
+  /** Marks the run failed; the caller then rethrows, so `runbook retry` can reset it. */
+  fail(): void {
     this.progress.status = 'failed';
     upsertSearchAttributes([{ key: RunbookOutcome, value: 'failed' }]);
     this.render();
@@ -295,28 +307,8 @@ export class ProcedureRun {
     };
   }
 
-  /** Web UI "current details": markdown of the step list, kept current on every change. */
+  /** Web UI "current details", kept current on every change. */
   private render(summary?: string): void {
-    // Plain words, not emoji: they read the same in every browser and terminal font.
-    const mark: Record<StepProgress['state'], string> = {
-      pending: 'pending',
-      running: 'RUNNING',
-      'awaiting-approval': 'WAITING',
-      done: 'done',
-      failed: 'FAILED',
-      skipped: 'skipped',
-    };
-    const head = `**${this.procedure}**${this.input.node ? ` on \`${this.input.node}\`` : ''}${this.dryRun ? ' (dry run)' : ''}: ${this.progress.status}`;
-    const pending = this.progress.pendingApproval;
-    const ask = pending
-      ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${escapeMarkdown(pending.detail)}\n` +
-        // Naming the step means a late or repeated approval cannot approve a later gate.
-        `Approve: \`runbook approve ${workflowInfo().workflowId} --step '${pending.step}' --by YOUR_NAME\`` +
-        ` (or \`runbook reject …\`), or send the signal \`approve\` with \`{"step": "${pending.step}", "by": "YOUR_NAME"}\``
-      : '';
-    // Details and summaries quote nodes (leader ids, errors, command output) and approvers'
-    // comments: plain text, escaped so none of it renders as markdown or HTML.
-    const lines = this.progress.steps.map((s) => `- \`${mark[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
-    setCurrentDetails([head + ask, lines.join('\n'), this.appendix, escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n'));
+    setCurrentDetails(renderProgress(this.progress, workflowInfo().workflowId, summary, this.appendix));
   }
 }

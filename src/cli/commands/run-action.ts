@@ -3,12 +3,11 @@
 // them runs, so the Temporal client stays out of `runbook --help` (DESIGN §10: fast CLI start).
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadCluster } from '../../config/loader.js';
-import type { ProcedureResult } from '../../domain/procedure-input.js';
-import type { DiagnoseReport } from '../../domain/report.js';
 import { connectClient } from '../../client/connect.js';
-import { buildInput, newWorkflowId, PROCEDURES, procedureSpec } from '../../client/procedures.js';
-import { RunbookNode, RunbookProcedure } from '../../temporal/search-attributes.js';
-import { TASK_QUEUE, workflowUrl } from '../../temporal/settings.js';
+import { buildInput, newWorkflowId } from '../../client/procedures.js';
+import { startWorkflow } from '../../client/start.js';
+import { workflowUrl } from '../../temporal/settings.js';
+import { isProcedureName, PROCEDURE_NAMES, PROCEDURES, type ProcedureName, type WorkflowResult } from '../../../workflows/registry.js';
 import { hostsFileFor, policyFor } from '../context.js';
 import { ProcedureFailedError, UsageError } from '../errors.js';
 import { formatReport } from '../format.js';
@@ -26,11 +25,10 @@ export interface RunFlags {
 }
 
 export async function startProcedure(procedure: string, flags: RunFlags): Promise<void> {
-  const spec = procedureSpec(procedure);
-  if (!spec) {
-    throw new UsageError(`unknown procedure "${procedure}"; one of: ${PROCEDURES.map((p) => p.name).join(', ')}`);
+  if (!isProcedureName(procedure)) {
+    throw new UsageError(`unknown procedure "${procedure}"; one of: ${PROCEDURE_NAMES.join(', ')}`);
   }
-  if (spec.needsNode && !flags.node) throw new UsageError(`${procedure} needs --node <name>`);
+  if (PROCEDURES[procedure].needsNode && !flags.node) throw new UsageError(`${procedure} needs --node <name>`);
   if (flags.node !== undefined) {
     const file = hostsFileFor(flags.config);
     const cluster = loadCluster(file);
@@ -46,16 +44,10 @@ export async function startProcedure(procedure: string, flags: RunFlags): Promis
   });
   const { client, settings } = await connectClient();
   const workflowId = newWorkflowId(procedure, flags.node, Date.now());
-  const handle = await client.workflow.start(procedure, {
-    taskQueue: TASK_QUEUE,
+  const handle = await startWorkflow(client, procedure, {
     workflowId,
-    args: [input],
-    // The Web UI's summary line: what, where, and who asked.
-    staticSummary: `${procedure}${flags.node ? ` on ${flags.node}` : ''}${flags.dryRun ? ' (dry run)' : ''}, requested by ${input.requestedBy}`,
-    typedSearchAttributes: [
-      { key: RunbookProcedure, value: procedure },
-      ...(flags.node !== undefined ? [{ key: RunbookNode, value: flags.node }] : []),
-    ],
+    input,
+    summary: `${procedure}${flags.node ? ` on ${flags.node}` : ''}${flags.dryRun ? ' (dry run)' : ''}, requested by ${input.requestedBy}`,
   });
   const url = workflowUrl(settings, workflowId, handle.firstExecutionRunId);
   if (!flags.json) {
@@ -66,9 +58,9 @@ export async function startProcedure(procedure: string, flags: RunFlags): Promis
     if (flags.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'running' }));
     return;
   }
-  let result: ProcedureResult | DiagnoseReport;
+  let result: WorkflowResult<ProcedureName>;
   try {
-    result = (await handle.result()) as ProcedureResult | DiagnoseReport;
+    result = await handle.result();
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       const reason = rootCause(err);

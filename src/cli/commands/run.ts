@@ -1,7 +1,7 @@
 // `runbook run <procedure>` and `runbook diagnose`: the command definitions. The work is in
 // run-action.ts, imported when the command runs.
 import type { Command } from 'commander';
-import { PROCEDURES } from '../../client/procedures.js';
+import { PROCEDURES } from '../../../workflows/registry.js';
 import type { RunFlags } from './run-action.js';
 
 const startProcedure = async (procedure: string, flags: RunFlags): Promise<void> =>
@@ -13,7 +13,9 @@ export function registerRunCommands(program: Command): void {
     .summary('start a procedure (diagnose, restart-p2p, fix-tailscale, …) as a workflow')
     .description(
       'start a procedure as a workflow and print its ID and Web UI link. Procedures:\n' +
-        PROCEDURES.map((p) => `  ${p.name.padEnd(16)} ${p.section.padEnd(9)} ${p.summary}`).join('\n'),
+        Object.entries(PROCEDURES)
+          .map(([name, p]) => `  ${name.padEnd(16)} ${p.section.padEnd(9)} ${p.risk.padEnd(5)} ${p.summary}`)
+          .join('\n'),
     )
     .argument('<procedure>', 'procedure name (see above)')
     .option('--node <name>', 'node to act on (from the hosts file)')

@@ -1,4 +1,5 @@
-// Knobs every recovery procedure accepts beside ProcedureInput; clients fill them from policy.
+// Knobs every recovery procedure accepts beside ProcedureInput (the blast radius, verification and
+// slot waits, the §6.1 unreachable share), their defaults, and the options a procedure reads from them.
 import { POLICY_DEFAULTS, PROCEDURE_DEFAULTS } from '../src/domain/defaults.js';
 import type { ProcedureInput } from '../src/domain/procedure-input.js';
 

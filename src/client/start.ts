@@ -1,0 +1,38 @@
+// The one way anything starts a workflow (the CLI, the webhook, tests, benchmarks): by its
+// registry name, with the input typed by the workflow function itself, as samples-typescript's
+// hello-world client does (STYLE §13). A procedure carries its search attributes from the start,
+// so `runbook list` finds it even before its first workflow task.
+import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
+import { RunbookNode, RunbookProcedure } from '../temporal/search-attributes.js';
+import { TASK_QUEUE } from '../temporal/settings.js';
+import { isProcedureName, type WorkflowInput, type WorkflowName, type Workflows } from '../../workflows/registry.js';
+
+export interface StartOptions<N extends WorkflowName> {
+  workflowId: string;
+  input: WorkflowInput<N>;
+  /** The worker's queue; tests give each file its own. */
+  taskQueue?: string;
+  /** The Web UI's summary line: what, where, and who asked. */
+  summary?: string;
+}
+
+export function startWorkflow<N extends WorkflowName>(client: Client, name: N, o: StartOptions<N>): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[N]>> {
+  const node = nodeOf(o.input);
+  const options = {
+    taskQueue: o.taskQueue ?? TASK_QUEUE,
+    workflowId: o.workflowId,
+    args: [o.input],
+    ...(o.summary !== undefined && { staticSummary: o.summary }),
+    ...(isProcedureName(name) && {
+      typedSearchAttributes: [{ key: RunbookProcedure, value: name }, ...(node !== undefined ? [{ key: RunbookNode, value: node }] : [])],
+    }),
+  };
+  // `input` is already checked against the workflow's own parameter; TypeScript cannot see that
+  // `[input]` is its argument list while N is still generic.
+  return client.workflow.start<Workflows[N]>(name, options as unknown as WorkflowStartOptions<Workflows[N]>);
+}
+
+function nodeOf(input: unknown): string | undefined {
+  const node = typeof input === 'object' && input !== null ? (input as { node?: unknown }).node : undefined;
+  return typeof node === 'string' ? node : undefined;
+}
