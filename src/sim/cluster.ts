@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { NodeLayout, SimProvider } from './topology.js';
 
-export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary', 'ssh-stall', 'p2p-ignores-sigterm'] as const;
+export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary', 'ssh-stall', 'p2p-ignores-sigterm', 'slow-rejoin'] as const;
 export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled', 'admin-down'] as const;
 export const FAULT_KINDS = [...NODE_FAULTS, ...CLUSTER_FAULTS] as const;
 export type NodeFault = (typeof NODE_FAULTS)[number];
@@ -51,6 +51,10 @@ export interface SimNode {
   sshStalled: boolean;
   /** The daemon survives SIGTERM (`pkill` without -9): a stop must notice and not start another. */
   ignoresSigterm: boolean;
+  /** slow-rejoin: a restarted daemon reports `running` for a while before it rejoins the mesh. */
+  slowRejoin: boolean;
+  /** Running but not rejoined yet (slow-rejoin): out of the mesh, sees no leader and no peers. */
+  joining: boolean;
   /** null: not partitioned; 0 needs networkd restart, 1 needs tailscale down+up, 2 needs p2p restart (§4.5). */
   partitionStage: 0 | 1 | 2 | null;
   tailscaleWentDown: boolean;
@@ -139,6 +143,8 @@ export interface ClusterOptions {
 }
 
 const MAX_MUTATIONS = 20_000;
+/** slow-rejoin: how long a restarted daemon runs before it rejoins, at timeScale 1. */
+export const REJOIN_MS = 30_000;
 
 export class SimCluster extends EventEmitter {
   readonly nodes: SimNode[];
@@ -186,6 +192,8 @@ export class SimCluster extends EventEmitter {
       hostDown: false,
       sshStalled: false,
       ignoresSigterm: false,
+      slowRejoin: false,
+      joining: false,
       partitionStage: null,
       tailscaleWentDown: false,
       bootedAt: now - (3 + (l.index % 20)) * 86_400_000 - l.index * 60_000,
@@ -212,7 +220,7 @@ export class SimCluster extends EventEmitter {
   /** In the P2P mesh: daemon running, host up, not partitioned. Tailscale-down nodes still
    *  count: the mesh also runs over the internal (fallback) network. */
   inMesh(n: SimNode): boolean {
-    return n.daemon === 'running' && !n.hostDown && n.partitionStage === null;
+    return n.daemon === 'running' && !n.joining && !n.hostDown && n.partitionStage === null;
   }
 
   nodeFaults(n: SimNode): NodeFault[] {
@@ -226,6 +234,7 @@ export class SimCluster extends EventEmitter {
     if (n.slowPrimary) f.push('slow-primary');
     if (n.sshStalled) f.push('ssh-stall');
     if (n.ignoresSigterm) f.push('p2p-ignores-sigterm');
+    if (n.slowRejoin) f.push('slow-rejoin');
     return f;
   }
 
@@ -295,6 +304,10 @@ export class SimCluster extends EventEmitter {
         voters_alive: n.voter ? 1 : 0,
       };
     }
+    if (n.joining) {
+      // Running, still looking for its peers: not partitioned, just not part of the cluster yet.
+      return { ...base, leader_id: null, alive_peers: 1, cluster_health: 'critical', role: n.voter ? 'voter' : 'worker', voters_alive: n.voter ? 1 : 0 };
+    }
     const total = this.nodes.length;
     const health =
       this.leaderId === null || this.alive < total / 2 ? 'critical' : this.alive === total ? 'healthy' : 'degraded';
@@ -329,6 +342,7 @@ export class SimCluster extends EventEmitter {
     clearTimeout(n.daemonTimer);
     n.daemonTimer = undefined;
     n.daemon = 'stopped';
+    n.joining = false;
     this.appendLog(n, 'INFO p2p_daemon: received SIGTERM, shutting down');
     this.emit('daemon', n);
     this.recompute();
@@ -352,23 +366,39 @@ export class SimCluster extends EventEmitter {
       if (this.stopped || n.daemon !== 'starting') return;
       n.daemon = 'running';
       n.daemonSince = Date.now();
-      // §4.5: the last step of the partition recovery is the p2p restart.
-      if (n.partitionStage === 2) n.partitionStage = null;
-      if (n.voter) {
-        this.leaderLost = false;
-        this.stuckPending?.delete(n.name);
-        if (this.stuckPending?.size === 0) this.stuckPending = null;
-      }
-      this.recompute();
-      this.appendLog(
-        n,
-        n.partitionStage === null
-          ? `INFO p2p_backend: joined mesh: ${this.alive} alive peers, leader=${this.leaderId ?? 'NONE'}`
-          : 'WARNING p2p_backend: no peers reachable (heartbeat timeouts)',
-      );
+      if (!n.slowRejoin) return this.joinMesh(n);
+      // slow-rejoin: /status already says `running` (what "wait until p2p healthy" sees), the
+      // node counts nowhere until it rejoins (issue 11 item 3: a guard must not count it alive).
+      n.joining = true;
+      this.appendLog(n, 'INFO p2p_backend: discovering peers');
       this.emit('daemon', n);
+      n.daemonTimer = setTimeout(() => {
+        n.daemonTimer = undefined;
+        if (!this.stopped && n.joining) this.joinMesh(n);
+      }, REJOIN_MS * this.opts.timeScale);
+      n.daemonTimer.unref();
     }, delay);
     n.daemonTimer.unref();
+  }
+
+  /** A running daemon (re)joins the P2P mesh. */
+  private joinMesh(n: SimNode): void {
+    n.joining = false;
+    // §4.5: the last step of the partition recovery is the p2p restart.
+    if (n.partitionStage === 2) n.partitionStage = null;
+    if (n.voter) {
+      this.leaderLost = false;
+      this.stuckPending?.delete(n.name);
+      if (this.stuckPending?.size === 0) this.stuckPending = null;
+    }
+    this.recompute();
+    this.appendLog(
+      n,
+      n.partitionStage === null
+        ? `INFO p2p_backend: joined mesh: ${this.alive} alive peers, leader=${this.leaderId ?? 'NONE'}`
+        : 'WARNING p2p_backend: no peers reachable (heartbeat timeouts)',
+    );
+    this.emit('daemon', n);
   }
 
   tailscaleDown(n: SimNode): void {
@@ -547,8 +577,9 @@ export class SimCluster extends EventEmitter {
     switch (kind) {
       case 'p2p-down':
         if (clear) {
-          if (n.daemon !== 'running') {
+          if (n.daemon !== 'running' || n.joining) {
             clearTimeout(n.daemonTimer);
+            n.joining = false;
             n.daemon = 'running';
             n.daemonSince = Date.now();
             this.emit('daemon', n);
@@ -583,6 +614,15 @@ export class SimCluster extends EventEmitter {
         break;
       case 'p2p-ignores-sigterm':
         n.ignoresSigterm = !clear;
+        break;
+      case 'slow-rejoin':
+        n.slowRejoin = !clear;
+        // Cleared while rejoining: it rejoins now, so a cleared cluster is a healthy one.
+        if (clear && n.joining) {
+          clearTimeout(n.daemonTimer);
+          n.daemonTimer = undefined;
+          this.joinMesh(n);
+        }
         break;
       case 'ip-changed':
         if (clear) {

@@ -135,6 +135,20 @@ describe('faults', () => {
     expect(JSON.parse(ok.stdout).node_id).toBe('nebius-backbone-1');
   });
 
+  it('slow-rejoin: a restarted daemon says `running` but counts nowhere until it rejoins', async () => {
+    const v = voters()[2]!;
+    sim.fault(v.name, 'slow-rejoin');
+    sim.cluster.minVotersAlive = sim.cluster.votersAliveNow;
+    await restartP2p(v.host); // returns once /status says running
+    // Running, not rejoined: no leader, only itself, not counted by the others.
+    expect(await status(v.host)).toMatchObject({ status: 'running', leader_id: null, alive_peers: 1, cluster_health: 'critical' });
+    expect((await status(st().nodes[0]!.host)).alive_peers).toBe(8);
+    expect(st().min_voters_alive).toBe(4);
+    await until(async () => (await status(v.host)).leader_id !== null, `${v.name} rejoined`);
+    expect(await healthy()).toBe(true);
+    sim.fault(v.name, 'slow-rejoin', { clear: true });
+  });
+
   it('host-down: every port on both addresses accepts and never answers (no SSH banner); only --clear fixes it', async () => {
     const w = worker();
     sim.fault(w.name, 'host-down');
