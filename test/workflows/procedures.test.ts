@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import { MUTATING_STEPS } from '../../src/domain/ssh-catalog.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { createTestWorker } from '../helpers/cluster.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { type StartOptions, startProcedure as startOn } from '../helpers/procedures.js';
@@ -44,7 +45,7 @@ async function startProcedure(
   return h;
 }
 
-const progressOf = async (h: WorkflowHandle): Promise<Progress> => (await h.query('progress')) as Progress;
+const progressOf = (h: WorkflowHandle): Promise<Progress> => h.query(progressQuery);
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const backupsOf = (file: string): string[] => readdirSync(dirname(file)).filter((f) => f.startsWith(`${basename(file)}.bak-`));
 
@@ -82,7 +83,7 @@ describe('recovery procedures fix what they are for', () => {
     const r = await h.result();
     expect(r.status, r.summary).toBe('completed');
     expect(faultsOf(node)).toEqual([]);
-    const steps = (await h.query('progress')) as { steps: Array<{ name: string; state: string }> };
+    const steps = await h.query(progressQuery);
     expect(steps.steps.filter((s) => s.state === 'done').map((s) => s.name)).toEqual(
       expect.arrayContaining(['restart systemd-networkd', 'restart tailscale', 'stop p2p daemon', 'start p2p daemon']),
     );

@@ -4,6 +4,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 
@@ -44,7 +45,7 @@ describe('p2p restart', () => {
     const h = await startProcedure(env, harness.taskQueue, 'restart-p2p', { node, autoApprove: true });
     const r = await h.result();
     expect(r.status, r.summary).toBe('completed');
-    const steps = ((await h.query('progress')) as { steps: Array<{ name: string; state: string; detail?: string }> }).steps;
+    const { steps } = await h.query(progressQuery);
     const stop = steps.find((s) => s.name === 'stop p2p daemon');
     expect(stop?.state).toBe('done');
     expect(stop?.detail ?? '').not.toMatch(/exit \d+/);
