@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshCommand } from '../../src/domain/ssh-catalog.js';
 import { type SimulatorHandle, SimUsageError, startSimulator } from '../../src/sim/index.js';
 import { getJson, ssh, tcpProbe, until } from './helpers.js';
+import { subnet } from '../helpers/subnets.js';
 
 let sim: SimulatorHandle;
 const KEY = 'faults-test-key';
@@ -13,7 +14,7 @@ const cmd = (step: Parameters<typeof sshCommand>[0]) =>
   sshCommand(step, { serviceDir: '~/ringrift/ai-service', backbone: 'nebius-backbone-1', p2pPort: 8770 });
 
 beforeAll(async () => {
-  sim = await startSimulator({ nodes: 9, voters: 5, subnet: 12, timeScale: 0.05, seed: 7, adminKey: KEY });
+  sim = await startSimulator({ nodes: 9, voters: 5, subnet: subnet('sim/faults'), timeScale: 0.05, seed: 7, adminKey: KEY });
 });
 afterAll(async () => {
   await sim?.stop();

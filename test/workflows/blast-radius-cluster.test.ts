@@ -22,13 +22,14 @@ import { ADMIN_KEY, startCluster, testPolicy } from '../helpers/cluster.js';
 import { clearFaults } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv, uniqueId, workflowBundle } from '../helpers/temporal-env.js';
+import { subnet } from '../helpers/subnets.js';
 
 const RESET_CAUSE = proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 7, subnet: 66, voters: 5 })]);
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 7, subnet: subnet('workflows/blast-radius-cluster'), voters: 5 })]);
 });
 afterAll(async () => {
   await sim?.stop();

@@ -18,8 +18,9 @@ import { useClusterHarness } from '../helpers/harness.js';
 import { type StartOptions, startProcedure as startOn } from '../helpers/procedures.js';
 import { clusterSecrets, expectNoSecrets } from '../helpers/secrets.js';
 import { uniqueId } from '../helpers/temporal-env.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'procedures', nodes: 8, subnet: 51, voters: 3 });
+const harness = useClusterHarness({ name: 'procedures', nodes: 8, subnet: subnet('workflows/procedures'), voters: 3 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;

@@ -7,8 +7,9 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'ssh-safety', nodes: 6, subnet: 63, voters: 3 });
+const harness = useClusterHarness({ name: 'ssh-safety', nodes: 6, subnet: subnet('workflows/ssh-safety'), voters: 3 });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 beforeAll(() => {

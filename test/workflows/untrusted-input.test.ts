@@ -12,8 +12,9 @@ import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { historyText } from '../helpers/secrets.js';
 import { waitForApproval } from '../helpers/wait.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'untrusted', nodes: 9, subnet: 73, voters: 5 });
+const harness = useClusterHarness({ name: 'untrusted', nodes: 9, subnet: subnet('workflows/untrusted-input'), voters: 5 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
