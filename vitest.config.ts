@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A fresh shared log directory per run, scanned for secrets once every file has finished.
+    globalSetup: ['test/global-secret-scan.ts'],
     // Real servers (Temporal, simulator, sshd) per file: two cores run two files at a time.
     maxWorkers: 2,
     minWorkers: 1,

@@ -1,5 +1,6 @@
 // restart-p2p (runbook §4.1): restart the daemon over SSH, then poll /status until healthy and
 // verify the node rejoined, instead of the runbook's fixed `sleep 3`.
+import { patched } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
@@ -12,6 +13,9 @@ import { runProcedure } from './runtime/run-procedure.js';
 /** The steps progress shows from the start. */
 const PLAN = ['check node', 'check cluster reachability', 'approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const;
 
+/** patched() id: the slot is held through "verify rejoined", not released at "healthy" (issue 11 item 3). */
+export const SLOT_THROUGH_REJOIN_PATCH = 'restart-p2p-slot-through-rejoin';
+
 export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult> {
   const node = requireNode(input);
   const opts = recoveryOptions(input);
@@ -23,12 +27,17 @@ export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult>
     }
     await unreachableGuard(run, opts.unreachableFraction);
     await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.1)`);
-    const healthy = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, async () => {
+    const { healthy, rejoined } = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, async () => {
       if (!run.dryRun) await voterQuorumGuard(node); // checked under the slot, right before the stop
-      return restartDaemon(run, node, '', opts.verifyTimeoutMs);
+      const up = await restartDaemon(run, node, '', opts.verifyTimeoutMs);
+      // A restarted daemon answers `running` before it has rejoined (§4.1 "verify it rejoined"):
+      // until then it is still down for the cluster, so the slot (one voter at a time) stays held
+      // and no other procedure's quorum guard counts it alive. Older runs released here.
+      if (!up || !patched(SLOT_THROUGH_REJOIN_PATCH)) return { healthy: up, rejoined: undefined };
+      return { healthy: up, rejoined: await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs) };
     });
     if (!healthy) throw new EscalationRequired([`P2P daemon on ${node} did not become healthy after a restart`]);
-    if (!(await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs)) && !run.dryRun) {
+    if (!(rejoined ?? (await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs))) && !run.dryRun) {
       throw new EscalationRequired([`${node} runs P2P again but has not rejoined the cluster (partition? try recover-node)`]);
     }
     return run.complete(run.dryRun ? `dry run: would restart P2P on ${node}` : `${node}: P2P restarted and rejoined`);

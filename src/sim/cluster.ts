@@ -23,6 +23,8 @@ export interface ClusterOptions {
 }
 
 const MAX_MUTATIONS = 20_000;
+/** slow-rejoin: how long a restarted daemon runs before it rejoins, at timeScale 1. */
+export const REJOIN_MS = 30_000;
 
 export class SimCluster extends EventEmitter<ClusterEvents> {
   readonly nodes: SimNode[];
@@ -67,7 +69,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
   /** In the P2P mesh: daemon running, host up, not partitioned. Tailscale-down nodes still
    *  count: the mesh also runs over the internal (fallback) network. */
   inMesh(n: SimNode): boolean {
-    return n.daemon === 'running' && !n.hostDown && n.partitionStage === null;
+    return n.daemon === 'running' && !n.joining && !n.hostDown && n.partitionStage === null;
   }
 
   nodeFaults(n: SimNode): NodeFault[] {
@@ -81,6 +83,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
     if (n.slowPrimary) f.push('slow-primary');
     if (n.sshStalled) f.push('ssh-stall');
     if (n.ignoresSigterm) f.push('p2p-ignores-sigterm');
+    if (n.slowRejoin) f.push('slow-rejoin');
     return f;
   }
 
@@ -150,6 +153,10 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
         voters_alive: n.voter ? 1 : 0,
       };
     }
+    if (n.joining) {
+      // Running, still looking for its peers: not partitioned, just not part of the cluster yet.
+      return { ...base, leader_id: null, alive_peers: 1, cluster_health: 'critical', role: n.voter ? 'voter' : 'worker', voters_alive: n.voter ? 1 : 0 };
+    }
     const total = this.nodes.length;
     const health =
       this.leaderId === null || this.alive < total / 2 ? 'critical' : this.alive === total ? 'healthy' : 'degraded';
@@ -184,6 +191,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
     clearTimeout(n.daemonTimer);
     n.daemonTimer = undefined;
     n.daemon = 'stopped';
+    n.joining = false;
     this.appendLog(n, 'INFO p2p_daemon: received SIGTERM, shutting down');
     this.emit('daemon', n);
     this.recompute();
@@ -207,23 +215,39 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
       if (this.stopped || n.daemon !== 'starting') return;
       n.daemon = 'running';
       n.daemonSince = Date.now();
-      // §4.5: the last step of the partition recovery is the p2p restart.
-      if (n.partitionStage === 2) n.partitionStage = null;
-      if (n.voter) {
-        this.leaderLost = false;
-        this.stuckPending?.delete(n.name);
-        if (this.stuckPending?.size === 0) this.stuckPending = null;
-      }
-      this.recompute();
-      this.appendLog(
-        n,
-        n.partitionStage === null
-          ? `INFO p2p_backend: joined mesh: ${this.alive} alive peers, leader=${this.leaderId ?? 'NONE'}`
-          : 'WARNING p2p_backend: no peers reachable (heartbeat timeouts)',
-      );
+      if (!n.slowRejoin) return this.joinMesh(n);
+      // slow-rejoin: /status already says `running` (what "wait until p2p healthy" sees), the
+      // node counts nowhere until it rejoins (issue 11 item 3: a guard must not count it alive).
+      n.joining = true;
+      this.appendLog(n, 'INFO p2p_backend: discovering peers');
       this.emit('daemon', n);
+      n.daemonTimer = setTimeout(() => {
+        n.daemonTimer = undefined;
+        if (!this.stopped && n.joining) this.joinMesh(n);
+      }, REJOIN_MS * this.opts.timeScale);
+      n.daemonTimer.unref();
     }, delay);
     n.daemonTimer.unref();
+  }
+
+  /** A running daemon (re)joins the P2P mesh. */
+  joinMesh(n: SimNode): void {
+    n.joining = false;
+    // §4.5: the last step of the partition recovery is the p2p restart.
+    if (n.partitionStage === 2) n.partitionStage = null;
+    if (n.voter) {
+      this.leaderLost = false;
+      this.stuckPending?.delete(n.name);
+      if (this.stuckPending?.size === 0) this.stuckPending = null;
+    }
+    this.recompute();
+    this.appendLog(
+      n,
+      n.partitionStage === null
+        ? `INFO p2p_backend: joined mesh: ${this.alive} alive peers, leader=${this.leaderId ?? 'NONE'}`
+        : 'WARNING p2p_backend: no peers reachable (heartbeat timeouts)',
+    );
+    this.emit('daemon', n);
   }
 
   tailscaleDown(n: SimNode): void {

@@ -32,8 +32,9 @@ export function applyNodeFault(c: SimCluster, n: SimNode, kind: NodeFault, clear
   switch (kind) {
     case 'p2p-down':
       if (!clear) c.killDaemon(n);
-      else if (n.daemon !== 'running') {
+      else if (n.daemon !== 'running' || n.joining) {
         clearTimeout(n.daemonTimer);
+        n.joining = false;
         n.daemon = 'running';
         n.daemonSince = Date.now();
         c.emit('daemon', n);
@@ -65,6 +66,15 @@ export function applyNodeFault(c: SimCluster, n: SimNode, kind: NodeFault, clear
       break;
     case 'p2p-ignores-sigterm':
       n.ignoresSigterm = !clear;
+      break;
+    case 'slow-rejoin':
+      n.slowRejoin = !clear;
+      // Cleared while rejoining: it rejoins now, so a cleared cluster is a healthy one.
+      if (clear && n.joining) {
+        clearTimeout(n.daemonTimer);
+        n.daemonTimer = undefined;
+        c.joinMesh(n);
+      }
       break;
     case 'ip-changed':
       if (!clear) c.moveTo(n, c.nextMovedAddress());

@@ -36,6 +36,10 @@ export interface SimNode {
   sshStalled: boolean;
   /** The daemon survives SIGTERM (`pkill` without -9): a stop must notice and not start another. */
   ignoresSigterm: boolean;
+  /** slow-rejoin: a restarted daemon reports `running` for a while before it rejoins the mesh. */
+  slowRejoin: boolean;
+  /** Running but not rejoined yet (slow-rejoin): out of the mesh, sees no leader and no peers. */
+  joining: boolean;
   /** null: not partitioned; 0 needs networkd restart, 1 needs tailscale down+up, 2 needs p2p restart (§4.5). */
   partitionStage: 0 | 1 | 2 | null;
   tailscaleWentDown: boolean;
@@ -71,6 +75,8 @@ export function newNode(l: NodeLayout, subnet: number, now: number): SimNode {
     hostDown: false,
     sshStalled: false,
     ignoresSigterm: false,
+    slowRejoin: false,
+    joining: false,
     partitionStage: null,
     tailscaleWentDown: false,
     bootedAt: now - (3 + (l.index % 20)) * 86_400_000 - l.index * 60_000,

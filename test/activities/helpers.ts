@@ -143,14 +143,21 @@ export function newEnv(info: Record<string, unknown> = {}): MockActivityEnvironm
   return new MockActivityEnvironment(info, { logger: captureLogger });
 }
 
-/** Runs `fn` as an activity and collects every heartbeat it sends. */
+/**
+ * Runs `fn` as an activity and collects every heartbeat it sends. `onHeartbeat` sees each one as
+ * it comes (with the env, to cancel): a test changes the world at a poll, never after a delay.
+ */
 export async function runActivity<R>(
   fn: () => Promise<R>,
   info: Record<string, unknown> = {},
+  onHeartbeat?: (details: unknown, n: number, env: MockActivityEnvironment) => void,
 ): Promise<{ result: R; heartbeats: unknown[] }> {
   const env = newEnv(info);
   const heartbeats: unknown[] = [];
-  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  env.on('heartbeat', (d: unknown) => {
+    heartbeats.push(d);
+    onHeartbeat?.(d, heartbeats.length, env);
+  });
   const result = (await env.run(fn)) as R;
   return { result, heartbeats };
 }

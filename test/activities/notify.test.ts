@@ -12,7 +12,7 @@ import { type Receiver, startReceiver } from '../helpers/receiver.js';
 import { pagerdutyResolve, pagerdutyTrigger, slackMessage } from '../helpers/vendor-schemas.js';
 import { ADMIN_KEY } from '../helpers/cluster.js';
 
-const HOST = '127.130.0.1';
+const HOST = '127.25.0.1';
 const ROUTING_KEY = 'R0UTINGKEY0123456789abcdefabcdef';
 const SLACK_TOKEN = 'T000/B000/slack-secret-XXXXXXXXXXXX';
 const HOOK_TOKEN = 'hook-secret-token-77';
@@ -31,7 +31,7 @@ const receiver = async (path: string, answer?: (n: number) => number): Promise<R
 const bundle: EscalationBundle = {
   reasons: ['node-3 answers on no address (host down)'],
   p2pStatus: [{ node: 'node-0', status: { status: 'running', leader_id: 'node-0' } }],
-  routing: [{ node: 'node-3', dns: { ok: true, addresses: ['127.130.0.4'] } }],
+  routing: [{ node: 'node-3', dns: { ok: true, addresses: ['127.25.0.4'] } }],
   recentChanges: [],
   providerStatusPages: [{ provider: 'runpod', url: 'https://uptime.runpod.io' }],
   tailscaleFromNodes: [{ node: 'node-0', output: 'x'.repeat(50_000) }],

@@ -1,12 +1,12 @@
 // A dead host waits out its whole deadline without holding a probe slot: the live nodes queued
-// behind it are probed meanwhile (bench/README.md, "probe sweep"). Subnet 127.140.x.y.
+// behind it are probed meanwhile (bench/README.md, "probe sweep"). Subnet 127.26.x.y.
 import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { cluster, fastPolicy, host, json, p2pBody, runActivity, type Running, startBanner, startHttp } from './helpers.js';
 
-const DEAD = '127.140.0.1';
-const LIVE = '127.140.0.2';
+const DEAD = '127.26.0.1';
+const LIVE = '127.26.0.2';
 
 const TIMEOUT_MS = 3_000;
 

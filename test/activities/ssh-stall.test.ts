@@ -12,12 +12,13 @@ import type { SshResult } from '../../src/domain/probes.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { clearFaults } from '../helpers/harness.js';
 import { fastPolicy, newEnv } from './helpers.js';
+import { subnet } from '../helpers/subnets.js';
 
 let sim: SimulatorHandle;
 
 beforeAll(async () => {
   // Time scale 1: a p2p-stop on a daemon that ignores SIGTERM really takes its 5 s.
-  sim = await startSimulator({ nodes: 3, subnet: 64, timeScale: 1, seed: 5 });
+  sim = await startSimulator({ nodes: 3, subnet: subnet('activities/ssh-stall'), timeScale: 1, seed: 5 });
 });
 afterAll(async () => {
   await sim?.stop();

@@ -3,7 +3,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { createActivities } from '../../activities/index.js';
 import { P2pUnreachableError, UnknownNodeError } from '../../activities/errors.js';
 import type { HostSpec } from '../../src/domain/cluster-spec.js';
-import { cluster, fastPolicy, host, json, newEnv, p2pBody, refusedPort, runActivity, type Running, startHttp } from './helpers.js';
+import { cluster, fastPolicy, host, json, p2pBody, refusedPort, runActivity, type Running, startHttp } from './helpers.js';
 
 const BACKBONE = '127.45.1.1';
 const NODE = '127.45.1.2';
@@ -79,15 +79,17 @@ describe('p2pStatus and triggerElection', () => {
 describe('waitForNode', () => {
   it('polls until the daemon starts answering `running`, heartbeating each poll', async () => {
     const port = await refusedPort(LATE);
-    let late: Running | undefined;
+    let late: Promise<Running> | undefined;
     let answers = 0;
-    // The daemon comes up after a few polls, first reporting "starting".
-    const timer = setTimeout(async () => {
-      late = await startHttp(LATE, (_req, res) => json(res, 200, p2pBody({ status: answers++ < 2 ? 'starting' : 'running' })), port);
-    }, 150);
+    // The daemon comes up once a poll was refused, first reporting "starting".
+    const comeUp = (): void => {
+      late ??= startHttp(LATE, (_req, res) => json(res, 200, p2pBody({ status: answers++ < 2 ? 'starting' : 'running' })), port);
+    };
     try {
-      const { result, heartbeats } = await runActivity(() =>
-        make([host('late', LATE, { p2p: port })]).waitForNode({ node: 'late', until: 'p2p-healthy', timeoutMs: 20_000, intervalMs: 40 }),
+      const { result, heartbeats } = await runActivity(
+        () => make([host('late', LATE, { p2p: port })]).waitForNode({ node: 'late', until: 'p2p-healthy', timeoutMs: 20_000, intervalMs: 40 }),
+        {},
+        comeUp,
       );
       expect(result.reached).toBe(true);
       expect(result.last?.status).toBe('running');
@@ -97,8 +99,7 @@ describe('waitForNode', () => {
       expect(errors).toContain('ECONNREFUSED');
       expect(errors).toContain('status starting');
     } finally {
-      clearTimeout(timer);
-      await late?.close();
+      await (await late)?.close();
     }
   });
 
@@ -115,23 +116,24 @@ describe('waitForNode', () => {
 
   it('rejoined: waits until the node agrees with the backbone on leader and alive peers', async () => {
     nodeView = p2pBody({ node_id: 'n2', leader_id: 'bb', alive_peers: 2 });
-    const timer = setTimeout(() => (nodeView = p2pBody({ node_id: 'n2', leader_id: 'bb', alive_peers: 3 })), 150);
-    try {
-      const { result, heartbeats } = await runActivity(() =>
-        make().waitForNode({ node: 'n2', until: 'rejoined', timeoutMs: 20_000, intervalMs: 30 }),
-      );
-      expect(result).toMatchObject({ reached: true, last: { alive_peers: 3, leader_id: 'bb' } });
-      expect((heartbeats[0] as { error?: string }).error).toMatch(/majority sees bb with 3/);
-    } finally {
-      clearTimeout(timer);
-    }
+    // The node catches up once a poll saw it disagree.
+    const { result, heartbeats } = await runActivity(
+      () => make().waitForNode({ node: 'n2', until: 'rejoined', timeoutMs: 20_000, intervalMs: 30 }),
+      {},
+      () => (nodeView = p2pBody({ node_id: 'n2', leader_id: 'bb', alive_peers: 3 })),
+    );
+    expect(result).toMatchObject({ reached: true, last: { alive_peers: 3, leader_id: 'bb' } });
+    expect((heartbeats[0] as { error?: string }).error).toMatch(/majority sees bb with 3/);
   });
 
   it('can be cancelled mid-wait', async () => {
     const port = await refusedPort(LATE);
-    const env = newEnv();
-    const p = env.run(() => make([host('late', LATE, { p2p: port })]).waitForNode({ node: 'late', until: 'p2p-healthy', timeoutMs: 60_000, intervalMs: 50 }));
-    setTimeout(() => env.cancel(), 120);
+    // Cancelled once it is waiting (its first poll heartbeated), not after a guessed delay.
+    const p = runActivity(
+      () => make([host('late', LATE, { p2p: port })]).waitForNode({ node: 'late', until: 'p2p-healthy', timeoutMs: 60_000, intervalMs: 50 }),
+      {},
+      (_d, _n, env) => env.cancel(),
+    );
     await expect(p).rejects.toBeInstanceOf(CancelledFailure);
   });
 });
@@ -146,21 +148,22 @@ describe('waitForLeader', () => {
   it('polls until a leader appears, null at timeout', async () => {
     backboneView = p2pBody({ leader_id: null });
     nodeView = p2pBody({ leader_id: null });
-    const none = await runActivity(() => make().waitForLeader({ timeoutMs: 150, intervalMs: 30 }));
+    // A deadline long enough for several polls on a busy machine: the test counts them.
+    const none = await runActivity(() => make().waitForLeader({ timeoutMs: 1_000, intervalMs: 30 }));
     expect(none.result.leader).toBeNull();
     expect(none.result.polls).toBeGreaterThan(1);
 
-    const timer = setTimeout(() => {
-      nodeView = p2pBody({ leader_id: 'n2' });
-      backboneView = p2pBody({ leader_id: 'n2' });
-    }, 100);
-    try {
-      const { result } = await runActivity(() => make().waitForLeader({ timeoutMs: 10_000, intervalMs: 30 }));
-      expect(result.leader).toBe('n2');
-      expect(result.polls).toBeGreaterThan(1);
-    } finally {
-      clearTimeout(timer);
-    }
+    // A leader appears once a poll saw none.
+    const { result } = await runActivity(
+      () => make().waitForLeader({ timeoutMs: 10_000, intervalMs: 30 }),
+      {},
+      () => {
+        nodeView = p2pBody({ leader_id: 'n2' });
+        backboneView = p2pBody({ leader_id: 'n2' });
+      },
+    );
+    expect(result.leader).toBe('n2');
+    expect(result.polls).toBeGreaterThan(1);
   });
 
   it('does not take one node’s word: a leader only a minority names is no leader (issue 11)', async () => {

@@ -54,7 +54,7 @@ describe.skipIf(!alertingBinariesInstalled && !inCi)('real Prometheus + Alertman
 
   beforeAll(async () => {
     if (!alertingBinariesInstalled) throw new Error('prometheus / prometheus-alertmanager missing: CI must install both Debian packages');
-    sim = await startSimulator({ nodes: 5, voters: 3, subnet: 121, outDir: join(dir, 'sim') });
+    sim = await startSimulator({ nodes: 5, voters: 3, subnet: 18, outDir: join(dir, 'sim') });
     receiver = http.createServer((req, res) => {
       let raw = '';
       req.setEncoding('utf8');

@@ -51,7 +51,7 @@ describe('runbook dev --alerting', () => {
   it('without the Debian binaries: names the missing package and exits 2 before starting anything', async () => {
     const data = join(dir, 'missing-data');
     // node is run by absolute path; an empty PATH hides prometheus and alertmanager.
-    const r = await runCli(['dev', '--alerting', '--sim', '2', '--data-dir', data, '--sim-dir', join(dir, 'missing-sim'), '--subnet', '123'], {
+    const r = await runCli(['dev', '--alerting', '--sim', '2', '--data-dir', data, '--sim-dir', join(dir, 'missing-sim'), '--subnet', '22'], {
       PATH: join(dir, 'empty-path'),
     });
     expect(r.code, r.stderr).toBe(2);
@@ -87,7 +87,7 @@ describe('runbook dev --alerting', () => {
     const child = spawn(
       process.execPath,
       [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--alerting', '--webhook-url', hook, '--alerting-time-scale', '0.02', '--sim', '3', '--webhook-port', '0',
-        '--port', String(PORT), '--ui-port', String(UI_PORT), '--data-dir', join(dir, 'data'), '--sim-dir', simDir, '--subnet', '122'],
+        '--port', String(PORT), '--ui-port', String(UI_PORT), '--data-dir', join(dir, 'data'), '--sim-dir', simDir, '--subnet', '19'],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNBOOK_WEBHOOK_TOKEN: token } },
     );
     let out = '';

@@ -11,6 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startDevEnv } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait.js';
+import { subnet } from '../helpers/subnets.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -29,7 +30,7 @@ async function stopWorker(): Promise<void> {
 }
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: 56, voters: 3 })]);
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: subnet('cli/operator-flow'), voters: 3 })]);
   cliEnv = { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' };
   await startWorker(createTestWorker(env, sim, TASK_QUEUE));
 });

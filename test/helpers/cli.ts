@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
+import { recordLog } from './test-logs.js';
 
 export interface CliResult {
   code: number;
@@ -21,6 +22,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.once('close', (code) => {
+      // Kept for the secret scan: CLI output must never hold a key or token.
+      recordLog('cli', args.join(' '), `$ runbook ${args.join(' ')}\nexit ${code}\n--- stdout\n${stdout}\n--- stderr\n${stderr}\n`);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }

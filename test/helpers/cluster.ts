@@ -6,7 +6,9 @@ import { defaultPolicy } from '../../src/config/loader.js';
 import type { RunbookPolicy } from '../../src/domain/policy.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { activityDeps } from '../../src/worker/deps.js';
+import { clusterSecrets } from './secrets.js';
 import { workflowBundle } from './temporal-env.js';
+import { registerSecrets } from './test-logs.js';
 
 export const ADMIN_KEY = 'test-admin-key-5f2c';
 
@@ -17,13 +19,15 @@ export function testPolicy(overrides: Partial<RunbookPolicy['probe']> = {}): Run
 }
 
 export async function startCluster(opts: { nodes: number; subnet: number; voters?: number; timeScale?: number }): Promise<SimulatorHandle> {
-  return startSimulator({
+  const sim = await startSimulator({
     nodes: opts.nodes,
     subnet: opts.subnet,
     ...(opts.voters !== undefined && { voters: opts.voters }),
     timeScale: opts.timeScale ?? 0.2,
     adminKey: ADMIN_KEY,
   });
+  registerSecrets(clusterSecrets(sim)); // the admin key and SSH key body: the secret scan looks for them
+  return sim;
 }
 
 export async function createTestWorker(

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
+import { recordLog } from './test-logs.js';
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -23,7 +24,12 @@ export function startWorkerProcess(args: string[], env: NodeJS.ProcessEnv): Work
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      recordLog('worker-process', args.join(' ') || 'worker', out); // for the secret scan
+      resolve(code);
+    }),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
   return {

@@ -18,6 +18,7 @@ import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
 import { makeTestPki, type TestPki } from '../helpers/test-pki.js';
 import { startTlsProxy, type TlsProxy } from '../helpers/tls-proxy.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { subnet } from '../helpers/subnets.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -39,7 +40,7 @@ const profileEnv = (profile: string): Record<string, string> => ({
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runbook-tls-'));
   pki = makeTestPki(dir);
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 4, subnet: 80, voters: 3 })]);
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 4, subnet: subnet('prod/connect-tls'), voters: 3 })]);
   proxy = await startTlsProxy({ target: env.address, cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert });
   toml = join(dir, 'temporal.toml');
   const tls = (ca: string, client: boolean): string =>

@@ -62,7 +62,7 @@ beforeAll(async () => {
   ports = { port: await freePort(), uiPort: await freePort() };
   // A full sync takes 20 s here, so the §4.4 watch is still running while the server is down.
   [sim] = await Promise.all([
-    startSimulator({ nodes: 5, subnet: 87, voters: 3, timeScale: 1, syncMs: 20_000, adminKey: ADMIN_KEY }),
+    startSimulator({ nodes: 5, subnet: 88, voters: 3, timeScale: 1, syncMs: 20_000, adminKey: ADMIN_KEY }),
     startServer(),
   ]);
 });

@@ -16,6 +16,7 @@ import { runCli } from '../helpers/cli.js';
 import { ADMIN_KEY, startCluster } from '../helpers/cluster.js';
 import { freePort } from '../helpers/free-port.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { subnet } from '../helpers/subnets.js';
 
 let server: DevServer;
 let sim: SimulatorHandle;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'runbook-prod-'));
   [server, sim] = await Promise.all([
     (async () => startDevServer({ dataDir, port: await freePort(), uiPort: await freePort() }))(),
-    startCluster({ nodes: 5, subnet: 81, voters: 3 }),
+    startCluster({ nodes: 5, subnet: subnet('prod/worker-process'), voters: 3 }),
   ]);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
 });

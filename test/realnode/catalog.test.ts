@@ -15,6 +15,7 @@ import { activityDeps } from '../../src/worker/deps.js';
 import { runActivity } from '../activities/helpers.js';
 import { ADMIN_KEY, startCluster, testPolicy } from '../helpers/cluster.js';
 import { type RealNode, realNodeUnavailable, startRealNode, waitFor } from '../helpers/real-node.js';
+import { subnet } from '../helpers/subnets.js';
 
 const unavailable = realNodeUnavailable();
 const inCi = Boolean(process.env['CI']);
@@ -27,7 +28,7 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
 
   beforeAll(async () => {
     if (unavailable) throw new Error(unavailable);
-    sim = await startCluster({ nodes: 4, voters: 3, subnet: 83 });
+    sim = await startCluster({ nodes: 4, voters: 3, subnet: subnet('realnode/catalog') });
     const worker = sim.state().nodes.find((n) => n.role === 'worker')!;
     node = await startRealNode({ sim, node: worker.name, user: 'rrnode86a', address: '127.86.0.2' });
     acts = createActivities(activityDeps({ hostsFile: node.hostsFile, policy: testPolicy(), adminKey: ADMIN_KEY }));

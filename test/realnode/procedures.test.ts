@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { useRealNodeHarness } from '../helpers/real-node-harness.js';
 import { realNodeUnavailable, waitFor } from '../helpers/real-node.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { subnet } from '../helpers/subnets.js';
 
 const unavailable = realNodeUnavailable();
 const inCi = Boolean(process.env['CI']);
 if (unavailable && !inCi) console.warn(`skipping the real-node procedure tests: ${unavailable} (in CI they fail instead)`);
 
 describe.skipIf(unavailable !== undefined && !inCi)('procedures on a real node', () => {
-  const h = useRealNodeHarness({ subnet: 84, user: 'rrnode86b', address: '127.86.2.2', name: 'realnode-procs' });
+  const h = useRealNodeHarness({ subnet: subnet('realnode/procedures'), user: 'rrnode86b', address: '127.86.2.2', name: 'realnode-procs' });
 
   it('restart-p2p: the wedged daemon really dies, one new daemon runs detached, outlives the session and answers /status', async () => {
     const { node } = h;

@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { useRealNodeHarness } from '../helpers/real-node-harness.js';
 import { realNodeUnavailable } from '../helpers/real-node.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { subnet } from '../helpers/subnets.js';
 
 const unavailable = realNodeUnavailable();
 const inCi = Boolean(process.env['CI']);
 if (unavailable && !inCi) console.warn(`skipping the real-node SIGTERM test: ${unavailable} (in CI it fails instead)`);
 
 describe.skipIf(unavailable !== undefined && !inCi)('restart-p2p against a daemon that ignores SIGTERM', () => {
-  const h = useRealNodeHarness({ subnet: 85, user: 'rrnode86c', address: '127.86.4.2', name: 'realnode-sigterm' });
+  const h = useRealNodeHarness({ subnet: subnet('realnode/sigterm'), user: 'rrnode86c', address: '127.86.4.2', name: 'realnode-sigterm' });
 
   it('never starts a second daemon next to the live one', async () => {
     const { node } = h;

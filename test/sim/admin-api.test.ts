@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCurlCommand } from '../../src/domain/admin-curl.js';
 import { type SimulatorHandle, SimUsageError, startSimulator } from '../../src/sim/index.js';
 import { getJson, ssh, tcpProbe } from './helpers.js';
+import { subnet } from '../helpers/subnets.js';
 
 let sim: SimulatorHandle;
 const KEY = 'sim-admin-api-test-key-3d1f';
 const header = `X-Admin-Key: ${KEY}\n`;
 
 beforeAll(async () => {
-  sim = await startSimulator({ nodes: 4, voters: 3, subnet: 62, timeScale: 0.05, seed: 3, adminKey: KEY });
+  sim = await startSimulator({ nodes: 4, voters: 3, subnet: subnet('sim/admin-api'), timeScale: 0.05, seed: 3, adminKey: KEY });
 });
 afterAll(async () => {
   await sim?.stop();

@@ -89,16 +89,26 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
   return { status: res.status, body: text === '' ? null : JSON.parse(text) };
 }
 
-/** What a raw TCP connect sees: refused, reset, data, or silence (accepted, nothing said). */
-export function tcpProbe(host: string, port: number, waitMs = 400): Promise<'refused' | 'reset' | 'silent' | 'data' | 'closed'> {
+/**
+ * What a raw TCP connect sees: refused, reset, data, or silence (accepted, nothing said for
+ * `waitMs` after the connection was accepted). The silence window starts at the accept, so a
+ * slow machine never turns a refusal that is still on its way into "silent"; a connection
+ * that is neither accepted nor refused within `connectMs` is silent too (a black hole).
+ */
+export function tcpProbe(host: string, port: number, waitMs = 400, connectMs = 10_000): Promise<'refused' | 'reset' | 'silent' | 'data' | 'closed'> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
     let connected = false;
-    const t = setTimeout(() => {
+    const silent = (): void => {
       s.destroy();
       resolve('silent');
-    }, waitMs);
-    s.on('connect', () => (connected = true));
+    };
+    let t = setTimeout(silent, connectMs);
+    s.on('connect', () => {
+      connected = true;
+      clearTimeout(t);
+      t = setTimeout(silent, waitMs);
+    });
     s.on('data', () => {
       clearTimeout(t);
       s.destroy();

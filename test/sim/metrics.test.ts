@@ -8,7 +8,7 @@ import { tcpProbe, until } from './helpers.js';
 let sim: SimulatorHandle;
 beforeAll(async () => {
   // A slow full sync (60 s at scale 1 → 6 s) so a running sync is seen moving between two scrapes.
-  sim = await startSimulator({ nodes: 5, voters: 3, subnet: 120, timeScale: 0.1, syncMs: 60_000 });
+  sim = await startSimulator({ nodes: 5, voters: 3, subnet: 17, timeScale: 0.1, syncMs: 60_000 });
 });
 afterAll(async () => {
   await sim?.stop();

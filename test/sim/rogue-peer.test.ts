@@ -8,10 +8,11 @@ import { loadCluster } from '../../src/config/loader.js';
 import { type SimulatorHandle, SimUsageError, startSimulator } from '../../src/sim/index.js';
 import { fastPolicy, runActivity } from '../activities/helpers.js';
 import { ssh } from './helpers.js';
+import { subnet } from '../helpers/subnets.js';
 
 let sim: SimulatorHandle;
 beforeAll(async () => {
-  sim = await startSimulator({ nodes: 5, voters: 3, subnet: 71, timeScale: 0.05, seed: 3, adminKey: 'rogue-test-key' });
+  sim = await startSimulator({ nodes: 5, voters: 3, subnet: subnet('sim/rogue-peer'), timeScale: 0.05, seed: 3, adminKey: 'rogue-test-key' });
 });
 afterAll(async () => {
   await sim?.stop();

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadCluster } from '../../src/config/loader.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { getJson, ssh, tcpProbe } from './helpers.js';
+import { subnet } from '../helpers/subnets.js';
 
 let sim: SimulatorHandle | undefined;
 afterAll(async () => {
@@ -15,7 +16,7 @@ describe('1,000 nodes', () => {
   it('starts, answers on every kind of server, and stops leaving nothing behind', async () => {
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    sim = await startSimulator({ nodes: 1000, subnet: 13, timeScale: 0.05 });
+    sim = await startSimulator({ nodes: 1000, subnet: subnet('sim/scale'), timeScale: 0.05 });
     const ms = performance.now() - t0;
     const rss = process.memoryUsage().rss;
     // Reported, not asserted: timing assertions flake on shared machines.

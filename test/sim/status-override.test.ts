@@ -3,11 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { getJson } from './helpers.js';
+import { subnet } from '../helpers/subnets.js';
 
 let sim: SimulatorHandle;
 
 beforeAll(async () => {
-  sim = await startSimulator({ nodes: 3, voters: 3, subnet: 74, timeScale: 0.05, slowPrimaryMs: 1500 });
+  sim = await startSimulator({ nodes: 3, voters: 3, subnet: subnet('sim/status-override'), timeScale: 0.05, slowPrimaryMs: 1500 });
 });
 afterAll(async () => {
   await sim?.stop();

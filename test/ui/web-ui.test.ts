@@ -14,6 +14,7 @@ import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv } from '../helpers/temporal-env.js';
 import { freePort } from '../helpers/free-port.js';
+import { subnet } from '../helpers/subnets.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 // CI installs Chromium (.ci/run); a developer machine without it skips, loudly.
@@ -45,7 +46,7 @@ describe.skipIf(!haveChromium)('Temporal Web UI', () => {
     UI_PORT = await freePort(); // not a fixed port another run may hold
     [env, sim, browser] = await Promise.all([
       startDevEnv({ uiPort: UI_PORT }),
-      startCluster({ nodes: 5, subnet: 59, voters: 3 }),
+      startCluster({ nodes: 5, subnet: subnet('ui/web-ui'), voters: 3 }),
       chromium.launch({
         executablePath: CHROMIUM,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -16,7 +16,7 @@ import { waitForProgress } from '../helpers/wait.js';
 import { alert, notification, post } from './alerts.js';
 
 const TOKEN = 'e2e-webhook-token-0c4d7a2f91';
-const harness = useClusterHarness({ name: 'incident', nodes: 6, subnet: 111, voters: 3 });
+const harness = useClusterHarness({ name: 'incident', nodes: 6, subnet: 15, voters: 3 });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 let hook: WebhookServer;

@@ -28,7 +28,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'runbook-webhook-'));
   const hostsFile = join(dir, 'distributed_hosts.yaml');
   // Never contacted: no worker runs here. Addresses in this file's subnet (110) all the same.
-  writeFileSync(hostsFile, `hosts:\n${NODES.map((n, i) => `  - name: ${n}\n    host: 127.110.0.${i + 1}\n`).join('')}`);
+  writeFileSync(hostsFile, `hosts:\n${NODES.map((n, i) => `  - name: ${n}\n    host: 127.16.0.${i + 1}\n`).join('')}`);
   const cluster = loadCluster(hostsFile);
   hook = await startWebhookServer({
     client: env.client,
@@ -270,6 +270,6 @@ describe('health and metrics', () => {
 function writeHosts(): string {
   const dir = mkdtempSync(join(tmpdir(), 'runbook-webhook-'));
   const file = join(dir, 'distributed_hosts.yaml');
-  writeFileSync(file, 'hosts:\n  - name: gpu-1\n    host: 127.110.0.1\n');
+  writeFileSync(file, 'hosts:\n  - name: gpu-1\n    host: 127.16.0.1\n');
   return file;
 }

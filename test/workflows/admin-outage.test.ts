@@ -11,6 +11,7 @@ import { historyText } from '../helpers/secrets.js';
 import { startDevEnv } from '../helpers/temporal-env.js';
 import { waitForProgress } from '../helpers/wait.js';
 import { progressQuery } from '../../workflows/messages.js';
+import { subnet } from '../helpers/subnets.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   // A sync that takes 10 minutes: it is still running whenever the admin API goes down.
   [env, sim] = await Promise.all([
     startDevEnv(),
-    startSimulator({ nodes: 4, voters: 3, subnet: 61, timeScale: 1, syncMs: 600_000, adminKey: ADMIN_KEY }),
+    startSimulator({ nodes: 4, voters: 3, subnet: subnet('workflows/admin-outage'), timeScale: 1, syncMs: 600_000, adminKey: ADMIN_KEY }),
   ]);
   worker = await createTestWorker(env, sim, taskQueue);
   running = worker.run();

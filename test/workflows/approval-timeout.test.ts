@@ -6,12 +6,13 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startTimeSkippingEnv, uniqueId } from '../helpers/temporal-env.js';
+import { subnet } from '../helpers/subnets.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startTimeSkippingEnv(), startCluster({ nodes: 5, subnet: 54, voters: 3 })]);
+  [env, sim] = await Promise.all([startTimeSkippingEnv(), startCluster({ nodes: 5, subnet: subnet('workflows/approval-timeout'), voters: 3 })]);
 });
 afterAll(async () => {
   await sim?.stop();

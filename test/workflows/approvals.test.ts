@@ -12,12 +12,13 @@ import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
 import { waitForApproval as waitForGate } from '../helpers/wait.js';
+import { subnet } from '../helpers/subnets.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: 53, voters: 3 })]);
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: subnet('workflows/approvals'), voters: 3 })]);
 });
 afterAll(async () => {
   await sim?.stop();

@@ -1,5 +1,6 @@
 // The blast radius end to end against a real dev server, worker and simulated cluster: two
-// procedures racing on two voters keep a voter majority alive (issue 11 item 3), two procedures
+// procedures racing on two voters keep a voter majority alive (issue 11 item 3), also when the
+// restarted daemons report `running` before they rejoin (sim fault slow-rejoin), two procedures
 // on one node never change it at the same time (item 7), and `runbook retry` of a run that
 // failed after its slot was granted completes (item 2).
 //
@@ -12,6 +13,7 @@ import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
+import { resetPointBeforeFailure } from '../../src/client/reset-point.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { activityDeps } from '../../src/worker/deps.js';
 import { slotsStateQuery } from '../../workflows/slots.js';
@@ -20,13 +22,14 @@ import { ADMIN_KEY, startCluster, testPolicy } from '../helpers/cluster.js';
 import { clearFaults } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { startDevEnv, uniqueId, workflowBundle } from '../helpers/temporal-env.js';
+import { subnet } from '../helpers/subnets.js';
 
 const RESET_CAUSE = proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 7, subnet: 66, voters: 5 })]);
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 7, subnet: subnet('workflows/blast-radius-cluster'), voters: 5 })]);
 });
 afterAll(async () => {
   await sim?.stop();
@@ -79,6 +82,10 @@ function raceGate(real: Activities, taskQueue: string): Partial<Activities> {
 
 const voters = (): string[] => sim.state().nodes.filter((n) => n.role === 'voter').map((n) => n.name);
 const majority = (): number => Math.floor(voters().length / 2) + 1;
+/** min_voters_alive is the fewest ever seen: start it from now, so each test measures its own race. */
+const restartWatermark = (): void => {
+  sim.cluster.minVotersAlive = sim.cluster.votersAliveNow;
+};
 
 describe('blast radius on a real cluster', () => {
   it('two procedures racing on two voters never leave fewer than a majority of voters alive', () =>
@@ -86,12 +93,32 @@ describe('blast radius on a real cluster', () => {
       const [, a, b, , down] = voters();
       sim.fault(down!, 'host-down'); // 4 of 5 voters alive: each one alone may take one down
       sim.fault('cluster', 'leader-lost'); // so restart-p2p does not find the voters healthy
+      restartWatermark();
       expect(sim.state().min_voters_alive).toBe(4);
       const hs = await Promise.all(
         [a!, b!].map((node) => startProcedure(env, taskQueue, 'restart-p2p', { node, extra: { maxNodesRemediated: 2 } })),
       );
       const rs = await Promise.all(hs.map((h) => h.result()));
       expect(sim.state().min_voters_alive).toBeGreaterThanOrEqual(majority());
+      expect(rs.map((r) => r.status), JSON.stringify(rs)).toEqual(['completed', 'completed']);
+    }));
+
+  it('…also when the restarted voters say `running` before they rejoin (slow-rejoin)', () =>
+    withWorker(raceGate, async (taskQueue) => {
+      const [, a, b, , down] = voters();
+      sim.fault(down!, 'host-down');
+      sim.fault('cluster', 'leader-lost');
+      // A restarted daemon answers `running` (what "wait until p2p healthy" sees) for seconds
+      // before it rejoins: released at `running`, the slot let the second stop through while the
+      // first voter was still out of the mesh.
+      for (const v of [a!, b!]) sim.fault(v, 'slow-rejoin');
+      restartWatermark();
+      expect(sim.state().min_voters_alive).toBe(4);
+      const hs = await Promise.all(
+        [a!, b!].map((node) => startProcedure(env, taskQueue, 'restart-p2p', { node, extra: { maxNodesRemediated: 2 } })),
+      );
+      const rs = await Promise.all(hs.map((h) => h.result()));
+      expect(sim.state().min_voters_alive, 'fewest voters alive in the mesh').toBeGreaterThanOrEqual(majority());
       expect(rs.map((r) => r.status), JSON.stringify(rs)).toEqual(['completed', 'completed']);
     }));
 
@@ -134,7 +161,12 @@ describe('blast radius on a real cluster', () => {
       await expect(h.result()).rejects.toThrow(/Workflow execution failed/);
       expect((await h.describe()).status.name).toBe('FAILED');
       const events = (await h.fetchHistory()).events ?? [];
-      expect(events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'slot-granted')).toBe(true);
+      // The reset point must lie past the grant, so the new run replays it: a reset before the
+      // slot was asked for would pass with any request id and prove nothing.
+      const grant = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'slot-granted');
+      expect(grant, 'the failed run was granted a slot').toBeDefined();
+      const point = resetPointBeforeFailure(events);
+      expect(point?.eventId, 'reset point after the grant').toBeGreaterThan(Number(grant!.eventId));
 
       const retried = await runCli(['retry', h.workflowId], { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile });
       expect(retried.code, retried.stderr).toBe(0);

@@ -7,13 +7,14 @@ import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { createTestWorker, startCluster } from '../helpers/cluster.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { subnet } from '../helpers/subnets.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 const injected: Array<[string, string]> = [];
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 10, subnet: 50 })]);
+  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 10, subnet: subnet('workflows/diagnose') })]);
 });
 afterAll(async () => {
   await sim?.stop();

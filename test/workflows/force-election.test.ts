@@ -10,8 +10,9 @@ import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { waitFor, waitForApproval } from '../helpers/wait.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'election', nodes: 9, subnet: 52, voters: 5 });
+const harness = useClusterHarness({ name: 'election', nodes: 9, subnet: subnet('workflows/force-election'), voters: 5 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;

@@ -26,7 +26,7 @@ let running: Promise<void>;
 const taskQueue = uniqueId('monitor-q');
 
 beforeAll(async () => {
-  [env, sim, pd] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: 131, voters: 3 }), startReceiver('127.132.0.1', '/v2/enqueue')]);
+  [env, sim, pd] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: 23, voters: 3 }), startReceiver('127.24.0.1', '/v2/enqueue')]);
   const targets = [{ kind: 'pagerduty' as const, name: 'oncall', routingKeyEnv: 'PD_KEY', url: pd.url }];
   worker = await createTestWorker(env, sim, taskQueue, { ...testPolicy(), notifications: targets }, (real) => ({
     ...real,

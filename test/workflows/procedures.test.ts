@@ -13,13 +13,15 @@ import type { Progress } from '../../src/domain/progress.js';
 import type { RemedyName } from '../../src/domain/report.js';
 import { MUTATING_STEPS } from '../../src/domain/ssh-catalog.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { createTestWorker } from '../helpers/cluster.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { type StartOptions, startProcedure as startOn } from '../helpers/procedures.js';
 import { clusterSecrets, expectNoSecrets } from '../helpers/secrets.js';
 import { uniqueId } from '../helpers/temporal-env.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'procedures', nodes: 8, subnet: 51, voters: 3 });
+const harness = useClusterHarness({ name: 'procedures', nodes: 8, subnet: subnet('workflows/procedures'), voters: 3 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -45,7 +47,7 @@ async function startProcedure<N extends RemedyName>(
   return h;
 }
 
-const progressOf = async (h: WorkflowHandle): Promise<Progress> => (await h.query('progress')) as Progress;
+const progressOf = (h: WorkflowHandle): Promise<Progress> => h.query(progressQuery);
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const backupsOf = (file: string): string[] => readdirSync(dirname(file)).filter((f) => f.startsWith(`${basename(file)}.bak-`));
 
@@ -83,7 +85,7 @@ describe('recovery procedures fix what they are for', () => {
     const r = await h.result();
     expect(r.status, r.summary).toBe('completed');
     expect(faultsOf(node)).toEqual([]);
-    const steps = (await h.query('progress')) as { steps: Array<{ name: string; state: string }> };
+    const steps = await h.query(progressQuery);
     expect(steps.steps.filter((s) => s.state === 'done').map((s) => s.name)).toEqual(
       expect.arrayContaining(['restart systemd-networkd', 'restart tailscale', 'stop p2p daemon', 'start p2p daemon']),
     );

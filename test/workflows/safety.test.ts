@@ -9,8 +9,9 @@ import { acquireSlotSignal, releaseSlotSignal } from '../../workflows/slots.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { waitForProgress } from '../helpers/wait.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'safety', nodes: 8, subnet: 55, voters: 3 });
+const harness = useClusterHarness({ name: 'safety', nodes: 8, subnet: subnet('workflows/safety'), voters: 3 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;

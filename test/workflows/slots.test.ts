@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import { RECOVERY_DEFAULTS } from '../../workflows/recovery-input.js';
-import { DEFAULT_LEASE_MS, slotGrantedSignal, slotsStateQuery, type SlotsState } from '../../workflows/slots.js';
+import { slotGrantedSignal, slotsStateQuery, type SlotsState } from '../../workflows/slots.js';
 import { finishSignal, type slotHolder, type SlotHolderInput } from '../fixtures/slot-workflows.js';
 import { startTimeSkippingEnv, uniqueId } from '../helpers/temporal-env.js';
+import { StopWaiting, waitFor } from '../helpers/wait.js';
 
 const VOTERS = ['v1', 'v2', 'v3'];
 let env: TestWorkflowEnvironment;
@@ -137,6 +138,9 @@ const asked = (n: number) => (s: SlotsState) => s.held.length + s.queue.length =
 
 /** Long enough that w2 is seen waiting first; short enough to wait for in real time. */
 const SHORT_LEASE_MS = 10_000;
+/** Renewed every third of it (2 s): seconds of slack for a busy worker, two leases in ~12 s. */
+const RENEWAL_LEASE_MS = 6_000;
+const RENEWED_LEASES = 2;
 
 describe('blast-radius semaphore', () => {
   // The lease tests skip time; they run first, while no other test's workflows have timers.
@@ -162,14 +166,25 @@ describe('blast-radius semaphore', () => {
       await t.until('w1 held', (s) => s.held.length === 1);
       const b = await t.hold('w2', { limit: 1, waitMs: 24 * 60 * 60_000 });
       await t.until('w2 asked', asked(2));
-      await env.sleep(5 * DEFAULT_LEASE_MS);
-      const s = await t.state();
+      // Waited for on state, not with env.sleep (which stalled under load): w1 is still the
+      // holder with its lease renewed past RENEWED_LEASES leases; had it not renewed, w2 would
+      // hold the slot after one lease and the wait fails at once.
+      const s = await waitFor(
+        `w1 renewing past ${RENEWED_LEASES} leases of ${RENEWAL_LEASE_MS} ms`,
+        async () => {
+          const x = await t.state();
+          const w1 = x.held.find((h) => h.holder === a.workflowId);
+          if (!w1) throw new StopWaiting(`w1 lost its slot while still changing its node: ${JSON.stringify(x)}`);
+          return (w1.renewedAtMs ?? w1.grantedAtMs) - w1.grantedAtMs > RENEWED_LEASES * RENEWAL_LEASE_MS ? x : undefined;
+        },
+        { timeoutMs: (RENEWED_LEASES + 4) * RENEWAL_LEASE_MS + 30_000, intervalMs: 200 },
+      );
       expect(holders(s)).toEqual([a.workflowId]);
       expect(waiting(s)).toEqual([b.workflowId]);
       await a.signal(finishSignal);
       await t.until('w2 served once w1 released', (x) => holders(x).includes(b.workflowId));
       await b.signal(finishSignal);
-    })));
+    }, RENEWAL_LEASE_MS)));
 
   it('one change per node: a second request for a busy node waits, another node is served meanwhile', () =>
     withWorker(async (t) => {

@@ -4,10 +4,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'ssh-safety', nodes: 6, subnet: 63, voters: 3 });
+const harness = useClusterHarness({ name: 'ssh-safety', nodes: 6, subnet: subnet('workflows/ssh-safety'), voters: 3 });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 beforeAll(() => {
@@ -44,7 +46,7 @@ describe('p2p restart', () => {
     const h = await startProcedure(env, harness.taskQueue, 'restart-p2p', { node, autoApprove: true });
     const r = await h.result();
     expect(r.status, r.summary).toBe('completed');
-    const steps = ((await h.query('progress')) as { steps: Array<{ name: string; state: string; detail?: string }> }).steps;
+    const { steps } = await h.query(progressQuery);
     const stop = steps.find((s) => s.name === 'stop p2p daemon');
     expect(stop?.state).toBe('done');
     expect(stop?.detail ?? '').not.toMatch(/exit \d+/);

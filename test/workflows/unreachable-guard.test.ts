@@ -11,8 +11,9 @@ import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { uniqueId } from '../helpers/temporal-env.js';
 import { waitForApproval } from '../helpers/wait.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'guard', nodes: 8, subnet: 76, voters: 3 });
+const harness = useClusterHarness({ name: 'guard', nodes: 8, subnet: subnet('workflows/unreachable-guard'), voters: 3 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;

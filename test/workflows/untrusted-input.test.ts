@@ -1,19 +1,20 @@
 // Input the procedures cannot trust, against a real dev server and the simulator (issue 11):
 // a hand-typed `decide` payload, a slow primary that tempts a client into repeating a POST,
 // a partitioned node naming a stale leader, and nodes answering /status with hostile strings.
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NODE_TEXT } from '../../src/domain/node-text.js';
-import type { Progress } from '../../src/domain/progress.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { type DecideInput, decideUpdate, progressQuery } from '../../workflows/messages.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { historyText } from '../helpers/secrets.js';
+import { waitForApproval } from '../helpers/wait.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'untrusted', nodes: 9, subnet: 73, voters: 5 });
+const harness = useClusterHarness({ name: 'untrusted', nodes: 9, subnet: subnet('workflows/untrusted-input'), voters: 5 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -22,17 +23,6 @@ beforeAll(() => {
 });
 
 /** Waits on workflow state, never on a fixed sleep; fails with what it saw at the deadline. */
-async function progressUntil(h: WorkflowHandle, want: (p: Progress) => boolean, what: string, ms = 60_000): Promise<Progress> {
-  const until = Date.now() + ms;
-  let last: Progress | undefined;
-  while (Date.now() < until) {
-    last = await h.query(progressQuery);
-    if (want(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not reached within ${ms} ms; last progress ${JSON.stringify(last)}`);
-}
-
 async function resultWithin<T>(p: Promise<T>, what: string, ms = 120_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -53,7 +43,7 @@ describe('decide update (item 8)', () => {
     sim.fault(node, 'tailscale-down');
     const before = sim.state().mutations.length;
     const h = await startProcedure(env, taskQueue, 'fix-tailscale', { node });
-    await progressUntil(h, (p) => p.status === 'awaiting-approval', 'fix-tailscale waits for approval');
+    await waitForApproval(h, undefined, { timeoutMs: 60_000 });
     const send = (d: Record<string, unknown>) => h.executeUpdate(decideUpdate, { args: [d as unknown as DecideInput] });
 
     // The string "false" is truthy: read loosely it would approve what the operator rejected.

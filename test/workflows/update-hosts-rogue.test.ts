@@ -8,8 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { subnet } from '../helpers/subnets.js';
 
-const harness = useClusterHarness({ name: 'update-hosts-rogue', nodes: 6, subnet: 70, voters: 3 });
+const harness = useClusterHarness({ name: 'update-hosts-rogue', nodes: 6, subnet: subnet('workflows/update-hosts-rogue'), voters: 3 });
 const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
