@@ -33,7 +33,9 @@ beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'runbook-kill-'));
   [server, sim] = await Promise.all([
     (async () => startDevServer({ dataDir, port: await freePort(), uiPort: await freePort() }))(),
-    startCluster({ nodes: 5, subnet: 160, voters: 3 }),
+    // Not the assigned 160-169: a subnet's fallback is 127.<subnet+100>, so 160 is refused (max 155)
+    // and 60-69 (whose fallbacks are 160-169) belong to existing tests. 87 and 187 are unused.
+    startCluster({ nodes: 5, subnet: 87, voters: 3 }),
   ]);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   k = { client, sim, workerEnv: { TEMPORAL_ADDRESS: server.address, RUNBOOK_CONFIG: sim.hostsFile, RUNBOOK_ADMIN_KEY: ADMIN_KEY } };
