@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { type ActivityDeps, createActivities } from '../../activities/index.js';
 import { connectFailureMessage, type TemporalConnectionConfig } from '../temporal/connection-config.js';
 import { TASK_QUEUE } from '../temporal/settings.js';
+import { KILL_POINT_ENV, killPointInterceptors, parseKillPoint } from './kill-point.js';
 
 /** True when this module runs from the compiled build (dist/), false under tsx. */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -30,12 +31,14 @@ export interface RunbookWorkerOptions {
 }
 
 export async function createRunbookWorker(opts: RunbookWorkerOptions): Promise<Worker> {
+  const killPoint = parseKillPoint(process.env[KILL_POINT_ENV]); // test-only crash hook, see kill-point.ts
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.deps),
+    ...(killPoint && { interceptors: { activity: killPointInterceptors(killPoint) } }),
   });
 }
 
