@@ -101,7 +101,8 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
       body = JSON.parse(await c.req.text());
     } catch (err) {
       metrics.reject('bad_json');
-      return c.json({ error: `body is not valid JSON: ${(err as Error).message}` }, 400);
+      // V8's message quotes the start of the body: bounded, like every answer to a sender.
+      return c.json({ error: `body is not valid JSON: ${capNodeText((err as Error).message, 200)}` }, 400);
     }
     const parsed = parsePayload(body);
     if (!parsed.ok) {

@@ -1,6 +1,7 @@
 // Alertmanager's webhook payload, version 4 (DESIGN §8; Alertmanager docs, "webhook_config").
 // Unknown fields are dropped, not refused: Alertmanager may add fields in a minor release.
 import { z } from 'zod';
+import { capNodeText } from '../domain/node-text.js';
 
 /** Alerts in one notification; Alertmanager's receiver `max_alerts` keeps a group below it. */
 export const MAX_ALERTS_PER_POST = 1000;
@@ -61,5 +62,6 @@ export function parsePayload(body: unknown): ParsedPayload {
   const first = parsed.error.issues[0]!;
   const message = first.code === 'invalid_type' && first.received === 'undefined' ? 'required field is missing' : first.message;
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-  return { ok: false, error: `${issuePath(first.path)}: ${message}${more}` };
+  // Zod quotes the value it refused: a hostile 70 KB label would come back whole in the 400.
+  return { ok: false, error: `${capNodeText(issuePath(first.path), 120)}: ${capNodeText(message, 200)}${more}` };
 }
