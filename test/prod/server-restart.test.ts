@@ -81,16 +81,18 @@ describe('the Temporal server restarts in the middle of a recovery', () => {
     const started = await runCli(['run', 'fix-tailscale', '--node', node, '--json'], env());
     expect(started.code, started.stderr).toBe(0);
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
-    await withClient((c) =>
-      waitFor('the approval gate', async () => (await progressOf(c.workflow.getHandle(workflowId))).status === 'awaiting-approval'),
+    const step = await withClient((c) =>
+      waitFor('the approval gate', async () => (await progressOf(c.workflow.getHandle(workflowId))).pendingApproval?.step),
     );
 
     await worker.stop();
     await stopServer();
     await startServer();
-    // No worker runs: the approval is recorded by the server and waits in history.
-    const approved = await runCli(['approve', workflowId, '--by', 'oncall', '--comment', 'after the restart'], env());
+    // No worker runs to validate an update: the CLI records the approval of the named step as a
+    // signal, which waits in history for the worker.
+    const approved = await runCli(['approve', workflowId, '--step', step, '--by', 'oncall', '--comment', 'after the restart'], env());
     expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('recorded as a signal');
     await startWorker();
 
     await withClient(async (c) => {

@@ -125,6 +125,15 @@ function fakeActivities(w: World): RunbookActivities {
       record('triggerSync', input);
       return { accepted: true };
     },
+    // The escalation ending (§6.2 bundle, §6 page): recorded, answered as nothing to report.
+    async recentConfigChanges(input: unknown) {
+      record('recentConfigChanges', input);
+      return [];
+    },
+    async notify(input: { dedupKey: string; action: string }) {
+      record('notify', input);
+      return { dedupKey: input.dedupKey, action: input.action, sentAt: new Date(0).toISOString(), deliveries: [] };
+    },
     async watchSync() {
       record('watchSync', {});
       const outcome = w.watches.shift() ?? 'complete';
@@ -168,7 +177,8 @@ describe('branch logic on fake activities (time-skipping server)', () => {
     const { result, steps } = await run(w, 'repair-sync', { approvalTimeoutMs: 15 * 60_000, extra: { syncStallMs: 1000 } });
     expect(result).toMatchObject({ status: 'escalated', escalation: { reasons: ['approval for "force full resync" timed out after 15 min'] } });
     expect(steps.get('force full resync')?.state).not.toBe('completed');
-    expect(sshSteps(w)).toEqual([]);
+    // The §6.2 bundle reads `tailscale status` on healthy nodes (read-only); nothing else ran.
+    expect(sshSteps(w).filter((s) => !s.startsWith('tailscale-status@'))).toEqual([]);
   });
 
   it('stalled sync: forces a full resync on the coordinator, once, then completes when the resync does', async () => {

@@ -128,9 +128,10 @@ describe('recovery procedures fix what they are for', () => {
       // The no-address check escalated, not a later SSH step timing out against the dead host.
       expect(r.escalation?.reasons, procedure).toEqual([expect.stringMatching(new RegExp(`^${node} answers on no address .*host down\\?`))]);
       expect(r.escalation?.p2pStatus?.length).toBeGreaterThan(0);
-      // Only the look at the node ran: no step after it (no mutating one) ever started.
+      // Only the look at the node ran, then the escalation's page (§6): no step in between (no
+      // mutating one) ever started.
       const ran = (await progressOf(h)).steps.filter((s) => s.state !== 'skipped' && s.state !== 'pending');
-      expect(ran.map((s) => `${s.name}=${s.state}`), procedure).toEqual(['check node=done']);
+      expect(ran.map((s) => `${s.name}=${s.state}`), procedure).toEqual(['check node=done', 'notify=done']);
     }
     expect(mutationCount()).toBe(before);
   });

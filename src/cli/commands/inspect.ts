@@ -69,28 +69,54 @@ export function registerInspectCommands(program: Command): void {
       .requiredOption('--by <who>', 'who decides (recorded in history)')
       .option('--comment <text>', 'why')
       .action(async (workflowId: string, flags: { step?: string; by: string; comment?: string }) => {
-        const { WorkflowUpdateFailedError } = await import('@temporalio/client');
+        const { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } = await import('@temporalio/client');
         const { connectClient } = await import('../../client/connect.js');
-        const { decideUpdate } = await import('../../../workflows/messages.js');
+        const { approveSignal, decideUpdate, rejectSignal } = await import('../../../workflows/messages.js');
         const { client } = await connectClient();
+        const handle = client.workflow.getHandle(workflowId);
+        const decision = {
+          approve: verb === 'approve',
+          by: flags.by,
+          ...(flags.step !== undefined && { step: flags.step }),
+          ...(flags.comment !== undefined && { comment: flags.comment }),
+        };
         try {
-          const r = await client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
-            args: [
-              {
-                approve: verb === 'approve',
-                by: flags.by,
-                ...(flags.step !== undefined && { step: flags.step }),
-                ...(flags.comment !== undefined && { comment: flags.comment }),
-              },
-            ],
-          });
+          // An update is validated by the workflow, so it needs a worker to answer.
+          const r = await client.withDeadline(Date.now() + UPDATE_WAIT_MS, () => handle.executeUpdate(decideUpdate, { args: [decision] }));
           console.log(`${r.approved ? 'approved' : 'rejected'} "${r.step}" of ${workflowId}`);
         } catch (err) {
           if (err instanceof WorkflowUpdateFailedError) {
             throw new UsageError(`${workflowId}: ${err.cause?.message ?? err.message}`);
           }
-          throw new UsageError(`${workflowId}: ${(err as Error).message}`);
+          if (!(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) && !isDeadlineExceeded(err)) {
+            throw new UsageError(`${workflowId}: ${(err as Error).message}`);
+          }
+          // No worker runs (a deploy, a crash): the server still records a signal durably, and
+          // the workflow applies it when a worker is back — only to the step it names, so a
+          // late decision can never approve a later gate.
+          if (flags.step === undefined) {
+            throw new UsageError(
+              `${workflowId}: no worker answered within ${UPDATE_WAIT_MS / 1000} s (is one running?). To record the ` +
+                `decision now, for when a worker runs, name the waiting step: --step '<step>' (shown in the Web UI)`,
+            );
+          }
+          await handle.signal(verb === 'approve' ? approveSignal : rejectSignal, decision);
+          console.log(
+            `no worker answered within ${UPDATE_WAIT_MS / 1000} s: ${verb === 'approve' ? 'approval' : 'rejection'} of "${flags.step}" ` +
+              `recorded as a signal in ${workflowId}; it applies when a worker runs, if that step is still waiting`,
+          );
         }
       });
   }
+}
+
+/** How long approve/reject wait for a worker to validate the decision before recording a signal. */
+const UPDATE_WAIT_MS = 10_000;
+
+function isDeadlineExceeded(err: unknown): boolean {
+  // gRPC status 4 (DEADLINE_EXCEEDED), possibly wrapped by the SDK.
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === 4) return true;
+  }
+  return false;
 }
