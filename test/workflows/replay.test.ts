@@ -90,7 +90,9 @@ describe('replay of recorded recoveries', () => {
   });
 
   it('`runbook replay --verbose` adds the bundle report and the worker log to the verdict', async () => {
-    const r = await runCli(['replay', '--verbose', join(dir, 'diagnose.json')]);
+    // Through tsx, which bundles the workflows at start (the compiled CLI loads a prebuilt bundle
+    // and has no bundle report to show).
+    const r = await runCli(['replay', '--verbose', join(dir, 'diagnose.json')], { RUNBOOK_TSX: '1' });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/replays cleanly/);
     expect(r.stderr).toMatch(/Workflow bundle created/);

@@ -110,8 +110,11 @@ export function registerInspectCommands(program: Command): void {
   }
 }
 
-/** How long approve/reject wait for a worker to validate the decision before recording a signal. */
-const UPDATE_WAIT_MS = 10_000;
+/**
+ * How long approve/reject wait for a worker to validate the decision before recording a signal:
+ * longer than the sticky-queue timeout (10 s), after which another worker takes over a dead one's run.
+ */
+const UPDATE_WAIT_MS = 30_000;
 
 function isDeadlineExceeded(err: unknown): boolean {
   // gRPC status 4 (DEADLINE_EXCEEDED), possibly wrapped by the SDK.
