@@ -69,6 +69,7 @@ export const SUBNETS = {
   'activities/probe-park': raw(26),
   'killpoints/kill-points': sim(87),
   'prod/server-restart': sim(88),
+  'alerting/alert-loop-e2e': sim(27),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),
