@@ -6,16 +6,15 @@
 // recover-node) and leader-lost (LeaderElectionStalled → force-election).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCluster } from '../../src/config/loader.js';
 import type { IncidentDetails } from '../../src/domain/incident.js';
 import type { ProcedureResult } from '../../src/domain/procedure-input.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
+import type { WebhookServer } from '../../src/webhook/server.js';
 import { alertingBinariesInstalled, startTestAlertingStack, type TestAlertingStack } from '../helpers/alerting-stack.js';
-import { testPolicy } from '../helpers/cluster.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { subnet } from '../helpers/subnets.js';
 import { waitFor } from '../helpers/wait.js';
+import { startTestWebhook } from '../webhook/test-webhook.js';
 
 const TOKEN = 'alert-loop-token-5e0b91c3';
 const harness = useClusterHarness({ name: 'alert-loop', nodes: 6, subnet: subnet('alerting/alert-loop-e2e'), voters: 3 });
@@ -29,25 +28,8 @@ if (!alertingBinariesInstalled && process.env['CI']) throw new Error('prometheus
 
 beforeAll(async () => {
   ({ env, sim } = harness);
-  const cluster = loadCluster(sim.hostsFile);
-  const policy = testPolicy();
-  // This test's policy auto-approves every risk (recover-node's networkd/tailscale restarts are high).
-  policy.approval = { ...policy.approval, modes: { low: 'auto', high: 'auto' } };
-  hook = await startWebhookServer({
-    client: env.client,
-    taskQueue: harness.taskQueue,
-    cluster: () => cluster,
-    policy,
-    token: TOKEN,
-    uiUrl: 'http://ui.test',
-    inputExtras: {
-      slotsWorkflowId: `slots-${harness.taskQueue}`,
-      verifyTimeoutMs: 20_000,
-      // Alertmanager's resolved arrives within a group interval of the heal (6 s here).
-      resolveWaitMs: 60_000,
-      childOptions: { stageVerifyMs: 2000, electionWaitMs: 2000 },
-    },
-  });
+  // Alertmanager's resolved arrives within a group interval of the heal (6 s here).
+  hook = await startTestWebhook(harness, TOKEN, { resolveWaitMs: 60_000 });
   stack = await startTestAlertingStack({ hostsFile: sim.hostsFile, webhookUrl: hook.url, token: TOKEN });
   await stack.waitForNodesUp();
 }, 120_000);

@@ -4,16 +4,15 @@
 // workflow, waits for Alertmanager's `resolved`, verifies and finishes.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCluster } from '../../src/config/loader.js';
 import type { IncidentDetails } from '../../src/domain/incident.js';
 import type { ProcedureResult } from '../../src/domain/procedure-input.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
-import { testPolicy } from '../helpers/cluster.js';
+import type { WebhookServer } from '../../src/webhook/server.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { historyText } from '../helpers/secrets.js';
 import { waitForProgress } from '../helpers/wait.js';
 import { alert, notification, post } from './alerts.js';
+import { startTestWebhook } from './test-webhook.js';
 
 const TOKEN = 'e2e-webhook-token-0c4d7a2f91';
 const harness = useClusterHarness({ name: 'incident', nodes: 6, subnet: 15, voters: 3 });
@@ -23,23 +22,7 @@ let hook: WebhookServer;
 
 beforeAll(async () => {
   ({ env, sim } = harness);
-  const cluster = loadCluster(sim.hostsFile);
-  const policy = testPolicy();
-  // The test's policy auto-approves every risk (recover-node's networkd/tailscale restarts are high).
-  policy.approval = { ...policy.approval, modes: { low: 'auto', high: 'auto' } };
-  hook = await startWebhookServer({
-    client: env.client,
-    taskQueue: harness.taskQueue,
-    cluster: () => cluster,
-    policy,
-    token: TOKEN,
-    uiUrl: 'http://ui.test',
-    inputExtras: {
-      slotsWorkflowId: `slots-${harness.taskQueue}`,
-      verifyTimeoutMs: 20_000,
-      childOptions: { stageVerifyMs: 2000, electionWaitMs: 2000 },
-    },
-  });
+  hook = await startTestWebhook(harness, TOKEN);
 });
 
 afterAll(async () => {
