@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities, type RunbookActivities } from '../../activities/index.js';
 import { defaultPolicy } from '../../src/config/loader.js';
 import type { RunbookPolicy } from '../../src/domain/policy.js';
-import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 import { activityDeps } from '../../src/worker/deps.js';
 import { clusterSecrets } from './secrets.js';
 import { workflowBundle } from './temporal-env.js';
@@ -18,14 +18,12 @@ export function testPolicy(overrides: Partial<RunbookPolicy['probe']> = {}): Run
   return { ...p, probe: { ...p.probe, connectTimeoutMs: 1000, totalTimeoutMs: 1500, ...overrides } };
 }
 
-export async function startCluster(opts: { nodes: number; subnet: number; voters?: number; timeScale?: number }): Promise<SimulatorHandle> {
-  const sim = await startSimulator({
-    nodes: opts.nodes,
-    subnet: opts.subnet,
-    ...(opts.voters !== undefined && { voters: opts.voters }),
-    timeScale: opts.timeScale ?? 0.2,
-    adminKey: ADMIN_KEY,
-  });
+/** The simulator's own options, a subnet from test/helpers/subnets.ts required; the admin key is the tests' one. */
+export type ClusterOptions = Omit<SimulatorOptions, 'adminKey' | 'subnet'> & { subnet: number };
+
+export async function startCluster(opts: ClusterOptions): Promise<SimulatorHandle> {
+  // Simulated time runs five times faster unless the file says otherwise.
+  const sim = await startSimulator({ timeScale: 0.2, ...opts, adminKey: ADMIN_KEY });
   registerSecrets(clusterSecrets(sim)); // the admin key and SSH key body: the secret scan looks for them
   return sim;
 }

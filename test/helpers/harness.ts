@@ -1,16 +1,47 @@
 // One dev server, one simulated cluster and one running worker per test file, set up and torn
-// down by vitest hooks. Faults are cleared after each test so every test starts healthy.
+// down by vitest hooks (issue 8 item 6: the end-to-end suites share this one harness). Faults are
+// cleared after each test so every test starts healthy. Options cover what some files need
+// besides: simulator settings, a local receiver (a stand-in for PagerDuty or Slack) started with
+// the rest, a worker with its own policy or wrapped activities, or no shared worker at all for
+// files whose tests each run their own (`harness.createWorker`).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { RunbookActivities } from '../../activities/index.js';
+import type { RunbookPolicy } from '../../src/domain/policy.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { createTestWorker, startCluster } from './cluster.js';
+import { type ClusterOptions, createTestWorker, startCluster } from './cluster.js';
+import { type Receiver, startReceiver } from './receiver.js';
 import { startDevEnv, uniqueId } from './temporal-env.js';
 
 export interface Harness {
   readonly env: TestWorkflowEnvironment;
   readonly sim: SimulatorHandle;
+  /** The queue of the shared worker (when the file has one). */
   readonly taskQueue: string;
+  /** The local receiver, when the file asked for one; emptied after each test. */
+  readonly receiver: Receiver;
+  /** A worker of this file's cluster on `taskQueue` (default a fresh queue), not yet running. */
+  createWorker(o?: WorkerOptions): Promise<Worker>;
+}
+
+export interface WorkerOptions {
+  taskQueue?: string;
+  policy?: RunbookPolicy;
+  /** Wraps the real activities, e.g. to fail one of them or count its calls. */
+  wrap?: (real: RunbookActivities) => RunbookActivities;
+}
+
+export interface HarnessOptions extends ClusterOptions {
+  /** Prefix of the task queue name. */
+  name: string;
+  /** A receiver on `host` (a loopback address of the file's own subnet) answering on `path`. */
+  receiver?: { host: string; path?: string };
+  /**
+   * The shared worker: `false` for none (each test runs its own), or its options, read once the
+   * servers are up (so they may use `harness.receiver.url`).
+   */
+  worker?: false | ((h: Omit<Harness, 'createWorker' | 'taskQueue'>) => Omit<WorkerOptions, 'taskQueue'>);
 }
 
 export function clearFaults(sim: SimulatorHandle): void {
@@ -18,38 +49,51 @@ export function clearFaults(sim: SimulatorHandle): void {
   for (const f of sim.state().cluster_faults) sim.fault('cluster', f, { clear: true });
 }
 
-export function useClusterHarness(opts: { nodes: number; subnet: number; voters?: number; name: string }): Harness {
+export function useClusterHarness(opts: HarnessOptions): Harness {
+  const { name, receiver: receiverAt, worker: workerOptions, ...cluster } = opts;
   let env: TestWorkflowEnvironment | undefined;
   let sim: SimulatorHandle | undefined;
+  let receiver: Receiver | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
-  const taskQueue = uniqueId(`${opts.name}-q`);
+  const taskQueue = uniqueId(`${name}-q`);
 
-  beforeAll(async () => {
-    [env, sim] = await Promise.all([
-      startDevEnv(),
-      startCluster({ nodes: opts.nodes, subnet: opts.subnet, ...(opts.voters !== undefined && { voters: opts.voters }) }),
-    ]);
-    worker = await createTestWorker(env, sim, taskQueue);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await sim?.stop();
-    await env?.teardown();
-  });
-  afterEach(() => {
-    if (sim) clearFaults(sim);
-  });
-
-  return {
+  const harness: Harness = {
     get env() {
       return env!;
     },
     get sim() {
       return sim!;
     },
+    get receiver() {
+      if (!receiver) throw new Error('this harness has no receiver: pass `receiver` to useClusterHarness');
+      return receiver;
+    },
     taskQueue,
+    createWorker: (o = {}) => createTestWorker(harness.env, harness.sim, o.taskQueue ?? uniqueId(`${name}-q`), o.policy, o.wrap),
   };
+
+  beforeAll(async () => {
+    [env, sim, receiver] = await Promise.all([
+      startDevEnv(),
+      startCluster(cluster),
+      receiverAt ? startReceiver(receiverAt.host, receiverAt.path) : undefined,
+    ]);
+    if (workerOptions === false) return;
+    worker = await harness.createWorker({ taskQueue, ...workerOptions?.(harness) });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await receiver?.close();
+    await sim?.stop();
+    await env?.teardown();
+  });
+  afterEach(() => {
+    if (sim) clearFaults(sim);
+    receiver?.received.splice(0);
+  });
+
+  return harness;
 }

@@ -2,40 +2,30 @@
 // admin API is its own outcome, retried then escalated, and never read as a stalled sync, so no
 // force_full_sync runs even with --auto-approve. The histories carry no admin key. Subnet 61.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
-import { ADMIN_KEY, createTestWorker } from '../helpers/cluster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { ADMIN_KEY } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { historyText } from '../helpers/secrets.js';
-import { startDevEnv } from '../helpers/temporal-env.js';
 import { waitForProgress } from '../helpers/wait.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { subnet } from '../helpers/subnets.js';
 
+// A sync that takes 10 minutes: it is still running whenever the admin API goes down.
+const harness = useClusterHarness({
+  name: 'admin-outage',
+  nodes: 4,
+  voters: 3,
+  subnet: subnet('workflows/admin-outage'),
+  timeScale: 1,
+  syncMs: 600_000,
+});
+const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `admin-outage-${process.pid}`;
-
-beforeAll(async () => {
-  // A sync that takes 10 minutes: it is still running whenever the admin API goes down.
-  [env, sim] = await Promise.all([
-    startDevEnv(),
-    startSimulator({ nodes: 4, voters: 3, subnet: subnet('workflows/admin-outage'), timeScale: 1, syncMs: 600_000, adminKey: ADMIN_KEY }),
-  ]);
-  worker = await createTestWorker(env, sim, taskQueue);
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => {
-  for (const f of sim.state().cluster_faults) sim.fault('cluster', f, { clear: true });
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
 
 const resyncs = (): number => sim.state().mutations.filter((m) => m.command.includes('force_full_sync')).length;

@@ -3,29 +3,23 @@
 // repeated approval never approves a later gate.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { RunbookAwaitingApproval } from '../../src/temporal/search-attributes.js';
 import { approveSignal, decideUpdate, progressQuery, rejectSignal } from '../../workflows/messages.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
-import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { uniqueId } from '../helpers/temporal-env.js';
 import { waitForApproval as waitForGate } from '../helpers/wait.js';
 import { subnet } from '../helpers/subnets.js';
 
+// No shared worker: each test runs its own, and one approves while no worker runs at all.
+const harness = useClusterHarness({ name: 'approvals', nodes: 6, subnet: subnet('workflows/approvals'), voters: 3, worker: false });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: subnet('workflows/approvals'), voters: 3 })]);
-});
-afterAll(async () => {
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => {
-  for (const n of sim.state().nodes) for (const f of n.faults) sim.fault(n.name, f, { clear: true });
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
 
 const workerNode = (): string => sim.state().nodes.find((n) => n.role === 'worker')!.name;
@@ -36,7 +30,7 @@ const waitForApproval = (h: { query: (q: typeof progressQuery) => Promise<Progre
 describe('approvals', () => {
   it('waits for a high-risk step, shows it in progress and search attributes, proceeds on an approve signal', async () => {
     const taskQueue = uniqueId('approve-q');
-    const worker = await createTestWorker(env, sim, taskQueue);
+    const worker = await harness.createWorker({ taskQueue });
     const node = workerNode();
     sim.fault(node, 'tailscale-down');
     await worker.runUntil(async () => {
@@ -57,7 +51,7 @@ describe('approvals', () => {
 
   it('approves through the validated update, and the validator refuses a step that is not waiting', async () => {
     const taskQueue = uniqueId('update-q');
-    const worker = await createTestWorker(env, sim, taskQueue);
+    const worker = await harness.createWorker({ taskQueue });
     const node = workerNode();
     sim.fault(node, 'tailscale-down');
     await worker.runUntil(async () => {
@@ -77,7 +71,7 @@ describe('approvals', () => {
 
   it('a rejection escalates and nothing is changed', async () => {
     const taskQueue = uniqueId('reject-q');
-    const worker = await createTestWorker(env, sim, taskQueue);
+    const worker = await harness.createWorker({ taskQueue });
     const node = workerNode();
     sim.fault(node, 'tailscale-down');
     const before = sim.state().mutations.length;
@@ -97,7 +91,7 @@ describe('approvals', () => {
     const taskQueue = uniqueId('restart-q');
     const node = workerNode();
     sim.fault(node, 'tailscale-down');
-    const first = await createTestWorker(env, sim, taskQueue);
+    const first = await harness.createWorker({ taskQueue });
     const h = await first.runUntil(async () => {
       const handle = await startProcedure(env, taskQueue, 'fix-tailscale', { node });
       await waitForApproval(handle);
@@ -105,7 +99,7 @@ describe('approvals', () => {
     });
     // The worker is gone; the decision lands in history and waits for the next one.
     await h.signal(approveSignal, { by: 'dave' });
-    const second = await createTestWorker(env, sim, taskQueue);
+    const second = await harness.createWorker({ taskQueue });
     const r = await second.runUntil(h.result());
     expect(r.status).toBe('completed');
     expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
@@ -115,7 +109,7 @@ describe('approvals', () => {
     // force-election on a stuck election asks twice: the trigger (low) and the rolling
     // restart (high); both require a human here.
     const taskQueue = uniqueId('two-gates-q');
-    const worker = await createTestWorker(env, sim, taskQueue);
+    const worker = await harness.createWorker({ taskQueue });
     sim.fault('cluster', 'election-stuck');
     const before = sim.state().mutations.filter((m) => m.source === 'ssh').length;
     try {

@@ -10,52 +10,34 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../activities/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunbookActivities as Activities } from '../../activities/index.js';
 import { resetPointBeforeFailure } from '../../src/client/reset-point.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { activityDeps } from '../../src/worker/deps.js';
 import { slotsStateQuery } from '../../workflows/slots.js';
 import { runCli } from '../helpers/cli.js';
-import { ADMIN_KEY, startCluster, testPolicy } from '../helpers/cluster.js';
-import { clearFaults } from '../helpers/harness.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
-import { startDevEnv, uniqueId, workflowBundle } from '../helpers/temporal-env.js';
+import { uniqueId } from '../helpers/temporal-env.js';
 import { subnet } from '../helpers/subnets.js';
 
 const RESET_CAUSE = proto.temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW;
+// No shared worker: each test runs one whose SSH or admin activity it alters.
+const harness = useClusterHarness({ name: 'radius', nodes: 7, subnet: subnet('workflows/blast-radius-cluster'), voters: 5, worker: false });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 7, subnet: subnet('workflows/blast-radius-cluster'), voters: 5 })]);
-});
-afterAll(async () => {
-  await sim?.stop();
-  await env?.teardown();
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
 
-type Activities = ReturnType<typeof createActivities>;
-
-/** Runs `fn` with a fresh worker (STYLE §11) whose activities `wrap` may alter. */
+/** Runs `fn` with a fresh worker (STYLE §11) whose activities `wrap` may alter; the harness clears the faults after. */
 async function withWorker(
   wrap: (real: Activities, taskQueue: string) => Partial<Activities>,
   fn: (taskQueue: string) => Promise<void>,
 ): Promise<void> {
   const taskQueue = uniqueId('radius-q');
-  const real = createActivities(activityDeps({ hostsFile: sim.hostsFile, policy: testPolicy(), adminKey: ADMIN_KEY }));
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: { ...real, ...wrap(real, taskQueue) },
-  });
-  try {
-    await worker.runUntil(() => fn(taskQueue));
-  } finally {
-    clearFaults(sim);
-  }
+  const worker = await harness.createWorker({ taskQueue, wrap: (real) => ({ ...real, ...wrap(real, taskQueue) }) });
+  await worker.runUntil(() => fn(taskQueue));
 }
 
 /** Holds the first `p2p-stop` until the race is on (a second stop) or prevented (a queued request). */

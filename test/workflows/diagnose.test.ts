@@ -1,44 +1,29 @@
 // diagnose through a real worker and dev server against the simulator: for every fault kind,
 // alone and combined on several nodes, the report names exactly the injected faults.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startWorkflow } from '../../src/client/start.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
-import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { useClusterHarness } from '../helpers/harness.js';
+import { uniqueId } from '../helpers/temporal-env.js';
 import { subnet } from '../helpers/subnets.js';
 
+// The harness clears every injected fault after each test.
+const harness = useClusterHarness({ name: 'diagnose', nodes: 10, subnet: subnet('workflows/diagnose') });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-const injected: Array<[string, string]> = [];
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 10, subnet: subnet('workflows/diagnose') })]);
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
-afterAll(async () => {
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => {
-  for (const [target, kind] of injected.splice(0)) sim.fault(target, kind, { clear: true });
-});
-
-function inject(target: string, kind: string): void {
-  sim.fault(target, kind);
-  injected.push([target, kind]);
-}
 
 function node(i: number): string {
   return sim.state().nodes[i]!.name;
 }
 
 async function diagnose(): Promise<DiagnoseReport> {
-  const taskQueue = uniqueId('diagnose-q');
-  const worker = await createTestWorker(env, sim, taskQueue);
-  return worker.runUntil(async () =>
-    (await startWorkflow(env.client, 'diagnose', { taskQueue, workflowId: uniqueId('diagnose'), input: { batchSize: 4 } })).result(),
-  );
+  const h = await startWorkflow(env.client, 'diagnose', { taskQueue: harness.taskQueue, workflowId: uniqueId('diagnose'), input: { batchSize: 4 } });
+  return h.result();
 }
 
 const found = (r: DiagnoseReport): string[] => r.findings.map((f) => `${f.kind}@${f.node ?? 'cluster'}`).sort();
@@ -56,7 +41,7 @@ describe('diagnose', () => {
 
   for (const kind of ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed']) {
     it(`finds ${kind} on exactly the node it was injected on`, async () => {
-      inject(node(7), kind);
+      sim.fault(node(7), kind);
       const r = await diagnose();
       expect(found(r)).toEqual([`${kind}@${node(7)}`]);
     });
@@ -64,7 +49,7 @@ describe('diagnose', () => {
 
   for (const kind of ['leader-lost', 'sync-stalled']) {
     it(`finds the cluster fault ${kind}`, async () => {
-      inject('cluster', kind);
+      sim.fault('cluster', kind);
       const r = await diagnose();
       expect(found(r)).toEqual([`${kind}@cluster`]);
       expect(r.recommended.map((x) => x.procedure)).toEqual([kind === 'leader-lost' ? 'force-election' : 'repair-sync']);
@@ -72,12 +57,12 @@ describe('diagnose', () => {
   }
 
   it('finds combined faults on several nodes, and drills into the sick ones over SSH', async () => {
-    inject(node(2), 'p2p-down');
-    inject(node(3), 'tailscale-down');
-    inject(node(5), 'host-down');
-    inject(node(6), 'partition');
-    inject(node(8), 'ip-changed');
-    inject('cluster', 'sync-stalled');
+    sim.fault(node(2), 'p2p-down');
+    sim.fault(node(3), 'tailscale-down');
+    sim.fault(node(5), 'host-down');
+    sim.fault(node(6), 'partition');
+    sim.fault(node(8), 'ip-changed');
+    sim.fault('cluster', 'sync-stalled');
     const r = await diagnose();
     expect(found(r)).toEqual(
       [
@@ -102,7 +87,7 @@ describe('diagnose', () => {
   });
 
   it('escalates when more than half the nodes are down (§6.1)', async () => {
-    for (const i of [1, 2, 3, 4, 6, 8]) inject(node(i), 'host-down');
+    for (const i of [1, 2, 3, 4, 6, 8]) sim.fault(node(i), 'host-down');
     const r = await diagnose();
     expect(r.findings.filter((f) => f.kind === 'host-down')).toHaveLength(6);
     expect(r.escalate.needed).toBe(true);

@@ -1,49 +1,48 @@
-// health-monitor end to end: a real dev server, the simulator (subnet 131) and a local PagerDuty
-// receiver (subnet 132). Nobody types: the monitor notices p2p-down and heals it through
-// recover-node; it notices host-down and escalates without mutating anything, pages once, and
+// health-monitor end to end: a real dev server, the simulator and a local PagerDuty receiver (both
+// on subnets from test/helpers/subnets.ts). Nobody types: the monitor notices p2p-down and heals
+// it through recover-node; it notices host-down and escalates without mutating anything, pages once, and
 // resolves the page with the same dedup_key when the host is back.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../activities/notify/index.js';
 import type { MonitorInput, MonitorProgress } from '../../src/domain/monitor.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { progressQuery, stopMonitorSignal } from '../../workflows/messages.js';
-import { createTestWorker, startCluster, testPolicy } from '../helpers/cluster.js';
-import { clearFaults } from '../helpers/harness.js';
-import { type Receiver, startReceiver } from '../helpers/receiver.js';
-import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { startWorkflow } from '../../src/client/start.js';
+import { testPolicy } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
+import type { Receiver } from '../helpers/receiver.js';
+import { subnet } from '../helpers/subnets.js';
+import { uniqueId } from '../helpers/temporal-env.js';
 import { pagerdutyEvent, pagerdutyResolve, pagerdutyTrigger } from '../helpers/vendor-schemas.js';
 import { waitFor } from '../helpers/wait.js';
 import { startProcedure } from '../helpers/procedures.js';
 
 const ROUTING_KEY = 'monitor-test-routing-key-0123456789';
+const harness = useClusterHarness({
+  name: 'monitor',
+  nodes: 6,
+  subnet: subnet('workflows/health-monitor'),
+  voters: 3,
+  receiver: { host: `127.${subnet('workflows/health-monitor#receiver')}.0.1`, path: '/v2/enqueue' },
+  // Pages go to the receiver, standing in for PagerDuty.
+  worker: ({ receiver }) => {
+    const targets = [{ kind: 'pagerduty' as const, name: 'oncall', routingKeyEnv: 'PD_KEY', url: receiver.url }];
+    return {
+      policy: { ...testPolicy(), notifications: targets },
+      wrap: (real) => ({
+        ...real,
+        notify: createNotifier({ targets, env: { PD_KEY: ROUTING_KEY }, sendPolicy: { attempts: 3, backoffMs: 100, maxBackoffMs: 400, timeoutMs: 2000 } }),
+      }),
+    };
+  },
+});
+const taskQueue = harness.taskQueue;
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 let pd: Receiver;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = uniqueId('monitor-q');
-
-beforeAll(async () => {
-  [env, sim, pd] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: 23, voters: 3 }), startReceiver('127.24.0.1', '/v2/enqueue')]);
-  const targets = [{ kind: 'pagerduty' as const, name: 'oncall', routingKeyEnv: 'PD_KEY', url: pd.url }];
-  worker = await createTestWorker(env, sim, taskQueue, { ...testPolicy(), notifications: targets }, (real) => ({
-    ...real,
-    notify: createNotifier({ targets, env: { PD_KEY: ROUTING_KEY }, sendPolicy: { attempts: 3, backoffMs: 100, maxBackoffMs: 400, timeoutMs: 2000 } }),
-  }));
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await pd?.close();
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => {
-  if (sim) clearFaults(sim);
-  pd?.received.splice(0);
+beforeAll(() => {
+  ({ env, sim, receiver: pd } = harness);
 });
 
 const input = (extra: Partial<MonitorInput> = {}): MonitorInput => ({
@@ -58,7 +57,7 @@ const input = (extra: Partial<MonitorInput> = {}): MonitorInput => ({
 });
 
 async function startMonitor(extra: Partial<MonitorInput> = {}) {
-  return env.client.workflow.start('health-monitor', { taskQueue, workflowId: uniqueId('health-monitor'), args: [input(extra)] });
+  return startWorkflow(env.client, 'health-monitor', { taskQueue, workflowId: uniqueId('health-monitor'), input: input(extra) });
 }
 
 const workerNode = (i: number): string => sim.state().nodes.filter((n) => n.role === 'worker')[i]!.name;
