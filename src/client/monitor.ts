@@ -3,9 +3,9 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { MONITOR_WORKFLOW_ID, type MonitorInput, type MonitorProgress } from '../domain/monitor.js';
 import type { RunbookPolicy } from '../domain/policy.js';
-import { RunbookProcedure } from '../temporal/search-attributes.js';
 import { TASK_QUEUE } from '../temporal/settings.js';
 import { progressQuery, stopMonitorSignal } from '../../workflows/messages.js';
+import { startWorkflow } from './start.js';
 
 /** Policy values copied into the input, so history records what the monitor used. */
 export function monitorInput(policy: RunbookPolicy): MonitorInput {
@@ -23,15 +23,14 @@ export function monitorInput(policy: RunbookPolicy): MonitorInput {
   };
 }
 
-/** Starts the monitor; `started: false` when it already runs (never a second one). */
+/** Starts the monitor (its search attributes from startWorkflow); `started: false` when it already runs (never a second one). */
 export async function startMonitor(client: Client, policy: RunbookPolicy, taskQueue = TASK_QUEUE): Promise<{ started: boolean; runId?: string }> {
   try {
-    const h = await client.workflow.start('health-monitor', {
+    const h = await startWorkflow(client, 'health-monitor', {
       taskQueue,
       workflowId: MONITOR_WORKFLOW_ID,
-      args: [monitorInput(policy)],
-      staticSummary: `health monitor (§5.2–5.3): heartbeat every ${policy.heartbeatIntervalMs / 1000} s, recovery after ${policy.failureThreshold} misses`,
-      typedSearchAttributes: [{ key: RunbookProcedure, value: 'health-monitor' }],
+      input: monitorInput(policy),
+      summary: `health monitor (§5.2–5.3): heartbeat every ${policy.heartbeatIntervalMs / 1000} s, recovery after ${policy.failureThreshold} misses`,
     });
     return { started: true, runId: h.firstExecutionRunId };
   } catch (err) {

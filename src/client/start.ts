@@ -1,11 +1,12 @@
 // The one way anything starts a workflow (the CLI, the webhook, tests, benchmarks): by its
 // registry name, with the input typed by the workflow function itself, as samples-typescript's
-// hello-world client does (STYLE §13). A procedure carries its search attributes from the start,
-// so `runbook list` finds it even before its first workflow task.
+// hello-world client does (STYLE §13). A procedure, or a driver such as the health monitor,
+// carries its search attributes from the start, so `runbook list` finds it even before its first
+// workflow task.
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { RunbookNode, RunbookProcedure } from '../temporal/search-attributes.js';
 import { TASK_QUEUE } from '../temporal/settings.js';
-import { isProcedureName, type WorkflowInput, type WorkflowName, type Workflows } from '../../workflows/registry.js';
+import { isProcedureName, OTHER_WORKFLOWS, type OtherWorkflowSpec, type WorkflowInput, type WorkflowName, type Workflows } from '../../workflows/registry.js';
 
 export interface StartOptions<N extends WorkflowName> {
   workflowId: string;
@@ -23,13 +24,18 @@ export function startWorkflow<N extends WorkflowName>(client: Client, name: N, o
     workflowId: o.workflowId,
     args: [o.input],
     ...(o.summary !== undefined && { staticSummary: o.summary }),
-    ...(isProcedureName(name) && {
+    ...(isListed(name) && {
       typedSearchAttributes: [{ key: RunbookProcedure, value: name }, ...(node !== undefined ? [{ key: RunbookNode, value: node }] : [])],
     }),
   };
   // `input` is already checked against the workflow's own parameter; TypeScript cannot see that
   // `[input]` is its argument list while N is still generic.
   return client.workflow.start<Workflows[N]>(name, options as unknown as WorkflowStartOptions<Workflows[N]>);
+}
+
+/** Procedures and drivers are what an operator looks for; internal plumbing (the semaphore) is not. */
+function isListed(name: WorkflowName): boolean {
+  return isProcedureName(name) || (OTHER_WORKFLOWS as Record<string, OtherWorkflowSpec>)[name]?.kind === 'driver';
 }
 
 function nodeOf(input: unknown): string | undefined {

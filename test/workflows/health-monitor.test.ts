@@ -8,7 +8,10 @@ import { createNotifier } from '../../activities/notify/index.js';
 import type { MonitorInput, MonitorProgress } from '../../src/domain/monitor.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { progressQuery, stopMonitorSignal } from '../../workflows/messages.js';
+import * as monitorClient from '../../src/client/monitor.js';
 import { startWorkflow } from '../../src/client/start.js';
+import { MONITOR_WORKFLOW_ID } from '../../src/domain/monitor.js';
+import { RunbookProcedure } from '../../src/temporal/search-attributes.js';
 import { testPolicy } from '../helpers/cluster.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import type { Receiver } from '../helpers/receiver.js';
@@ -63,6 +66,20 @@ async function startMonitor(extra: Partial<MonitorInput> = {}) {
 const workerNode = (i: number): string => sim.state().nodes.filter((n) => n.role === 'worker')[i]!.name;
 
 describe('health-monitor against the simulator', () => {
+  it('`runbook monitor` starts one monitor under the fixed ID, listed by its search attribute (src/client/monitor.ts)', async () => {
+    const policy = testPolicy();
+    expect(await monitorClient.startMonitor(env.client, policy, taskQueue)).toMatchObject({ started: true });
+    // Never a second one: the running monitor is found, not joined or restarted.
+    expect(await monitorClient.startMonitor(env.client, policy, taskQueue)).toEqual({ started: false });
+    const h = env.client.workflow.getHandle(MONITOR_WORKFLOW_ID);
+    const d = await h.describe();
+    // What `runbook list` filters on, and the Web UI's summary line.
+    expect(d.typedSearchAttributes.get(RunbookProcedure)).toBe('health-monitor');
+    expect(await d.staticSummary()).toMatch(/^health monitor \(§5\.2–5\.3\)/);
+    await monitorClient.stopMonitor(env.client);
+    expect((await h.result()).status).toBe('completed');
+  });
+
   it('notices p2p-down and heals the node through recover-node, with nobody typing', async () => {
     const node = workerNode(0);
     const h = await startMonitor();
