@@ -3,7 +3,8 @@
 // cleared after each test so every test starts healthy. Options cover what some files need
 // besides: simulator settings, a local receiver (a stand-in for PagerDuty or Slack) started with
 // the rest, a worker with its own policy or wrapped activities, or no shared worker at all for
-// files whose tests each run their own (`harness.createWorker`).
+// files whose tests each run their own (`harness.createWorker`), the time-skipping server instead
+// of the dev server, or the dev server's Web UI.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -12,7 +13,8 @@ import type { RunbookPolicy } from '../../src/domain/policy.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { type ClusterOptions, createTestWorker, startCluster } from './cluster.js';
 import { type Receiver, startReceiver } from './receiver.js';
-import { startDevEnv, uniqueId } from './temporal-env.js';
+import { freePort } from './free-port.js';
+import { startDevEnv, startTimeSkippingEnv, uniqueId } from './temporal-env.js';
 
 export interface Harness {
   readonly env: TestWorkflowEnvironment;
@@ -21,6 +23,8 @@ export interface Harness {
   readonly taskQueue: string;
   /** The local receiver, when the file asked for one; emptied after each test. */
   readonly receiver: Receiver;
+  /** The Temporal Web UI's address, when the file asked for it (`ui: true`). */
+  readonly uiUrl: string;
   /** A worker of this file's cluster on `taskQueue` (default a fresh queue), not yet running. */
   createWorker(o?: WorkerOptions): Promise<Worker>;
 }
@@ -35,6 +39,12 @@ export interface WorkerOptions {
 export interface HarnessOptions extends ClusterOptions {
   /** Prefix of the task queue name. */
   name: string;
+  /** The shared worker's queue, when the file needs a fixed one (e.g. the CLI's default). */
+  taskQueue?: string;
+  /** `time-skipping`: the test server, where timers pass at once (approval deadlines). */
+  server?: 'dev' | 'time-skipping';
+  /** The dev server also serves its Web UI, on a free port. */
+  ui?: boolean;
   /** A receiver on `host` (a loopback address of the file's own subnet) answering on `path`. */
   receiver?: { host: string; path?: string };
   /**
@@ -50,13 +60,14 @@ export function clearFaults(sim: SimulatorHandle): void {
 }
 
 export function useClusterHarness(opts: HarnessOptions): Harness {
-  const { name, receiver: receiverAt, worker: workerOptions, ...cluster } = opts;
+  const { name, taskQueue: fixedQueue, server = 'dev', ui = false, receiver: receiverAt, worker: workerOptions, ...cluster } = opts;
   let env: TestWorkflowEnvironment | undefined;
   let sim: SimulatorHandle | undefined;
   let receiver: Receiver | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
-  const taskQueue = uniqueId(`${name}-q`);
+  let uiPort: number | undefined;
+  const taskQueue = fixedQueue ?? uniqueId(`${name}-q`);
 
   const harness: Harness = {
     get env() {
@@ -64,6 +75,10 @@ export function useClusterHarness(opts: HarnessOptions): Harness {
     },
     get sim() {
       return sim!;
+    },
+    get uiUrl() {
+      if (uiPort === undefined) throw new Error('this harness has no Web UI: pass `ui: true` to useClusterHarness');
+      return `http://127.0.0.1:${uiPort}`;
     },
     get receiver() {
       if (!receiver) throw new Error('this harness has no receiver: pass `receiver` to useClusterHarness');
@@ -74,8 +89,9 @@ export function useClusterHarness(opts: HarnessOptions): Harness {
   };
 
   beforeAll(async () => {
+    if (ui) uiPort = await freePort(); // not a fixed port another run may hold
     [env, sim, receiver] = await Promise.all([
-      startDevEnv(),
+      server === 'time-skipping' ? startTimeSkippingEnv() : startDevEnv(uiPort !== undefined ? { uiPort } : {}),
       startCluster(cluster),
       receiverAt ? startReceiver(receiverAt.host, receiverAt.path) : undefined,
     ]);

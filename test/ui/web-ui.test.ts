@@ -4,16 +4,13 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { TASK_QUEUE } from '../../src/temporal/settings.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
-import { startDevEnv } from '../helpers/temporal-env.js';
-import { freePort } from '../helpers/free-port.js';
 import { subnet } from '../helpers/subnets.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -24,10 +21,7 @@ if (!haveChromium) console.warn(`skipping Web UI tests: no Chromium at ${CHROMIU
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-let worker: Worker;
-let running: Promise<void>;
 let browser: Browser;
-let UI_PORT: number;
 
 /** The UI renders current details (markdown) inside a sandboxed frame: read every frame. */
 async function currentDetails(page: Page, want: RegExp): Promise<string> {
@@ -42,25 +36,18 @@ async function currentDetails(page: Page, want: RegExp): Promise<string> {
 }
 
 describe.skipIf(!haveChromium)('Temporal Web UI', () => {
+  // Inside the describe: without Chromium, no servers start either. The CLI approves on its
+  // default queue, so the worker listens there.
+  const harness = useClusterHarness({ name: 'web-ui', nodes: 5, subnet: subnet('ui/web-ui'), voters: 3, ui: true, taskQueue: TASK_QUEUE });
   beforeAll(async () => {
-    UI_PORT = await freePort(); // not a fixed port another run may hold
-    [env, sim, browser] = await Promise.all([
-      startDevEnv({ uiPort: UI_PORT }),
-      startCluster({ nodes: 5, subnet: subnet('ui/web-ui'), voters: 3 }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      }),
-    ]);
-    worker = await createTestWorker(env, sim, TASK_QUEUE);
-    running = worker.run();
+    ({ env, sim } = harness);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
   });
   afterAll(async () => {
     await browser?.close();
-    worker?.shutdown();
-    await running;
-    await sim?.stop();
-    await env?.teardown();
   });
 
   it('shows the waiting step with its approve command, lists it under the filter, and the completed run', async () => {
@@ -70,7 +57,7 @@ describe.skipIf(!haveChromium)('Temporal Web UI', () => {
     await expect.poll(async () => (await h.query(progressQuery)).status, { timeout: 30_000 }).toBe('awaiting-approval');
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const ui = `http://127.0.0.1:${UI_PORT}/namespaces/default/workflows`;
+    const ui = `${harness.uiUrl}/namespaces/default/workflows`;
     await page.goto(`${ui}/${h.workflowId}`);
     await page.getByText('User Metadata').click();
     const main = await currentDetails(page, /Waiting for approval/);

@@ -1,22 +1,25 @@
 // An approval nobody answers escalates when its deadline passes and never proceeds. Runs on
 // the time-skipping test server, so the 15-minute deadline passes at once.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
-import { startTimeSkippingEnv, uniqueId } from '../helpers/temporal-env.js';
+import { uniqueId } from '../helpers/temporal-env.js';
 import { subnet } from '../helpers/subnets.js';
 
+const harness = useClusterHarness({
+  name: 'approval-timeout',
+  nodes: 5,
+  subnet: subnet('workflows/approval-timeout'),
+  voters: 3,
+  server: 'time-skipping',
+  worker: false,
+});
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startTimeSkippingEnv(), startCluster({ nodes: 5, subnet: subnet('workflows/approval-timeout'), voters: 3 })]);
-});
-afterAll(async () => {
-  await sim?.stop();
-  await env?.teardown();
+beforeAll(() => {
+  ({ env, sim } = harness);
 });
 
 describe('approval deadline', () => {
@@ -25,7 +28,7 @@ describe('approval deadline', () => {
     sim.fault(node, 'tailscale-down');
     const before = sim.state().mutations.length;
     const taskQueue = uniqueId('timeout-q');
-    const worker = await createTestWorker(env, sim, taskQueue);
+    const worker = await harness.createWorker({ taskQueue });
     const r = await worker.runUntil(async () => {
       const h = await startProcedure(env, taskQueue, 'fix-tailscale', { node, approvalTimeoutMs: 15 * 60_000 });
       return h.result();
