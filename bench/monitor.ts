@@ -12,10 +12,12 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import type { MonitorInput } from '../src/domain/monitor.js';
+import { startWorkflow } from '../src/client/start.js';
+import type { MonitorInput, MonitorProgress } from '../src/domain/monitor.js';
 import { resolveTemporalBinary } from '../src/temporal/binaries.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/temporal/search-attributes.js';
 import { WORKFLOWS_PATH } from '../src/worker/worker.js';
+import { progressQuery } from '../workflows/messages.js';
 import { stopChild } from './lib/child-processes.js';
 import { cleanup, installExitCleanup, removeTempDirs, setDevServerTeardown, tempDir, wasInterrupted } from './lib/cleanup.js';
 import { injectHostDown, startSim } from './lib/simulator.js';
@@ -96,7 +98,7 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       maxCycles: opts.cycles,
     };
     const cpu0 = cpuSeconds(pid);
-    const h = await client.workflow.start('health-monitor', { taskQueue: worker.taskQueue, workflowId: `bench-monitor-${nodes}-${Date.now().toString(36)}`, args: [input] });
+    const h = await startWorkflow(client, 'health-monitor', { taskQueue: worker.taskQueue, workflowId: `bench-monitor-${nodes}-${Date.now().toString(36)}`, input });
     await h.result();
     const cpu = cpuSeconds(pid) - cpu0;
     const events = (await h.fetchHistory()).events ?? [];
@@ -115,7 +117,7 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       }
     }
     // Progress lists 50 nodes by name; the counts cover all of them.
-    const p = (await h.query('progress')) as { monitor?: { total: number; answered: number } };
+    const p = (await h.query(progressQuery)) as Partial<MonitorProgress>;
     missedSeen = (p.monitor?.total ?? 0) - (p.monitor?.answered ?? 0);
     // The first sweep opens every connection; the steady state is the rest.
     const steady = sweeps.length > 1 ? sweeps.slice(1) : sweeps;

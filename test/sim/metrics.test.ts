@@ -1,14 +1,15 @@
 // GET :8770/metrics on simulated nodes (issue 9 item 5): Prometheus text that `promtool check
-// metrics` accepts, whose values follow the faults the alert rules watch. Subnet 120.
+// metrics` accepts, whose values follow the faults the alert rules watch.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+import { subnet } from '../helpers/subnets.js';
 import { tcpProbe, until } from './helpers.js';
 
 let sim: SimulatorHandle;
 beforeAll(async () => {
   // A slow full sync (60 s at scale 1 → 6 s) so a running sync is seen moving between two scrapes.
-  sim = await startSimulator({ nodes: 5, voters: 3, subnet: 17, timeScale: 0.1, syncMs: 60_000 });
+  sim = await startSimulator({ nodes: 5, voters: 3, subnet: subnet('sim/metrics'), timeScale: 0.1, syncMs: 60_000 });
 });
 afterAll(async () => {
   await sim?.stop();

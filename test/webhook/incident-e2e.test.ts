@@ -10,12 +10,13 @@ import type { SimulatorHandle } from '../../src/sim/index.js';
 import type { WebhookServer } from '../../src/webhook/server.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { historyText } from '../helpers/secrets.js';
+import { subnet } from '../helpers/subnets.js';
 import { waitForProgress } from '../helpers/wait.js';
 import { alert, notification, post } from './alerts.js';
 import { startTestWebhook } from './test-webhook.js';
 
 const TOKEN = 'e2e-webhook-token-0c4d7a2f91';
-const harness = useClusterHarness({ name: 'incident', nodes: 6, subnet: 15, voters: 3 });
+const harness = useClusterHarness({ name: 'incident', nodes: 6, subnet: subnet('webhook/incident-e2e'), voters: 3 });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 let hook: WebhookServer;

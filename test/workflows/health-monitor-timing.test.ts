@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkflow } from '../../src/client/start.js';
 import type { HeartbeatSweep } from '../../src/domain/heartbeat.js';
 import type { MonitorInput } from '../../src/domain/monitor.js';
 import type { NotifyInput, NotifyResult } from '../../src/domain/notification.js';
@@ -85,7 +86,7 @@ async function runMonitor(input: MonitorInput, script: Script): Promise<{ result
   });
   const workflowId = uniqueId('health-monitor-ts');
   return worker.runUntil(async () => {
-    const h = await env.client.workflow.start('health-monitor', { taskQueue, workflowId, args: [input] });
+    const h = await startWorkflow(env.client, 'health-monitor', { taskQueue, workflowId, input });
     const result = (await h.result()) as ProcedureResult;
     return { result, rec, workflowId, firstRunId: h.firstExecutionRunId };
   });
