@@ -79,7 +79,7 @@ beforeAll(async () => {
     },
   });
   childId = `${ids.incident}--r1-fix-tailscale-${incidentNode}`;
-  await waitFor(`${childId} awaiting approval`, async () => (await list('--status', 'awaiting-approval')).some((r) => r.workflowId === childId));
+  await waitFor(`${childId} awaiting approval`, async () => (await list('--awaiting-approval')).some((r) => r.workflowId === childId));
 });
 afterAll(async () => {
   worker?.shutdown();
