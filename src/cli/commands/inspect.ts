@@ -2,62 +2,53 @@
 import type { Command } from 'commander';
 import type { Progress } from '../../domain/progress.js';
 import { UsageError } from '../errors.js';
-import { formatProgress } from '../format.js';
+import { formatRunList, formatStatus } from '../format.js';
+import type { ListFlags } from '../list-filters.js';
+import { DEFAULT_LIST_LIMIT, LIST_STATUSES, parseListFlags } from '../list-filters.js';
 
 export function registerInspectCommands(program: Command): void {
   program
     .command('status')
-    .description('show a procedure\'s steps (the `progress` query)')
+    .description('show a procedure: escalation reasons, who decided what, its steps, an incident\'s children')
     .argument('<workflowId>')
-    .option('--json', 'print {"procedure","status","steps":[…],"pendingApproval"?}')
+    .option('--json', 'print the progress query: {"procedure","status","steps":[…],"decisions":[…],"pendingApproval"?,"children"?}')
     .action(async (workflowId: string, flags: { json?: boolean }) => {
       // Loaded on use: the Temporal client stays out of `runbook --help` (DESIGN §10).
       const { connectClient } = await import('../../client/connect.js');
+      const { readStatusView } = await import('../status-view.js');
       const { progressQuery } = await import('../../../workflows/messages.js');
       const { client } = await connectClient();
-      let progress: Progress;
-      try {
-        progress = await client.workflow.getHandle(workflowId).query(progressQuery);
-      } catch (err) {
-        throw new UsageError(`cannot query ${workflowId}: ${(err as Error).message}`);
+      if (flags.json) {
+        let progress: Progress;
+        try {
+          progress = await client.workflow.getHandle(workflowId).query(progressQuery);
+        } catch (err) {
+          throw new UsageError(`cannot query ${workflowId}: ${(err as Error).message}`);
+        }
+        console.log(JSON.stringify(progress, null, 2));
+        return;
       }
-      console.log(flags.json ? JSON.stringify(progress, null, 2) : formatProgress(progress));
+      console.log(formatStatus(await readStatusView(client, workflowId)));
     });
 
   program
     .command('list')
-    .description('list procedures (newest first)')
-    .option('--awaiting-approval', 'only running procedures that wait for a human')
-    .option('--json', 'print [{workflowId, procedure, node, status}]')
-    .option('--limit <n>', 'at most this many', '50')
-    .action(async (flags: { awaitingApproval?: boolean; json?: boolean; limit: string }) => {
+    .description('list procedures, incidents and the monitor, newest first')
+    .option('--procedure <name>', 'only this procedure (or connectivity-incident, health-monitor)')
+    .option('--node <name>', 'only runs on this node')
+    .option('--status <status>', `only runs in this state: ${LIST_STATUSES.join('|')}`)
+    .option('--since <when>', 'only runs started since: a duration back from now (30m, 2h, 1d) or an ISO time')
+    .option('--awaiting-approval', 'only running procedures that wait for a human (= --status awaiting-approval)')
+    .option('--json', 'print [{workflowId, procedure, node, status, startedAt, closedAt?, waitingOn?, parentWorkflowId?}]')
+    .option('--limit <n>', 'at most this many', String(DEFAULT_LIST_LIMIT))
+    .action(async (flags: ListFlags & { json?: boolean }) => {
+      // Flags first: a typo fails before any connection is tried.
+      const filters = parseListFlags(flags, new Date());
       const { connectClient } = await import('../../client/connect.js');
-      const { RunbookAwaitingApproval, RunbookNode, RunbookOutcome, RunbookProcedure } = await import('../../temporal/search-attributes.js');
+      const { listRuns } = await import('../list-runs.js');
       const { client } = await connectClient();
-      const query = flags.awaitingApproval
-        ? `${RunbookAwaitingApproval.name} = true AND ExecutionStatus = "Running"`
-        : `${RunbookProcedure.name} IS NOT NULL`;
-      const rows: Array<{ workflowId: string; procedure: string; node: string | null; status: string }> = [];
-      for await (const wf of client.workflow.list({ query })) {
-        const sa = wf.typedSearchAttributes;
-        const outcome = sa.get(RunbookOutcome);
-        const waiting = sa.get(RunbookAwaitingApproval);
-        const status =
-          wf.status.name === 'RUNNING' ? (waiting ? 'awaiting-approval' : 'running') : (outcome ?? wf.status.name.toLowerCase());
-        rows.push({
-          workflowId: wf.workflowId,
-          procedure: sa.get(RunbookProcedure) ?? wf.type,
-          node: sa.get(RunbookNode) ?? null,
-          status,
-        });
-        if (rows.length >= Number(flags.limit)) break;
-      }
-      if (flags.json) {
-        console.log(JSON.stringify(rows, null, 2));
-        return;
-      }
-      if (rows.length === 0) console.log('no procedures');
-      for (const r of rows) console.log(`${r.status.padEnd(18)} ${r.procedure.padEnd(16)} ${(r.node ?? '-').padEnd(24)} ${r.workflowId}`);
+      const runs = await listRuns(client, filters);
+      console.log(flags.json ? JSON.stringify(runs, null, 2) : formatRunList(runs, new Date()));
     });
 
   for (const verb of ['approve', 'reject'] as const) {
