@@ -1,10 +1,11 @@
 // §3.4 routing checks ride along with the probe sweep (issue 14): a node still silent halfway
 // through its deadline gets its routing check while it waits out that deadline, not after the
 // sweep. Subnet 127.37.x.y, raw servers only.
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { subnet } from '../helpers/subnets.js';
+import { waitFor } from '../helpers/wait.js';
 import { cluster, fastPolicy, host, json, p2pBody, runActivity, type Running, startBanner, startHttp } from './helpers.js';
 
 const NET = subnet('activities/probe-routing');
@@ -14,29 +15,37 @@ const LIVE = `127.${NET}.0.2`;
 const TIMEOUT_MS = 2_000;
 
 interface SilentHost extends Running {
+  ports: { p2p: number; http_api: number; ssh: number };
   /** For each accepted connection, how many earlier ones were still open when it arrived. */
   openAtAccept: number[];
 }
 
-/** Accepts TCP and never answers (the simulator's host-down), noting what was open at each accept. */
+/**
+ * The simulator's host-down: P2P, HTTP and SSH ports accept TCP and never answer. Each accept
+ * notes how many connections (on any of the three) were still open.
+ */
 async function startSilentHost(address: string): Promise<SilentHost> {
   const sockets = new Set<Socket>();
   const openAtAccept: number[] = [];
-  const server = createServer((s) => {
-    openAtAccept.push(sockets.size);
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, address, () => resolve()));
+  const listen = async (): Promise<{ port: number; server: Server }> => {
+    const server = createServer((s) => {
+      openAtAccept.push(sockets.size);
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(0, address, () => resolve()));
+    return { port: (server.address() as { port: number }).port, server };
+  };
+  const [p2p, http, ssh] = [await listen(), await listen(), await listen()];
   return {
     openAtAccept,
-    port: (server.address() as { port: number }).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    ports: { p2p: p2p.port, http_api: http.port, ssh: ssh.port },
+    port: p2p.port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await Promise.all([p2p, http, ssh].map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    },
   };
 }
 
@@ -59,9 +68,8 @@ afterAll(async () => {
 });
 
 function activities() {
-  const onPort = (s: Running) => ({ p2p: s.port, http_api: s.port, ssh: s.port });
   return createActivities({
-    cluster: () => cluster([host('dead-a', DEAD_A, onPort(deadA)), host('live', LIVE, livePorts), host('dead-b', DEAD_B, onPort(deadB))]),
+    cluster: () => cluster([host('dead-a', DEAD_A, deadA.ports), host('live', LIVE, livePorts), host('dead-b', DEAD_B, deadB.ports)]),
     policy: fastPolicy({ connectTimeoutMs: TIMEOUT_MS / 2, totalTimeoutMs: TIMEOUT_MS }),
   });
 }
@@ -87,6 +95,8 @@ describe('routing during the probe timeout wait', () => {
     // The routing check's two TCP connects (P2P and SSH port, §3.4 `nc -vz`) reached the host
     // while the probe's three connections (P2P, HTTP, SSH) were still open, waiting out the deadline.
     const seen = (r.name === 'dead-a' ? deadA : deadB).openAtAccept;
+    // Both connects completed (tcp ok above); the server's accept callbacks may still be queued.
+    await waitFor('five connections accepted by the routed host', () => seen.length >= 5, { timeoutMs: 10_000 });
     expect(seen, 'connections open at each accept').toHaveLength(5);
     expect(seen.slice(3).every((open) => open >= 3), `open at the routing connects: ${seen.join(',')}`).toBe(true);
   });
