@@ -2,7 +2,7 @@
 // Workflows import this module as a type only (`import type { RunbookActivities }`).
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
-import type { ClusterSpec } from '../src/domain/cluster-spec.js';
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import { type HeartbeatSweep, summarizeSweep } from '../src/domain/heartbeat.js';
 import type { NotifyInput, NotifyResult } from '../src/domain/notification.js';
 import type { LeaderVerdict } from '../src/domain/leader-view.js';
@@ -191,8 +191,15 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** §3.1/§3.2 P2P /status, HTTP /health and SSH banner of each node; unreachable nodes are results. */
-    async probeNodes(input: { nodes: string[] }): Promise<NodeProbe[]> {
-      return withProbeAgent((agent) => probeNodes(cluster(), input.nodes, policy.probe, agent, probeLimiter));
+    /**
+     * `routeSilent`: run §3.4 routingChecks, during their timeout wait, on up to this many nodes
+     * of the batch that stay silent (diagnose; see SilentRouting). Absent or 0: none.
+     */
+    async probeNodes(input: { nodes: string[]; routeSilent?: number }): Promise<NodeProbe[]> {
+      const routing = input.routeSilent
+        ? { budget: input.routeSilent, check: (h: HostSpec, s: AbortSignal) => routingCheck(h, policy.probe.connectTimeoutMs, s) }
+        : undefined;
+      return withProbeAgent((agent) => probeNodes(cluster(), input.nodes, policy.probe, agent, probeLimiter, routing));
     },
 
     /** §3.3 Tailscale's view of the config nodes (LocalAPI socket, else the CLI). */

@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import type { ProbePolicy } from '../src/domain/policy.js';
-import type { CheckResult, NodeProbe, Via } from '../src/domain/probes.js';
+import type { CheckResult, NodeProbe, RoutingCheck, Via } from '../src/domain/probes.js';
 import { deadline } from './transport/abort.js';
 import { candidates, httpBase } from './transport/node-lookup.js';
 import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
@@ -89,6 +89,47 @@ async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: Dispa
   return { name: host.name, via, checks: { p2p, http, ssh }, ...(status !== undefined && { status }) };
 }
 
+/**
+ * §3.4 routing checks for nodes that stay silent, started during their own timeout wait instead
+ * of after the sweep: `check` runs for at most `budget` nodes of this batch, each one once it has
+ * been silent for half its deadline (a live node has answered by then, even on a loaded worker).
+ * Only a node that ends up answering on no check and no address keeps the result; for one that
+ * answers after all, the check is stopped and dropped.
+ */
+export interface SilentRouting {
+  budget: number;
+  check: (host: HostSpec, signal: AbortSignal) => Promise<RoutingCheck>;
+}
+
+/** Starts `routing.check` for `host` once it has been silent for half the probe deadline. */
+function routeWhenSilent(host: HostSpec | undefined, probe: ProbePolicy, routing: SilentRouting | undefined, cancel: AbortSignal) {
+  if (!host || !routing) return { settle: async (_dark: boolean): Promise<RoutingCheck | undefined> => undefined };
+  const stop = new AbortController();
+  let running: Promise<RoutingCheck> | undefined;
+  const timer = setTimeout(() => {
+    if (routing.budget <= 0 || cancel.aborted) return;
+    routing.budget--;
+    const d = deadline([cancel, stop.signal]);
+    running = routing.check(host, d.signal).finally(d.done);
+  }, probe.totalTimeoutMs / 2);
+  return {
+    /** The result for a dark node (waited for); for any other node the check is stopped. */
+    async settle(dark: boolean): Promise<RoutingCheck | undefined> {
+      clearTimeout(timer);
+      if (!running) return undefined;
+      if (dark) return running;
+      stop.abort();
+      running.catch(() => undefined);
+      return undefined;
+    },
+  };
+}
+
+/** No check answered on any address: the node is dark (host-down or ip-changed, §3.4). */
+function isDark(p: NodeProbe): boolean {
+  return !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok && p.via === 'none';
+}
+
 /** Nodes not in the config are reported as unreachable results rather than failing the batch. */
 function unknownNode(name: string): NodeProbe {
   const miss: CheckResult = { ok: false, ms: 0, error: 'unknown node' };
@@ -101,6 +142,7 @@ export async function probeNodes(
   probe: ProbePolicy,
   dispatcher: Dispatcher,
   limiter: Limiter = createLimiter(probe.concurrency),
+  routing?: SilentRouting,
 ): Promise<NodeProbe[]> {
   const cancel = cancellationSignal();
   // Every node in flight listens for cancellation; hundreds at once are expected, not a leak.
@@ -115,12 +157,15 @@ export async function probeNodes(
         limiter(async (release) => {
           const host = byName.get(name);
           const unpark = parkWhenSilent(release);
+          const route = routeWhenSilent(host, probe, routing, cancel);
           let result: NodeProbe;
           try {
             result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
           } finally {
             unpark();
           }
+          const routed = await route.settle(isDark(result));
+          if (routed) result = { ...result, routing: routed };
           done++;
           hb.beat(done % HEARTBEAT_EVERY_NODES === 0);
           return result;

@@ -7,11 +7,32 @@
 //
 // The admin key comes from $RUNBOOK_ADMIN_KEY (never argv). Prints "ready" once polling can start;
 // Worker.run() drains and exits on SIGINT/SIGTERM by itself.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { defaultPolicy } from '../src/config/loader.js';
 import { activityDeps } from '../src/worker/deps.js';
 import { connectWorker, createRunbookWorker } from '../src/worker/worker.js';
+
+/**
+ * $BENCH_WORKER_CPU_PROFILE=FILE: a CPU profile of the worker's main thread (the activities) from
+ * "ready" to shutdown, for a look at where a sweep's CPU goes (`node --cpu-prof` loses it on SIGTERM).
+ */
+async function startCpuProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string): Promise<unknown> =>
+    new Promise((res, rej) => session.post(method, (err, result) => (err ? rej(err) : res(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -36,10 +57,12 @@ async function main(): Promise<void> {
     workflowBundle: { codePath: bundle },
     deps: activityDeps({ hostsFile: hosts, policy: defaultPolicy(), adminKey: process.env['RUNBOOK_ADMIN_KEY'] }),
   });
+  const profile = await startCpuProfile(process.env['BENCH_WORKER_CPU_PROFILE']);
   console.log('ready');
   try {
     await worker.run();
   } finally {
+    await profile();
     await connection.close();
   }
 }

@@ -1,8 +1,9 @@
 // diagnose (runbook §3.1–§3.5, §6.1): every check on every node in parallel, batched so the
 // history does not grow with the cluster; drills down only into sick nodes.
+import { patched } from '@temporalio/workflow';
 import { classify } from '../src/domain/classify.js';
 import type { ProcedureInput } from '../src/domain/procedure-input.js';
-import type { SyncStatus, TailscaleView } from '../src/domain/probes.js';
+import type { NodeProbe, RoutingCheck, SyncStatus, TailscaleView } from '../src/domain/probes.js';
 import type { DiagnoseReport } from '../src/domain/report.js';
 import { batch, quick } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
@@ -29,6 +30,11 @@ const DARK_KINDS = new Set(['host-down', 'ip-changed']);
 const PLAN = ['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'classify', 'drill down', 'routing', 'decide'] as const;
 /** patched() id: a failed diagnose marks its outcome `failed` like every other procedure (runReport). */
 const FAILED_OUTCOME_PATCH = 'diagnose-failed-outcome';
+/**
+ * patched() id: §3.4 routing checks run inside the probe batches, during the silent nodes'
+ * timeout wait; the routingChecks activity only covers dark nodes the batches did not route.
+ */
+const ROUTING_IN_SWEEP_PATCH = 'diagnose-routing-in-sweep';
 
 export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseReport> {
   return runReport('diagnose', input, PLAN, (run) => runChecks(run, input), FAILED_OUTCOME_PATCH);
@@ -43,11 +49,14 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
   const names = info.nodes.map((n) => n.name);
   const batches: string[][] = [];
   for (let i = 0; i < names.length; i += size) batches.push(names.slice(i, i + size));
+  const cap = input.maxDrilldown ?? defaults.maxDrilldown;
+  // Each batch may route its share of the cap; dark nodes are spread over the batches.
+  const routeSilent = patched(ROUTING_IN_SWEEP_PATCH) ? Math.ceil(cap / batches.length) : 0;
 
   // §3.2, §3.3 and §4.4's status run side by side; each failure of a side check is a finding
   // of its own kind or a note, never a failed diagnose.
   const [probes, tailscale, sync] = await Promise.all([
-    run.step('probe nodes', async () => (await Promise.all(batches.map((nodes) => batch.probeNodes({ nodes })))).flat(), {
+    run.step('probe nodes', async () => (await Promise.all(batches.map((nodes) => batch.probeNodes({ nodes, ...(routeSilent > 0 && { routeSilent }) })))).flat(), {
       detail: `${names.length} nodes in ${batches.length} batch(es) of ≤${size}`,
     }),
     run
@@ -64,10 +73,13 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
       }),
   ]);
 
+  // Routing results ride on the probes only as far as the routing step below.
+  const routedInSweep = new Map<string, RoutingCheck>();
+  for (const p of probes) if (p.routing) routedInSweep.set(p.name, p.routing);
   const c = await run.step('classify', async () =>
     classify({
       nodes: info.nodes,
-      probes,
+      probes: routedInSweep.size > 0 ? probes.map(withoutRouting) : probes,
       ...(tailscale && { tailscale }),
       ...(sync && { sync }),
       escalation: {
@@ -82,15 +94,15 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
   run.note('classify', `${c.findings.length} finding(s): ${summarize(c.findings.map((f) => f.kind))}`);
 
   // §3.5 over SSH for nodes that answer but are sick; §3.4 routing for nodes that do not answer.
-  const cap = input.maxDrilldown ?? defaults.maxDrilldown;
   const sick = [...new Set(c.findings.filter((f) => f.node && DRILL_KINDS.has(f.kind)).map((f) => f.node!))];
   const dark = [...new Set(c.findings.filter((f) => f.node && DARK_KINDS.has(f.kind)).map((f) => f.node!))];
   const visit = sick.slice(0, cap);
-  const trace = dark.slice(0, cap);
+  // Dark nodes already routed during the sweep come first; the activity covers the rest.
+  const trace = [...dark.filter((n) => routedInSweep.has(n)), ...dark.filter((n) => !routedInSweep.has(n))].slice(0, cap);
   const [drilldown, routing] = await Promise.all([
     optionalStep(run, 'drill down', visit, sick.length, 'no sick node reachable over SSH', '§3.5 on', (nodes) => batch.nodeHealth({ nodes })),
     optionalStep(run, 'routing', trace, dark.length, 'every node answers', '§3.4 DNS, TCP and traceroute to', (nodes) =>
-      batch.routingChecks({ nodes }),
+      routeRest(nodes, routedInSweep),
     ),
   ]);
 
@@ -108,6 +120,19 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
   if (c.escalate.needed) run.escalate(`${summary}; ESCALATE: ${c.escalate.reasons.join('; ')}`);
   else run.complete(summary);
   return report;
+}
+
+/** Routing for `nodes`: the sweep's results, plus one routingChecks activity for those it lacks. */
+async function routeRest(nodes: string[], routed: ReadonlyMap<string, RoutingCheck>): Promise<RoutingCheck[]> {
+  const missing = nodes.filter((n) => !routed.has(n));
+  const fresh = missing.length > 0 ? await batch.routingChecks({ nodes: missing }) : [];
+  const byNode = new Map([...routed, ...fresh.map((r) => [r.node, r] as const)]);
+  return nodes.map((n) => byNode.get(n)).filter((r): r is RoutingCheck => r !== undefined);
+}
+
+function withoutRouting(p: NodeProbe): NodeProbe {
+  const { routing: _routing, ...rest } = p;
+  return rest;
 }
 
 function summarize(kinds: string[]): string {

@@ -13,7 +13,9 @@ export interface WorkerProc {
 
 export async function startWorker(address: string, sim: Sim, bundlePath: string, nodes: number): Promise<WorkerProc> {
   const taskQueue = `bench-diagnose-${nodes}-${process.pid}-${Date.now().toString(36)}`;
-  const args = [...WORKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'bench/worker-process.ts'), '--address', address, '--task-queue', taskQueue, '--hosts', sim.hostsFile, '--bundle', bundlePath];
+  // $BENCH_WORKER_FLAGS (space-separated) adds node flags for a look inside, e.g. `--cpu-prof`.
+  const extra = (process.env['BENCH_WORKER_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  const args = [...WORKER_NODE_FLAGS, ...extra, '--import', 'tsx', join(ROOT, 'bench/worker-process.ts'), '--address', address, '--task-queue', taskQueue, '--hosts', sim.hostsFile, '--bundle', bundlePath];
   // `node --import tsx` (not the tsx CLI, which forks): the PID we sample is the worker itself.
   const proc = track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, RUNBOOK_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] }));
   await waitForLine(proc, 'worker process', 'ready', 120_000);

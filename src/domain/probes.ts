@@ -39,6 +39,8 @@ export interface NodeProbe {
   };
   /** Parsed /status body when the P2P check answered. */
   status?: P2pStatus;
+  /** §3.4 routing checks of a dark node, run during its timeout wait (diagnose only, capped). */
+  routing?: RoutingCheck;
 }
 
 /** Tailscale's view (§3.3), reduced to what classification needs so history stays small. */

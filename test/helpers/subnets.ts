@@ -67,6 +67,7 @@ export const SUBNETS = {
   'workflows/health-monitor#receiver': raw(24),
   'activities/notify': raw(25),
   'activities/probe-park': raw(26),
+  'activities/probe-routing': raw(37),
   'killpoints/kill-points': sim(87),
   'prod/server-restart': sim(88),
   'alerting/alert-loop-e2e': sim(27),
