@@ -26,10 +26,10 @@ const waiting: Progress = {
   status: 'awaiting-approval',
   steps: [
     { name: 'check tailscale', state: 'done', startedAt: at(0), endedAt: at(400), detail: 'tailscaled stopped' },
-    { name: 'approve restart tailscale', state: 'awaiting-approval', startedAt: at(400), risk: 'medium' },
+    { name: 'approve restart tailscale', state: 'awaiting-approval', startedAt: at(400), risk: 'low' },
     { name: 'restart tailscale', state: 'pending' },
   ],
-  pendingApproval: { step: 'approve restart tailscale', risk: 'medium', requestedAt: at(400), deadline: at(900_400), detail: 'restart tailscaled on w-1' },
+  pendingApproval: { step: 'approve restart tailscale', risk: 'low', requestedAt: at(400), deadline: at(900_400), detail: 'restart tailscaled on w-1' },
 };
 
 describe('live view rendering', () => {
@@ -41,7 +41,7 @@ describe('live view rendering', () => {
       '  WAITING  approve restart tailscale       12 s',
       '  pending  restart tailscale',
       '',
-      `Waiting for approval of "approve restart tailscale" (medium) until ${at(900_400)}: restart tailscaled on w-1`,
+      `Waiting for approval of "approve restart tailscale" (low) until ${at(900_400)}: restart tailscaled on w-1`,
       "  approve: runbook approve fix-tailscale-w-1-1 --step 'approve restart tailscale' --by alice",
       "  reject:  runbook reject fix-tailscale-w-1-1 --step 'approve restart tailscale' --by alice",
       '',
@@ -57,7 +57,7 @@ describe('live view rendering', () => {
       'fix-tailscale on w-1: awaiting-approval',
       '  done     check tailscale (0.4 s): tailscaled stopped',
       '  WAITING  approve restart tailscale',
-      `Waiting for approval of "approve restart tailscale" (medium) until ${at(900_400)}: restart tailscaled on w-1`,
+      `Waiting for approval of "approve restart tailscale" (low) until ${at(900_400)}: restart tailscaled on w-1`,
       "  approve: runbook approve fix-tailscale-w-1-1 --step 'approve restart tailscale' --by alice",
       "  reject:  runbook reject fix-tailscale-w-1-1 --step 'approve restart tailscale' --by alice",
     ]);
@@ -68,7 +68,7 @@ describe('live view rendering', () => {
   it('text from nodes cannot put escape codes or line breaks on the terminal', () => {
     const hostile: Progress = { ...planned, steps: [{ name: 'check tailscale', state: 'failed', detail: 'bad\u001b[2J\nleader' }] };
     for (const out of [renderFrame(hostile, ctx, T0), changeLines(undefined, hostile, ctx).join('\n')]) {
-      expect(out).not.toMatch(/\u001b/);
+      expect(out).not.toContain('\u001b');
       expect(out).toContain('bad [2J leader');
     }
   });
