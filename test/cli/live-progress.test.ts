@@ -15,7 +15,7 @@ import { clearFaults } from '../helpers/harness.js';
 import { subnet } from '../helpers/subnets.js';
 import { startDevEnv } from '../helpers/temporal-env.js';
 import { recordLog } from '../helpers/test-logs.js';
-import { waitFor, waitForApproval } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -64,6 +64,27 @@ function runInPty(args: string[]): PtyRun {
     });
   });
   return { child, output: () => out, exit };
+}
+
+/** `runbook watch` with stdout and stderr as pipes (as in CI), read while it runs. */
+function watchThroughPipe(workflowId: string): { stdout: () => string; stderr: () => string; exit: Promise<number> } {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/runbook.js'), 'watch', workflowId], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...cliEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exit = new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      recordLog('cli', `watch ${workflowId}`, `$ runbook watch ${workflowId}\nexit ${code}\n--- stdout\n${out}\n--- stderr\n${err}\n`);
+      resolve(code ?? -1);
+    });
+  });
+  return { stdout: () => out, stderr: () => err, exit };
 }
 
 /** The terminal's text without escape codes, the way the operator reads the last frame. */
@@ -126,11 +147,14 @@ describe('live progress in the CLI', () => {
     expect(started.code, started.stderr).toBe(0);
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
 
-    const watching = runCli(['watch', workflowId], cliEnv);
-    await waitForApproval(env.client.workflow.getHandle(workflowId), 'approve restart tailscale');
+    const watching = watchThroughPipe(workflowId);
+    // Approve only once the watcher has shown the waiting step: its live lines are the subject.
+    await waitFor('the waiting step in the watch output', () => /^ {2}WAITING +approve restart tailscale/m.test(watching.stderr()), {
+      timeoutMs: 60_000,
+    });
     const ok = await runCli(['approve', workflowId, '--by', 'oncall-test'], cliEnv);
     expect(ok.code, ok.stderr).toBe(0);
-    const w = await watching;
+    const w = { code: await watching.exit, stdout: watching.stdout(), stderr: watching.stderr() };
     expect(w.code, w.stderr).toBe(0);
     expect(w.stdout).toMatch(/^fix-tailscale: completed: /);
     expect(w.stderr).not.toContain(ESC);
