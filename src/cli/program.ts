@@ -7,6 +7,7 @@ import { registerMonitorCommands } from './commands/monitor.js';
 import { registerReplayCommands } from './commands/replay.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSimCommands } from './commands/sim.js';
+import { registerWatchCommand } from './commands/watch.js';
 import { registerWebhookCommand } from './commands/webhook.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerWebhookCommand(program);
   registerRunCommands(program);
+  registerWatchCommand(program);
   registerInspectCommands(program);
   registerMonitorCommands(program);
   registerReplayCommands(program);

@@ -72,6 +72,7 @@ export const SUBNETS = {
   'prod/server-restart': sim(88),
   'alerting/alert-loop-e2e': sim(27),
   'cli/list-status': sim(31),
+  'cli/live-progress': sim(28),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),

@@ -1,16 +1,15 @@
 // What `runbook run` and `runbook diagnose` do: start a procedure, print its ID and Web UI link,
 // optionally wait for the result (exit 1 when it failed or escalated). Loaded only when one of
 // them runs, so the Temporal client stays out of `runbook --help` (DESIGN §10: fast CLI start).
-import { WorkflowFailedError } from '@temporalio/client';
 import { loadCluster } from '../../config/loader.js';
 import { connectClient } from '../../client/connect.js';
 import { buildInput, newWorkflowId } from '../../client/procedures.js';
 import { startWorkflow } from '../../client/start.js';
 import { workflowUrl } from '../../temporal/settings.js';
-import { isProcedureName, PROCEDURE_NAMES, PROCEDURES, type ProcedureName, type WorkflowResult } from '../../../workflows/registry.js';
+import { isProcedureName, PROCEDURE_NAMES, PROCEDURES } from '../../../workflows/registry.js';
 import { hostsFileFor, policyFor } from '../context.js';
-import { ProcedureFailedError, UsageError } from '../errors.js';
-import { formatReport } from '../format.js';
+import { UsageError } from '../errors.js';
+import { followToOutcome } from '../live/follow.js';
 
 export interface RunFlags {
   node?: string;
@@ -58,38 +57,13 @@ export async function startProcedure(procedure: string, flags: RunFlags): Promis
     if (flags.json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'running' }));
     return;
   }
-  let result: WorkflowResult<ProcedureName>;
-  try {
-    result = await handle.result();
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) {
-      const reason = rootCause(err);
-      if (flags.json) {
-        console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status: 'failed', error: reason }));
-      }
-      throw new ProcedureFailedError(`${procedure} failed: ${reason} (retry with: runbook retry ${workflowId})`);
-    }
-    throw err;
-  }
-  const status = 'status' in result ? result.status : result.escalate.needed ? 'escalated' : 'completed';
-  if (flags.bareJson) {
-    console.log(JSON.stringify(result, null, 2));
-  } else if (flags.json) {
-    console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, url, status, result }, null, 2));
-  } else if ('cluster' in result) {
-    console.log(formatReport(result));
-  } else {
-    console.log(`${procedure}: ${result.status}: ${result.summary}`);
-    if (result.escalation) console.log(JSON.stringify(result.escalation, null, 2));
-  }
-  if (status !== 'completed') process.exitCode = 1;
+  // The steps as they happen (stderr), then the result as before (src/cli/live/).
+  await followToOutcome(client, handle, {
+    procedure,
+    workflowId,
+    runId: handle.firstExecutionRunId,
+    url,
+    ...(flags.json && { json: true }),
+    ...(flags.bareJson && { bareJson: true }),
+  });
 }
-
-/** "Activity task failed" says little: the innermost cause names what went wrong. */
-function rootCause(err: Error): string {
-  let e: Error = err;
-  while (e.cause instanceof Error) e = e.cause;
-  const type = (e as { type?: string }).type;
-  return type && !e.message.startsWith(type) ? `${type}: ${e.message}` : e.message;
-}
-
