@@ -67,7 +67,7 @@ export const SUBNETS = {
   'workflows/health-monitor#receiver': raw(24),
   'activities/notify': raw(25),
   'activities/probe-park': raw(26),
-  'killpoints/kill-points': sim(87),
+  'killpoints/kill-points': sim(87, IP_CHANGED),
   'prod/server-restart': sim(88),
   'alerting/alert-loop-e2e': sim(27),
   // In-process cluster models (no sockets): the numbers only label addresses.
