@@ -6,7 +6,7 @@
 // exceptions and why). RUNBOOK_KILL_POINTS=all runs every point of every case,
 // RUNBOOK_KILL_POINTS=all:<case>[,<case>] one shard (slow: see README "Kill points"); the default
 // samples a few points that still cover each kind of boundary.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -21,6 +21,8 @@ import { freePort } from '../helpers/free-port.js';
 import { countCommands, type KillCase, type KillEnv, RETRIED_MUTATIONS, type RunActivity, type RunOutcome, runWithKill } from '../helpers/kill-points.js';
 import { subnet } from '../helpers/subnets.js';
 import { waitFor } from '../helpers/wait.js';
+import { workflowBundle } from '../helpers/temporal-env.js';
+import { TEST_BUNDLE_ENV } from '../../src/worker/worker.js';
 
 /** `all`, or `all:<case>[,<case>]` for one shard, else the default sample. */
 const MODE = process.env['RUNBOOK_KILL_POINTS'] ?? '';
@@ -48,7 +50,14 @@ beforeAll(async () => {
     startCluster({ nodes: 5, subnet: subnet('killpoints/kill-points'), voters: 3 }),
   ]);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  k = { client, sim, workerEnv: { TEMPORAL_ADDRESS: server.address, RUNBOOK_CONFIG: sim.hostsFile, RUNBOOK_ADMIN_KEY: ADMIN_KEY } };
+  // Bundled once here: each point starts two or three worker processes, none webpacks again.
+  const bundlePath = join(dataDir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, (await workflowBundle()).code);
+  k = {
+    client,
+    sim,
+    workerEnv: { TEMPORAL_ADDRESS: server.address, RUNBOOK_CONFIG: sim.hostsFile, RUNBOOK_ADMIN_KEY: ADMIN_KEY, [TEST_BUNDLE_ENV]: bundlePath },
+  };
 });
 afterAll(async () => {
   const total = [...covered.values()].reduce((n, ps) => n + ps.length, 0);
@@ -183,13 +192,17 @@ function killPointsOf(clean: RunOutcome): Point[] {
 
 /**
  * The default sample, within `npm test`'s budget (each kill costs the killed activity's
- * heartbeat or start-to-close timeout): a kill in the middle of repair-sync's sync watch; in the
- * incident, a lost completion (its first activity, diagnose's probes) and a kill in the middle of
- * its first mutation (the child restart-p2p's daemon stop).
+ * heartbeat or start-to-close timeout, 20-30 s), all in the incident (children on the same
+ * worker): a lost completion (diagnose's probe batch), a kill in the middle of the first
+ * mutation (the child restart-p2p's daemon stop: escalates) and in the middle of a long wait
+ * (the child's "wait until p2p healthy").
  */
 const DEFAULT_SAMPLE: Record<string, Array<(p: Point) => boolean>> = {
-  'repair-sync': [(p) => p.point.startsWith('mid:') && p.activity.mutation === undefined],
-  'connectivity-incident': [(p) => p.point === 'done:1', (p) => p.point.startsWith('mid:') && p.activity.mutation !== undefined],
+  'connectivity-incident': [
+    (p) => p.point.startsWith('done:') && p.activity.type === 'probeNodes',
+    (p) => p.point.startsWith('mid:') && p.activity.mutation !== undefined,
+    (p) => p.point.startsWith('mid:') && p.activity.type === 'waitForNode',
+  ],
 };
 function sample(workflow: string, points: Point[]): Point[] {
   if (ALL) return points;
