@@ -17,7 +17,15 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`../../workflows/index.${COM
  */
 export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../../workflow-bundle.js', import.meta.url));
 
+/**
+ * Test-only: a bundle the test suite built once from these very sources, so a suite that starts
+ * dozens of worker processes (the kill points, issue 13) does not webpack at every start.
+ */
+export const TEST_BUNDLE_ENV = 'RUNBOOK_TEST_WORKFLOW_BUNDLE';
+
 export function prebuiltBundle(): WorkerOptions['workflowBundle'] | undefined {
+  const testBundle = process.env[TEST_BUNDLE_ENV];
+  if (testBundle) return { codePath: testBundle };
   return COMPILED && existsSync(PREBUILT_BUNDLE_PATH) ? { codePath: PREBUILT_BUNDLE_PATH } : undefined;
 }
 

@@ -29,10 +29,14 @@ export const longRunning = proxyActivities<RunbookActivities>({
 /**
  * Mutations (restarts, writes): one attempt. A command that may have half-run is not repeated
  * blindly; the procedure verifies the outcome and escalates instead. The timeout sits well
- * above the SSH command limit (120 s) plus connecting.
+ * above the SSH command limit (120 s) plus connecting. The heartbeat (sshRun beats every second
+ * while its command runs; the hosts-file write takes milliseconds) notices a dead worker in
+ * 20 s instead of the 5 min timeout: the escalation comes at once (kill points, issue 13).
+ * Not a command change: old histories replay (activity options are not compared on replay).
  */
 export const mutate = proxyActivities<RunbookActivities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: '20s',
   retry: { ...retry, maximumAttempts: 1 },
 });
 
