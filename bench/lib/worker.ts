@@ -11,8 +11,8 @@ export interface WorkerProc {
   taskQueue: string;
 }
 
-export async function startWorker(address: string, sim: Sim, bundlePath: string, nodes: number): Promise<WorkerProc> {
-  const taskQueue = `bench-diagnose-${nodes}-${process.pid}-${Date.now().toString(36)}`;
+/** `taskQueue`: the one `runbook webhook` starts incidents on (bench/alerts); else a fresh one. */
+export async function startWorker(address: string, sim: Sim, bundlePath: string, nodes: number, taskQueue = `bench-diagnose-${nodes}-${process.pid}-${Date.now().toString(36)}`): Promise<WorkerProc> {
   const args = [...WORKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'bench/worker-process.ts'), '--address', address, '--task-queue', taskQueue, '--hosts', sim.hostsFile, '--bundle', bundlePath];
   // `node --import tsx` (not the tsx CLI, which forks): the PID we sample is the worker itself.
   const proc = track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, RUNBOOK_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] }));
