@@ -67,10 +67,10 @@ async function main(): Promise<void> {
   );
   const { env, bundlePath } = await startDevServerAndBundle();
   const sim = await startSim(opts.nodes, opts.subnet);
-  const worker = await startWorker(env.address, sim, bundlePath, opts.nodes, TASK_QUEUE);
+  const worker = opts.noWorker ? undefined : await startWorker(env.address, sim, bundlePath, opts.nodes, TASK_QUEUE);
   const token = randomBytes(24).toString('hex');
   const hook = await startWebhookProcess({ temporalAddress: env.address, hostsFile: sim.hostsFile, token });
-  console.log(`dev server ${env.address}; ${opts.nodes}-node simulator; worker on ${TASK_QUEUE}; webhook ${hook.url}`);
+  console.log(`dev server ${env.address}; ${opts.nodes}-node simulator; ${worker ? `worker on ${TASK_QUEUE}` : 'NO worker (--no-worker)'}; webhook ${hook.url}`);
 
   const plan: StormPlan = planStorm({
     alerts: opts.alerts,
@@ -86,11 +86,11 @@ async function main(): Promise<void> {
   // running webhook's are; no incident (no route for that alert name).
   await runStorm(hook.url, token, { occurrences: [{ index: 0, node: 'bench-warmup-no-such-node', startsAt: new Date().toISOString(), fingerprint: 'warmup' }], posts: Array.from({ length: opts.clients }, (_, c) => ({ atMs: 0, client: c, occurrence: 0 })) }, opts.clients, opts.connections);
 
-  const cpu0 = { webhook: cpuMsOf(hook.proc.pid!), worker: cpuMsOf(worker.proc.pid!) };
+  const cpu0 = { webhook: cpuMsOf(hook.proc.pid!), worker: worker ? cpuMsOf(worker.proc.pid!) : 0 };
   const stormStart = performance.now();
   const results = await runStorm(hook.url, token, plan, opts.clients, opts.connections);
   const stormSeconds = (performance.now() - stormStart) / 1000;
-  const cpu = { webhook: cpuMsOf(hook.proc.pid!) - cpu0.webhook, worker: cpuMsOf(worker.proc.pid!) - cpu0.worker };
+  const cpu = { webhook: cpuMsOf(hook.proc.pid!) - cpu0.webhook, worker: worker ? cpuMsOf(worker.proc.pid!) - cpu0.worker : 0 };
   console.log(`storm sent and answered in ${stormSeconds.toFixed(1)} s; CPU meanwhile: webhook ${cpu.webhook.toFixed(0)} ms, worker ${cpu.worker.toFixed(0)} ms`);
 
   const verdict = judgeAnswers(results, opts.distinct);

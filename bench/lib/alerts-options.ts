@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { BenchUsageError, intInRange } from './bench-args.js';
 
-export const ALERTS_USAGE = 'usage: npm run bench:alerts -- [--alerts 1000] [--seconds 10] [--distinct 100] [--clients 8] [--connections 4] [--nodes 16] [--subnet 32] [--seed 1]';
+export const ALERTS_USAGE = 'usage: npm run bench:alerts -- [--alerts 1000] [--seconds 10] [--distinct 100] [--clients 8] [--connections 4] [--nodes 16] [--subnet 32] [--seed 1] [--no-worker]';
 
 export interface AlertsOptions {
   alerts: number;
@@ -14,6 +14,8 @@ export interface AlertsOptions {
   nodes: number;
   subnet: number;
   seed: number;
+  /** Diagnostic: no worker, so the incidents never run and only the intake loads Temporal. */
+  noWorker: boolean;
 }
 
 export function parseAlertsOptions(argv: string[]): AlertsOptions {
@@ -30,6 +32,7 @@ export function parseAlertsOptions(argv: string[]): AlertsOptions {
         nodes: { type: 'string', default: '16' },
         subnet: { type: 'string', default: '32' },
         seed: { type: 'string', default: '1' },
+        'no-worker': { type: 'boolean', default: false },
       },
     }));
   } catch (e) {
@@ -44,6 +47,7 @@ export function parseAlertsOptions(argv: string[]): AlertsOptions {
     nodes: intInRange('--nodes', values.nodes, 1, 1000),
     subnet: intInRange('--subnet', values.subnet, 1, 155),
     seed: intInRange('--seed', values.seed, 0, 2 ** 31),
+    noWorker: values['no-worker'],
   };
   if (o.distinct > o.alerts) throw new BenchUsageError(`--distinct (${o.distinct}) cannot exceed --alerts (${o.alerts}): every occurrence is posted at least once`);
   return o;

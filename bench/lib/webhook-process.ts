@@ -23,27 +23,26 @@ export async function startWebhookProcess(o: { temporalAddress: string; hostsFil
     }),
   );
   let tail = '';
-  // Keep draining both pipes for the whole run: a full pipe would block the webhook's logging.
-  proc.stderr!.on('data', (b: Buffer) => {
-    tail = (tail + b.toString()).slice(-2000);
-  });
+  // The logger writes to stderr. Both pipes are drained for the whole run: a full pipe would
+  // block the webhook's logging.
   const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
     const timer = setTimeout(() => reject(new Error(`runbook webhook did not log "webhook ready" within 60 s\n${tail}`)), 60_000);
-    proc.stdout!.on('data', (b: Buffer) => {
-      if (buf === undefined) return;
-      buf += b.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const l of lines) {
-        tail = (tail + l + '\n').slice(-2000);
-        const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/alerts\/alertmanager"/.exec(l);
-        if (m && l.includes('webhook ready')) {
-          clearTimeout(timer);
-          resolve(m[1]!);
+    for (const stream of [proc.stdout!, proc.stderr!]) {
+      let buf = '';
+      stream.on('data', (b: Buffer) => {
+        buf += b.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) {
+          tail = (tail + l + '\n').slice(-2000);
+          const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/alerts\/alertmanager"/.exec(l);
+          if (m && l.includes('webhook ready')) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
         }
-      }
-    });
+      });
+    }
     proc.once('exit', (code, sig) => {
       clearTimeout(timer);
       reject(new Error(`runbook webhook exited (${sig ?? code}) before it was ready\n${tail}`));
