@@ -6,6 +6,7 @@
 // verification; the incident is done when its re-diagnose finds nothing and it starts waiting
 // for Alertmanager's `resolved` (docs/alerts.md). NodeEvicted incidents are one per node, so
 // there the node's time is its incident's. Read from the `progress` query, polled every second.
+import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Progress } from '../../src/domain/progress.js';
 import { progressQuery } from '../../workflows/messages.js';
@@ -26,7 +27,7 @@ export interface CellResult {
 
 const POLL_MS = 1000;
 
-function alertBody(alertname: string, status: 'firing' | 'resolved', startsAt: string, nodes: Array<string | undefined>): string {
+function alertBody(alertname: string, status: 'firing' | 'resolved', startsAt: string, nodes: Array<string | undefined>, fingerprints: string[]): string {
   return JSON.stringify({
     version: '4',
     groupKey: `{}:{alertname="${alertname}"}`,
@@ -44,7 +45,7 @@ function alertBody(alertname: string, status: 'firing' | 'resolved', startsAt: s
       startsAt,
       endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus.bench/graph',
-      fingerprint: `${alertname}-${node ?? 'cluster'}-${i}`,
+      fingerprint: fingerprints[i]!,
     })),
   });
 }
@@ -66,8 +67,9 @@ export async function runCell(o: { client: Client; sim: Sim; webhookUrl: string;
   // A fresh startsAt per cell: a new occurrence, so a new incident (DESIGN §8).
   const startsAt = new Date().toISOString();
   const alertNodes = fault.perNode ? targets : [undefined];
+  const fingerprints = alertNodes.map(() => randomBytes(8).toString('hex'));
   const t0 = performance.now();
-  const accepted = await post(o.webhookUrl, o.token, alertBody(fault.alertname, 'firing', startsAt, alertNodes));
+  const accepted = await post(o.webhookUrl, o.token, alertBody(fault.alertname, 'firing', startsAt, alertNodes, fingerprints));
   const notStarted = accepted.filter((a) => a.action !== 'started');
   if (notStarted.length > 0) throw new Error(`alert not started: ${JSON.stringify(notStarted[0])}`);
   const incidents = accepted.map((a, i) => ({ id: a.workflowId!, node: alertNodes[i] }));
@@ -110,7 +112,7 @@ export async function runCell(o: { client: Client; sim: Sim; webhookUrl: string;
 
   // Leave the cluster healthy and quiet for the next cell: resolve the incidents (they verify and
   // end), terminate what is still running, clear what is left.
-  await post(o.webhookUrl, o.token, alertBody(fault.alertname, 'resolved', startsAt, alertNodes)).catch(() => undefined);
+  await post(o.webhookUrl, o.token, alertBody(fault.alertname, 'resolved', startsAt, alertNodes, fingerprints)).catch(() => undefined);
   await Promise.all(incidents.map((i) => o.client.workflow.getHandle(i.id).terminate('bench cell over').catch(() => undefined)));
   for (const t of left) await setFault(o.sim, t, fault.kind, true);
   return { fault: fault.kind, n, ...(all !== undefined && { allSeconds: all }), perNodeSeconds, ...(problem !== undefined && { problem }) };
