@@ -78,6 +78,8 @@ export async function runCell(o: { client: Client; sim: Sim; webhookUrl: string;
   const incidentDone = new Map<string, number>();
   let problem: string | undefined;
   const deadline = t0 + o.timeoutS * 1000;
+  let lastNote = t0;
+  let lastSeen = '';
   while (incidentDone.size < incidents.length && problem === undefined) {
     if (performance.now() > deadline) {
       problem = `timed out after ${o.timeoutS} s (${incidentDone.size}/${incidents.length} incidents healthy)`;
@@ -85,13 +87,20 @@ export async function runCell(o: { client: Client; sim: Sim; webhookUrl: string;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
     const now = (performance.now() - t0) / 1000;
+    // A line every 30 s, so a slow cell shows where it is.
+    if (performance.now() - lastNote > 30_000) {
+      lastNote = performance.now();
+      console.log(`  … ${now.toFixed(0)} s: ${nodeDone.size}/${targets.length} node(s) healthy; last seen: ${lastSeen.slice(0, 400)}`);
+    }
     for (const inc of incidents.filter((x) => !incidentDone.has(x.id))) {
       let p: Progress;
       try {
         p = await o.client.workflow.getHandle(inc.id).query(progressQuery);
-      } catch {
+      } catch (err) {
+        lastSeen = `query failed: ${(err as Error).message}`;
         continue; // a busy worker: ask again next round
       }
+      lastSeen = `${p.status}; step ${p.steps.filter((x) => x.state === 'running').map((x) => x.name).join(', ') || '—'}; children ${(p.children ?? []).map((c) => `${c.procedure}${c.node ? `@${c.node}` : ''}:${c.status}`).join(' ')}`;
       for (const c of p.children ?? []) if (c.node !== undefined && c.procedure !== 'diagnose' && c.status === 'completed' && !nodeDone.has(c.node)) nodeDone.set(c.node, now);
       if (waitingForResolved(p)) {
         incidentDone.set(inc.id, now);
