@@ -82,7 +82,7 @@ export async function runCell(o: { client: Client; sim: Sim; webhookUrl: string;
   let lastSeen = '';
   while (incidentDone.size < incidents.length && problem === undefined) {
     if (performance.now() > deadline) {
-      problem = `timed out after ${o.timeoutS} s (${incidentDone.size}/${incidents.length} incidents healthy)`;
+      problem = `timed out after ${o.timeoutS} s (${incidentDone.size}/${incidents.length} incidents healthy; last seen: ${lastSeen.slice(0, 300)})`;
       break;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -106,7 +106,9 @@ export async function runCell(o: { client: Client; sim: Sim; webhookUrl: string;
         incidentDone.set(inc.id, now);
         if (inc.node !== undefined) nodeDone.set(inc.node, now);
       } else if (p.status === 'escalated' || p.status === 'failed' || p.status === 'completed') {
-        problem = `incident ${inc.id} ended ${p.status} before verifying healthy`;
+        // The incident's own reason, so the table says why (e.g. a child's escalation).
+        const result = (await o.client.workflow.getHandle(inc.id).result().catch(() => undefined)) as { escalation?: { reasons?: string[] }; summary?: string } | undefined;
+        problem = `incident ${inc.id} ended ${p.status} before verifying healthy: ${(result?.escalation?.reasons?.[0] ?? result?.summary ?? '?').slice(0, 300)}`;
       }
     }
   }
