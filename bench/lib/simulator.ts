@@ -23,10 +23,11 @@ export interface Sim {
   hosts: SimHost[];
 }
 
-export async function startSim(nodes: number, subnet: number): Promise<Sim> {
+/** `extraArgs`: more `runbook sim start` flags, e.g. `--time-scale 0.2`. */
+export async function startSim(nodes: number, subnet: number, extraArgs: string[] = []): Promise<Sim> {
   const dir = tempDir(`sim${nodes}`);
   const proc = track(
-    spawn(process.execPath, [join(ROOT, 'bin/runbook.js'), 'sim', 'start', '--nodes', String(nodes), '--subnet', String(subnet), '--out', dir], {
+    spawn(process.execPath, [join(ROOT, 'bin/runbook.js'), 'sim', 'start', '--nodes', String(nodes), '--subnet', String(subnet), '--out', dir, ...extraArgs], {
       cwd: ROOT,
       env: { ...process.env, RUNBOOK_ADMIN_KEY: ADMIN_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,4 +61,19 @@ export async function injectHostDown(sim: Sim): Promise<string[]> {
   const down = spread(workers, Math.round(state.nodes.length / 8));
   for (const name of down) await simControl(sim, 'POST', '/fault', { target: name, kind: 'host-down' });
   return down;
+}
+
+export interface SimNodeState {
+  name: string;
+  role: string;
+  faults: string[];
+}
+
+export function simState(sim: Sim): Promise<{ nodes: SimNodeState[]; cluster_faults: string[] }> {
+  return simControl(sim, 'GET', '/state');
+}
+
+/** Sets (or with `clear`, removes without fixing) one fault on a node or on `cluster`. */
+export async function setFault(sim: Sim, target: string, kind: string, clear = false): Promise<void> {
+  await simControl(sim, 'POST', '/fault', { target, kind, ...(clear && { clear: true }) });
 }

@@ -11,8 +11,8 @@ export interface WorkerProc {
   taskQueue: string;
 }
 
-export async function startWorker(address: string, sim: Sim, bundlePath: string, nodes: number): Promise<WorkerProc> {
-  const taskQueue = `bench-diagnose-${nodes}-${process.pid}-${Date.now().toString(36)}`;
+/** `taskQueue`: the one `runbook webhook` starts incidents on (bench/alerts); else a fresh one. */
+export async function startWorker(address: string, sim: Sim, bundlePath: string, nodes: number, taskQueue = `bench-diagnose-${nodes}-${process.pid}-${Date.now().toString(36)}`): Promise<WorkerProc> {
   // $BENCH_WORKER_FLAGS (space-separated) adds node flags for a look inside, e.g. `--cpu-prof`.
   const extra = (process.env['BENCH_WORKER_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
   const args = [...WORKER_NODE_FLAGS, ...extra, '--import', 'tsx', join(ROOT, 'bench/worker-process.ts'), '--address', address, '--task-queue', taskQueue, '--hosts', sim.hostsFile, '--bundle', bundlePath];

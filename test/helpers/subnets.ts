@@ -73,6 +73,9 @@ export const SUBNETS = {
   'alerting/alert-loop-e2e': sim(27),
   'cli/list-status': sim(31),
   'cli/live-progress': sim(28),
+  // Only option-parsing checks of the benches' defaults: bench/alerts' and bench/recovery's clusters.
+  'bench/bench-lib': sim(32),
+  'bench/bench-lib#recovery': sim(33),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),
