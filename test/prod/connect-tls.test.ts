@@ -1,6 +1,7 @@
 // Production connections (DESIGN §10): a TLS-terminating proxy with a test CA (ALPN h2, client
 // certificates required) in front of the dev server. The worker, `runbook diagnose` and a client
-// connect through it with mTLS from a temporal.toml profile; wrong settings fail naming the profile.
+// connect through it with mTLS from a temporal.toml profile; so does `runbook webhook`, whose
+// posted alert becomes an incident that the worker completes. Wrong settings fail naming the profile.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { connectClient } from '../../src/client/connect.js';
 import { buildInput } from '../../src/client/procedures.js';
 import { startWorkflow } from '../../src/client/start.js';
 import { defaultPolicy } from '../../src/config/loader.js';
+import type { IncidentDetails } from '../../src/domain/incident.js';
+import type { ProcedureResult } from '../../src/domain/procedure-input.js';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -19,6 +22,11 @@ import { makeTestPki, type TestPki } from '../helpers/test-pki.js';
 import { startTlsProxy, type TlsProxy } from '../helpers/tls-proxy.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 import { subnet } from '../helpers/subnets.js';
+import { waitForProgress } from '../helpers/wait.js';
+import { startWebhookProcess } from '../helpers/webhook-process.js';
+import { alert, notification, post } from '../webhook/alerts.js';
+
+const WEBHOOK_TOKEN = 'tls-webhook-token-5be81c0d7a';
 
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
@@ -122,5 +130,63 @@ describe('mTLS through a temporal.toml profile', () => {
     const unknown = await runCli(['status', 'whatever'], profileEnv('nonexistent'));
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(`profile "nonexistent" (TEMPORAL_PROFILE) is not defined in ${toml}`);
+  });
+});
+
+describe('`runbook webhook` through the same temporal.toml profile', () => {
+  it('a posted alert starts an incident through the proxy, the worker completes it', async () => {
+    // The worker of the first test (through the proxy, still running), or one of its own when run alone.
+    worker ??= startWorkerProcess([], profileEnv('secure'));
+    await worker.ready();
+    const before = proxy.authorized;
+    const hook = startWebhookProcess([], { ...profileEnv('secure'), RUNBOOK_WEBHOOK_TOKEN: WEBHOOK_TOKEN });
+    try {
+      const url = await hook.ready();
+      expect(hook.output()).not.toContain('does not answer yet');
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status, await health.text()).toBe(200);
+
+      const startsAt = new Date().toISOString();
+      const fingerprint = Math.random().toString(16).slice(2, 18);
+      const fire = await post(url, notification([alert({ alertname: 'ClusterConnectivityDegraded', startsAt, fingerprint })]), WEBHOOK_TOKEN);
+      expect(fire.status, JSON.stringify(fire.body)).toBe(202);
+      expect(fire.body.accepted![0]).toMatchObject({ action: 'started' });
+      const id = fire.body.accepted![0]!.workflowId!;
+
+      // Visible through the proxy: a client on the same profile follows it to the end.
+      const { client } = await connectClient(profileEnv('secure'));
+      try {
+        const h = client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult<IncidentDetails>>>(id);
+        await waitForProgress(h, 'the incident to find the cluster healthy and wait for resolved', (p) =>
+          p.steps.some((s) => s.name === 'wait for resolved' && s.state === 'running'),
+        );
+        const resolved = notification([alert({ alertname: 'ClusterConnectivityDegraded', startsAt, fingerprint, status: 'resolved' })], 'resolved');
+        expect((await post(url, resolved, WEBHOOK_TOKEN)).body.accepted![0]).toMatchObject({ action: 'signalled', workflowId: id });
+        const result = await h.result();
+        expect(result.status, result.summary).toBe('completed');
+        expect(result.details).toMatchObject({ outcome: 'resolved', resolvedByAlertmanager: true });
+      } finally {
+        await client.connection.close();
+      }
+      // The webhook's own connection was one of the authorized handshakes (client and preflight too).
+      expect(proxy.authorized - before).toBeGreaterThanOrEqual(2);
+    } finally {
+      await hook.stop();
+    }
+  });
+
+  it.each([
+    ['wrong-ca', /TLS handshake failed: .*certificate/, 'tls.server_ca_cert_path'],
+    ['no-client-cert', /TLS handshake failed: .*certificate/, 'without a client certificate'],
+  ])('profile %s: the webhook exits 2 at start, naming the profile', async (profile, reason, hint) => {
+    const hook = startWebhookProcess([], { ...profileEnv(profile), RUNBOOK_WEBHOOK_TOKEN: WEBHOOK_TOKEN });
+    // Listening means it started: that is the failure (it would answer 503 forever).
+    const ended = await Promise.race([hook.exited, hook.ready().then((url) => `listening on ${url}`, () => 'exited')]);
+    await hook.stop();
+    expect(ended === 'exited' ? await hook.exited : ended).toBe(2);
+    expect(hook.output()).toContain(`profile "${profile}"`);
+    expect(hook.output()).toMatch(reason);
+    expect(hook.output()).toContain(hint);
+    expect(hook.output()).not.toContain('webhook ready');
   });
 });

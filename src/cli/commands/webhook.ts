@@ -54,7 +54,7 @@ export function registerWebhookCommand(program: Command): void {
 
       // Loaded on use: the Temporal client stays out of `runbook --help` (DESIGN §10).
       const { Client, Connection } = await import('@temporalio/client');
-      const { ConnectionConfigError } = await import('../../temporal/connection-config.js');
+      const { ConnectionConfigError, connectFailureMessage } = await import('../../temporal/connection-config.js');
       const { TASK_QUEUE, temporalSettings } = await import('../../temporal/settings.js');
       const { watchedCluster } = await import('../../worker/deps.js');
       const { startWebhookServer } = await import('../../webhook/server.js');
@@ -65,6 +65,14 @@ export function registerWebhookCommand(program: Command): void {
         if (err instanceof ConnectionConfigError) throw new UsageError(err.message);
         throw err;
       }
+      // A TLS profile the server refuses (wrong CA, no client certificate) can never work: exit
+      // now, naming the profile, instead of answering 503 forever.
+      const { tlsPreflight } = await import('../../client/tls-preflight.js');
+      const preflight = await tlsPreflight(settings.connection);
+      if (preflight.verdict === 'refused') {
+        throw new UsageError(connectFailureMessage(settings.connection, new Error(`TLS handshake failed: ${preflight.reason}`)));
+      }
+      if (preflight.verdict === 'unreachable') logger.warn('Temporal does not answer yet; alerts get 503 until it does', { temporal: settings.address, reason: preflight.reason });
       // Lazy: the webhook listens even while Temporal is away; /healthz and every POST say 503
       // until it answers, so Alertmanager retries instead of losing alerts.
       const connection = Connection.lazy(settings.connection.connectionOptions);

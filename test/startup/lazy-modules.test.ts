@@ -1,0 +1,43 @@
+// Start-up time (issue 12): packages needed only on an error path stay unloaded on the common
+// path. Checked in a fresh Node process, where the module cache shows what a command really loads.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
+
+/** Runs `body` (an ES module using `loader`) in a fresh process under tsx; returns its stdout lines. */
+function inFreshProcess(body: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-lazy-'));
+  const script = join(dir, 'probe.mts');
+  writeFileSync(
+    script,
+    `import { createRequire } from 'node:module';\n` +
+      `import * as loader from ${JSON.stringify(join(PROJECT_ROOT, 'src/config/loader.ts'))};\n` +
+      `const cache = createRequire(import.meta.url).cache;\n` +
+      `const yamlLoaded = () => Object.keys(cache).some((k) => /[\\\\/]node_modules[\\\\/]yaml[\\\\/]/.test(k));\n` +
+      body,
+  );
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim().split('\n');
+}
+
+describe('lazy modules', () => {
+  it('a valid config loads without the `yaml` package; a wrong one still gets its line numbers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbook-lazy-cfg-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'approval:\n  timeout_minutes: 15\n  modez: {}\n');
+    const out = inFreshProcess(
+      `loader.loadPolicy(${JSON.stringify(join(PROJECT_ROOT, 'config/runbook.yaml'))});\n` +
+        `loader.loadCluster(${JSON.stringify(join(PROJECT_ROOT, 'config/distributed_hosts.yaml'))});\n` +
+        `console.log('after valid: yaml loaded=' + yamlLoaded());\n` +
+        `try { loader.loadPolicy(${JSON.stringify(bad)}); } catch (err) { console.log('problems=' + JSON.stringify(err.problems)); }\n` +
+        `console.log('after error: yaml loaded=' + yamlLoaded());\n`,
+    );
+    expect(out[0]).toBe('after valid: yaml loaded=false');
+    expect(JSON.parse(out[1]!.slice('problems='.length))).toEqual([expect.objectContaining({ path: 'approval.modez', line: 3 })]);
+    expect(out[2]).toBe('after error: yaml loaded=true');
+  });
+});
