@@ -11,6 +11,7 @@ import { isProcedureName, PROCEDURE_NAMES, PROCEDURES, type ProcedureName, type 
 import { hostsFileFor, policyFor } from '../context.js';
 import { ProcedureFailedError, UsageError } from '../errors.js';
 import { formatReport } from '../format.js';
+import { cliRequester } from '../requester.js';
 
 export interface RunFlags {
   node?: string;
@@ -22,6 +23,8 @@ export interface RunFlags {
   policy?: string;
   /** `runbook diagnose --json` prints the bare report (DESIGN §6), not the run wrapper. */
   bareJson?: boolean;
+  /** `--by <who>`: recorded as requestedBy instead of the OS user. */
+  by?: string;
 }
 
 export async function startProcedure(procedure: string, flags: RunFlags): Promise<void> {
@@ -40,7 +43,7 @@ export async function startProcedure(procedure: string, flags: RunFlags): Promis
     ...(flags.node !== undefined && { node: flags.node }),
     ...(flags.dryRun && { dryRun: true }),
     ...(flags.autoApprove && { autoApprove: true }),
-    requestedBy: `cli:${process.env['USER'] ?? 'unknown'}`,
+    requestedBy: cliRequester(flags.by),
   });
   const { client, settings } = await connectClient();
   const workflowId = newWorkflowId(procedure, flags.node, Date.now());
