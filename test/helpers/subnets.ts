@@ -70,6 +70,7 @@ export const SUBNETS = {
   'killpoints/kill-points': sim(87),
   'prod/server-restart': sim(88),
   'alerting/alert-loop-e2e': sim(27),
+  'workflows/who-did-what': sim(29),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),
