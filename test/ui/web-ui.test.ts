@@ -94,6 +94,7 @@ describe.skipIf(!haveChromium)('Temporal Web UI', () => {
     expect(await currentDetails(page, new RegExp(`fix-tailscale on ${node}: completed`))).toMatch(/approved by ui-test/);
     // The event history tells the story without opening payloads: each activity's summary
     // names the runbook section, the step and the node (issue 15 item 2).
+    await page.getByText('Event History').first().click();
     await page.getByText(`§4.2 restart tailscale on ${node}`).first().waitFor({ timeout: 30_000 });
     await page.getByText(`§3.2 check node on ${node}`).first().waitFor({ timeout: 30_000 });
     await page.close();
