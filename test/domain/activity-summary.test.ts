@@ -9,7 +9,7 @@ import { startDetails } from '../../src/domain/start-details.js';
 describe('activitySummary', () => {
   it('names the section of the SSH command, the step and the node', () => {
     expect(activitySummary('sshRun', { node: 'lambda-h100-7', step: 'p2p-stop' }, { step: 'stop p2p daemon' })).toBe('§4.1 stop p2p daemon on lambda-h100-7');
-    expect(activitySummary('sshRun', { node: 'n1', step: 'networkd-restart' }, { step: 'restart networkd' })).toBe('§4.5 restart networkd on n1 (networkd-restart)');
+    expect(activitySummary('sshRun', { node: 'n1', step: 'networkd-restart' }, { step: 'restart networkd' })).toBe('§4.5 restart networkd (networkd-restart) on n1');
     expect(activitySummary('sshRun', { node: 'n1', step: 'p2p-stop' })).toBe('§4.1 stop p2p daemon on n1');
   });
 
