@@ -61,7 +61,7 @@ async function verifyOnline(run: ProcedureRun<'verify tailscale online'>, node: 
       }
       run.note(name, `poll ${poll}: ${r.ok ? `answers via ${r.via}` : (r.error ?? 'no answer')}`);
       if (Date.now() >= deadline) return false;
-      await sleep(1000);
+      await sleep(1000, { summary: `§4.2 next poll of ${node}'s primary address` });
     }
   });
 }

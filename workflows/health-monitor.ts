@@ -24,6 +24,7 @@ import { monitorActivities } from './monitor/activities.js';
 import { notifying } from './runtime/activities.js';
 import { errorText } from './runtime/error-text.js';
 import { gatherEscalation } from './runtime/escalation.js';
+import { startDetails } from '../src/domain/start-details.js';
 
 const DEFAULTS = {
   heartbeatIntervalMs: 5_000,
@@ -112,6 +113,14 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
           const child = await startChild(type, {
             workflowId,
             args: [{ approval: cfg.approval, ...cfg.childInput, ...args, requestedBy: `${MONITOR_WORKFLOW_ID}: ${why}`, notify: false }],
+            // The Web UI says who started it and why (issue 15 item 2): user metadata, not a new command.
+            staticSummary: `${type}${typeof args['node'] === 'string' ? ` on ${args['node']}` : ''}, started by the health monitor: ${why}`,
+            staticDetails: startDetails({
+              workflow: type,
+              ...(typeof args['node'] === 'string' && { node: args['node'] }),
+              requestedBy: `${MONITOR_WORKFLOW_ID}: ${why}`,
+              parent: { kind: 'health monitor', workflowId: workflowInfo().workflowId },
+            }),
             // A recovery half way through a change must not be killed when the monitor stops or
             // continues as new; the fixed ID keeps a later run from starting a second one.
             parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -253,7 +262,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
     }
     const wait = cfg.heartbeatIntervalMs - (Date.now() - started);
     // A sweep longer than the interval starts the next one at once (the view shows the overrun).
-    if (wait > 0) await condition(() => stop, wait);
+    if (wait > 0) await condition(() => stop, wait, { summary: '§5.3 next heartbeat' });
   }
   view.doing('stopping: waiting for notifications in flight');
   await Promise.all([...notices]);

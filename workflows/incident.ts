@@ -10,6 +10,7 @@ import { CLUSTER_TARGET } from '../src/domain/incident.js';
 import type { IncidentMode, RoutableProcedure } from '../src/domain/alert-routing.js';
 import { INCIDENT_DEFAULTS } from '../src/domain/alert-routing.js';
 import { escapeMarkdown } from '../src/domain/node-text.js';
+import { startDetails } from '../src/domain/start-details.js';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import type { DiagnoseReport, Finding } from '../src/domain/report.js';
 import type { DiagnoseInput } from './diagnose.js';
@@ -72,6 +73,17 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
   const link = (id: string): string | undefined =>
     uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` : undefined;
 
+  /** A child's Web UI details: what it is, and this incident with its link (issue 15 item 2). */
+  const childDetails = (procedure: string, childNode: string | undefined): string => {
+    const url = link(workflowId);
+    return startDetails({
+      workflow: procedure,
+      ...(childNode !== undefined && { node: childNode }),
+      requestedBy: `incident ${workflowId}`,
+      parent: { kind: 'incident', workflowId, ...(url !== undefined && { url }) },
+    });
+  };
+
   /** §3 as a child workflow, so its own progress and history stay one click away. */
   const diagnoseNow = async (label: string, round: number): Promise<DiagnoseReport> => {
     const id = childId(label);
@@ -79,7 +91,12 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
     const child = track({ workflowId: id, procedure: 'diagnose', round, status: 'running', ...(url && { url }) });
     const diagnoseInput: DiagnoseInput = { ...shared, requestedBy: `incident ${workflowId}` };
     const report = await run.step(label, () =>
-      executeChild('diagnose', { workflowId: id, args: [diagnoseInput], staticSummary: `diagnose for incident ${workflowId}` }),
+      executeChild('diagnose', {
+        workflowId: id,
+        args: [diagnoseInput],
+        staticSummary: `diagnose for incident ${workflowId}`,
+        staticDetails: childDetails('diagnose', undefined),
+      }),
     ) as DiagnoseReport;
     child.status = report.escalate.needed ? 'escalated' : 'completed';
     child.summary = `${report.findings.length} finding(s)`;
@@ -101,6 +118,7 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
           // notify: false — the incident pages once for all of its children (§6).
           args: [{ ...shared, ...childOptions, ...(step.node !== undefined && { node: step.node }), requestedBy: `incident ${workflowId}`, notify: false }],
           staticSummary: `${label} for incident ${workflowId}`,
+          staticDetails: childDetails(step.procedure, step.node),
         }),
       { detail: url ?? id })) as ProcedureResult;
       child.status = result.status;
@@ -136,7 +154,7 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
         }
         // Healthy by our probes: Alertmanager's `resolved` is the second opinion; waiting on it
         // is bounded so a lost notification never keeps an incident open for ever.
-        const heard = await run.step('wait for resolved', () => condition(() => details.resolvedByAlertmanager, resolveWaitMs), {
+        const heard = await run.step('wait for resolved', () => condition(() => details.resolvedByAlertmanager, resolveWaitMs, { summary: "§7 wait for Alertmanager's resolved" }), {
           detail: `healthy; waiting up to ${Math.round(resolveWaitMs / 1000)} s for Alertmanager's resolved`,
         });
         if (heard) {

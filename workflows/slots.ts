@@ -108,7 +108,7 @@ export async function remediationSlots(state: Partial<SlotsState> = {}): Promise
     exclusive = patched(EXCLUSIVE_NODES_PATCH);
     // Wake for a grant, or when the oldest lease runs out, whichever is first.
     const nextExpiry = held.length > 0 ? Math.min(...held.map(expiresAt)) - Date.now() : leaseMs;
-    const woke = await condition(() => nextGrant() >= 0, Math.max(1_000, nextExpiry));
+    const woke = await condition(() => nextGrant() >= 0, Math.max(1_000, nextExpiry), { summary: 'next grant or lease expiry' });
     const now = Date.now();
     for (let i = held.length - 1; i >= 0; i--) {
       if (now > expiresAt(held[i]!)) {

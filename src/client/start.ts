@@ -4,9 +4,10 @@
 // carries its search attributes from the start, so `runbook list` finds it even before its first
 // workflow task.
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
+import { startDetails } from '../domain/start-details.js';
 import { RunbookNode, RunbookProcedure } from '../temporal/search-attributes.js';
 import { TASK_QUEUE } from '../temporal/settings.js';
-import { isProcedureName, OTHER_WORKFLOWS, type OtherWorkflowSpec, type WorkflowInput, type WorkflowName, type Workflows } from '../../workflows/registry.js';
+import { isProcedureName, OTHER_WORKFLOWS, PROCEDURES, type OtherWorkflowSpec, type WorkflowInput, type WorkflowName, type Workflows } from '../../workflows/registry.js';
 
 export interface StartOptions<N extends WorkflowName> {
   workflowId: string;
@@ -15,6 +16,8 @@ export interface StartOptions<N extends WorkflowName> {
   taskQueue?: string;
   /** The Web UI's summary line: what, where, and who asked. */
   summary?: string;
+  /** The Web UI's details (markdown); default: what it is and who asked (input.requestedBy). */
+  details?: string;
 }
 
 export function startWorkflow<N extends WorkflowName>(client: Client, name: N, o: StartOptions<N>): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[N]>> {
@@ -24,6 +27,7 @@ export function startWorkflow<N extends WorkflowName>(client: Client, name: N, o
     workflowId: o.workflowId,
     args: [o.input],
     ...(o.summary !== undefined && { staticSummary: o.summary }),
+    staticDetails: o.details ?? defaultDetails(name, o.input, node),
     ...(isListed(name) && {
       typedSearchAttributes: [{ key: RunbookProcedure, value: name }, ...(node !== undefined ? [{ key: RunbookNode, value: node }] : [])],
     }),
@@ -41,4 +45,15 @@ function isListed(name: WorkflowName): boolean {
 function nodeOf(input: unknown): string | undefined {
   const node = typeof input === 'object' && input !== null ? (input as { node?: unknown }).node : undefined;
   return typeof node === 'string' ? node : undefined;
+}
+
+function defaultDetails(name: WorkflowName, input: unknown, node: string | undefined): string {
+  const by = typeof input === 'object' && input !== null ? (input as { requestedBy?: unknown }).requestedBy : undefined;
+  const section = isProcedureName(name) ? PROCEDURES[name].section : (OTHER_WORKFLOWS[name] as { section?: string }).section;
+  return startDetails({
+    workflow: name,
+    ...(node !== undefined && { node }),
+    ...(section !== undefined && { section }),
+    ...(typeof by === 'string' && { requestedBy: by }),
+  });
 }

@@ -1,5 +1,6 @@
 // Input and result shapes common to every procedure (DESIGN §4). Pure data.
 import type { ApprovalMode } from './policy.js';
+import type { DecisionRecord } from './progress.js';
 
 export interface ApprovalInput {
   /** Minutes-free: milliseconds a step waits for a human before escalating. */
@@ -45,6 +46,10 @@ export interface ProcedureResult<T = unknown> {
   status: 'completed' | 'escalated' | 'failed';
   summary: string;
   dryRun: boolean;
+  /** The input's `requestedBy`: who or what started the run. */
+  requestedBy?: string;
+  /** Every approval and rejection, who and when (absent in results recorded before issue 15). */
+  decisions?: DecisionRecord[];
   details?: T;
   escalation?: EscalationBundle;
 }

@@ -26,14 +26,28 @@ export interface PendingApproval {
   detail: string;
 }
 
+/** A human's approval or rejection of a gate: who, and when in workflow time (issue 15 item 3). */
+export interface DecisionRecord {
+  /** The gate, e.g. `approve restart p2p`. */
+  step: string;
+  approved: boolean;
+  /** As given to `runbook approve/reject --by` (or the signal's `by`). */
+  by: string;
+  comment?: string;
+  /** ISO time the workflow received it (workflow time: deterministic on replay). */
+  at: string;
+}
+
 export interface Progress {
   procedure: string;
   node?: string;
+  /** Who or what started the run (`cli:<user>`, `alertmanager:<alert>/<fingerprint>`, the monitor, `incident <id>`). */
+  requestedBy?: string;
   dryRun: boolean;
   status: ProcedureStatus;
   steps: StepProgress[];
   pendingApproval?: PendingApproval;
-  decisions: Array<{ step: string; approved: boolean; by: string; comment?: string; at: string }>;
+  decisions: DecisionRecord[];
   /** connectivity-incident only: the child workflows it ran, with status and Web UI link. */
   children?: IncidentChild[];
 }
@@ -87,7 +101,9 @@ const MARK: Record<StepState, string> = {
  */
 /** `appendix`: markdown (already escaped) shown under the step list, e.g. an incident's children. */
 export function renderProgress(p: Progress, workflowId: string, summary?: string, appendix?: string): string {
-  const head = `**${p.procedure}**${p.node ? ` on \`${p.node}\`` : ''}${p.dryRun ? ' (dry run)' : ''}: ${p.status}`;
+  const head =
+    `**${p.procedure}**${p.node ? ` on \`${p.node}\`` : ''}${p.dryRun ? ' (dry run)' : ''}: ${p.status}` +
+    (p.requestedBy ? `, requested by ${escapeMarkdown(p.requestedBy)}` : '');
   const pending = p.pendingApproval;
   const ask = pending
     ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${escapeMarkdown(pending.detail)}\n` +
@@ -98,5 +114,16 @@ export function renderProgress(p: Progress, workflowId: string, summary?: string
   // Details and summaries quote nodes (leader ids, errors, command output) and approvers'
   // comments: plain text, escaped so none of it renders as markdown or HTML.
   const lines = p.steps.map((s) => `- \`${MARK[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
-  return [head + ask, lines.join('\n'), appendix, escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n');
+  return [head + ask, lines.join('\n'), renderDecisions(p.decisions), appendix, escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n');
+}
+
+/** Who approved or rejected what, and when: the audit trail under the steps. */
+function renderDecisions(decisions: readonly DecisionRecord[]): string {
+  if (decisions.length === 0) return '';
+  const lines = decisions.map(
+    (d) =>
+      `- ${d.approved ? 'approved' : '**rejected**'} \`${escapeMarkdown(d.step)}\` by ${escapeMarkdown(d.by)} at ${d.at}` +
+      (d.comment ? `: ${escapeMarkdown(d.comment)}` : ''),
+  );
+  return `**Decisions**\n${lines.join('\n')}`;
 }

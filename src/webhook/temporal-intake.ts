@@ -7,6 +7,7 @@ import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/
 import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import proto from '@temporalio/proto';
 import type { AlertRef } from '../domain/incident.js';
+import { startDetails } from '../domain/start-details.js';
 import { RunbookNode, RunbookOutcome, RunbookProcedure } from '../temporal/search-attributes.js';
 import { alertResolvedSignal, alertSignal } from '../../workflows/messages.js';
 
@@ -83,7 +84,11 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
             ...(req.node !== undefined ? [{ key: RunbookNode, value: req.node }] : []),
           ]),
         },
-        userMetadata: { summary: (await encodeToPayloads(converter, req.summary))?.[0] ?? null },
+        userMetadata: {
+          summary: (await encodeToPayloads(converter, req.summary))?.[0] ?? null,
+          // What started it (the alert, as requestedBy), in the Web UI's details (issue 15 item 2).
+          details: (await encodeToPayloads(converter, incidentDetails(req)))?.[0] ?? null,
+        },
       };
       try {
         const res = await withDeadline(() => client.workflowService.signalWithStartWorkflowExecution(request));
@@ -124,4 +129,14 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
 function unavailable(what: string, err: unknown): IntakeUnavailableError {
   const detail = isGrpcServiceError(err) ? err.details || err.message : err instanceof Error ? err.message : String(err);
   return new IntakeUnavailableError(`Temporal could not ${what}: ${detail}`, { cause: err });
+}
+
+function incidentDetails(req: FireRequest): string {
+  const by = req.input['requestedBy'];
+  return startDetails({
+    workflow: INCIDENT_WORKFLOW,
+    ...(req.node !== undefined && { node: req.node }),
+    section: '§7–§9',
+    ...(typeof by === 'string' && { requestedBy: by }),
+  });
 }

@@ -76,6 +76,7 @@ export const SUBNETS = {
   // Only option-parsing checks of the benches' defaults: bench/alerts' and bench/recovery's clusters.
   'bench/bench-lib': sim(32),
   'bench/bench-lib#recovery': sim(33),
+  'workflows/who-did-what': sim(29),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),

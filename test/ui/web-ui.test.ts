@@ -1,6 +1,7 @@
 // What an operator sees in the real Temporal Web UI, in real Chromium: the procedure waiting
 // for approval, its current details with the exact approve command, the awaiting-approval
-// filter; then the approval from the CLI and the completed run.
+// filter; then the approval from the CLI, the completed run, and its event history's activity
+// summaries (§, step, node).
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -78,6 +79,11 @@ describe.skipIf(!haveChromium)('Temporal Web UI', () => {
     await page.goto(`${ui}/${h.workflowId}`);
     await page.getByText('User Metadata').click();
     expect(await currentDetails(page, new RegExp(`fix-tailscale on ${node}: completed`))).toMatch(/approved by ui-test/);
+    // The event history tells the story without opening payloads: each activity's summary
+    // names the runbook section, the step and the node (issue 15 item 2).
+    await page.getByText('Event History').first().click();
+    await page.getByText(`§4.2 restart tailscale on ${node}`).first().waitFor({ timeout: 30_000 });
+    await page.getByText(`§3.2 check node on ${node}`).first().waitFor({ timeout: 30_000 });
     await page.close();
   });
 });

@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentDetails } from '../../src/domain/incident.js';
 import type { ProcedureResult } from '../../src/domain/procedure-input.js';
+import { escapeMarkdown } from '../../src/domain/node-text.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import type { WebhookServer } from '../../src/webhook/server.js';
 import { useClusterHarness } from '../helpers/harness.js';
@@ -79,6 +80,13 @@ describe('connectivity-incident from Alertmanager notifications', () => {
       expect.objectContaining({ procedure: 'restart-p2p', node, status: 'completed' }),
     ]);
     expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
+    // Who did what (issue 15 item 3): the alert started the incident, the incident its child.
+    const incident = await env.client.workflow.getHandle(id).describe();
+    expect(await incident.staticDetails()).toMatch(/requested by alertmanager:ClusterConnectivityDegraded\/[0-9a-f]+/);
+    const child = result.details!.children.find((c) => c.procedure === 'restart-p2p')!;
+    const childHandle = env.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult>>(child.workflowId);
+    expect((await childHandle.result()).requestedBy).toBe(`incident ${id}`);
+    expect(await (await childHandle.describe()).staticDetails()).toContain(`Started by the incident [${escapeMarkdown(id)}](http://ui.test/namespaces/default/workflows/${encodeURIComponent(id)})`);
     // A repeat after the end starts nothing: the ID policy refuses a second run.
     const late = await post(hook.url, fire, TOKEN);
     expect(late.body.accepted![0]).toMatchObject({ action: 'ignored', reason: 'incident already resolved', workflowId: id });

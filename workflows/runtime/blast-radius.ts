@@ -70,7 +70,7 @@ export class RemediationSlots {
       limit: this.limit,
       ...(voter !== undefined && { voter }),
     });
-    const got = await condition(() => this.granted.has(requestId), waitMs);
+    const got = await condition(() => this.granted.has(requestId), waitMs, { summary: `blast radius: wait for a remediation slot for ${node}` });
     let done = false;
     let renewing: Promise<void> | undefined;
     try {
@@ -95,7 +95,7 @@ export class RemediationSlots {
 
 /** Renews the lease every `everyMs` until `done()`; a lost renewal is retried at the next turn. */
 async function renewWhileHeld(id: string, requestId: string, everyMs: number, done: () => boolean): Promise<void> {
-  while (!(await condition(done, everyMs))) {
+  while (!(await condition(done, everyMs, { summary: `blast radius: renew the slot lease ${requestId}` }))) {
     await getExternalWorkflowHandle(id)
       .signal(renewSlotSignal, { requestId })
       .catch(() => undefined);

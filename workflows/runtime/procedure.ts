@@ -22,6 +22,7 @@ import { approveSignal, decideUpdate, type Decision, progressQuery, rejectSignal
 import { decisionProblem } from './decision-check.js';
 import { errorText } from './error-text.js';
 import { approvalDefaults } from './policy-defaults.js';
+import { withStep } from './step-context.js';
 
 /** Thrown inside a procedure to stop it and report `escalated` with the §6.2 bundle. */
 export class EscalationRequired extends Error {
@@ -79,6 +80,7 @@ export class ProcedureRun<in S extends string = string> {
     this.progress = {
       procedure,
       ...(input.node !== undefined && { node: input.node }),
+      ...(input.requestedBy !== undefined && { requestedBy: input.requestedBy }),
       dryRun: input.dryRun === true,
       status: 'running',
       steps: [],
@@ -177,7 +179,8 @@ export class ProcedureRun<in S extends string = string> {
     if (opts.detail !== undefined) s.detail = opts.detail;
     this.render();
     try {
-      const result = await fn();
+      // The step's name goes into the summaries of the activities it schedules (§ and node).
+      const result = await withStep(name, fn);
       this.finish(s, 'done', s.detail);
       return result;
     } catch (err) {
@@ -250,18 +253,21 @@ export class ProcedureRun<in S extends string = string> {
       throw new EscalationRequired([`approval for "${name}" timed out after ${Math.round(this.timeoutMs / 60_000)} min`]);
     }
     const { approved, decision } = this.decision!;
+    // Workflow time: the moment the decision was handled, the same on every replay.
+    const at = now();
     this.progress.decisions.push({
       step: gate,
       approved,
       by: decision.by,
       ...(decision.comment !== undefined && { comment: decision.comment }),
-      at: now(),
+      at,
     });
+    const who = `${decision.by} at ${at}${decision.comment ? `: ${decision.comment}` : ''}`;
     if (!approved) {
-      this.finish(s, 'failed', `rejected by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
+      this.finish(s, 'failed', `rejected by ${who}`);
       throw new EscalationRequired([`"${name}" rejected by ${decision.by}`]);
     }
-    this.finish(s, 'done', `approved by ${decision.by}${decision.comment ? `: ${decision.comment}` : ''}`);
+    this.finish(s, 'done', `approved by ${who}`);
   }
 
   /** Ends the run: it did what it is for (or found nothing to do). */
@@ -303,6 +309,8 @@ export class ProcedureRun<in S extends string = string> {
       status,
       summary,
       dryRun: this.dryRun,
+      ...(this.input.requestedBy !== undefined && { requestedBy: this.input.requestedBy }),
+      decisions: [...this.progress.decisions],
       ...(details !== undefined && { details }),
     };
   }

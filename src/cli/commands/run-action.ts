@@ -10,6 +10,7 @@ import { isProcedureName, PROCEDURE_NAMES, PROCEDURES } from '../../../workflows
 import { hostsFileFor, policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
 import { followToOutcome } from '../live/follow.js';
+import { cliRequester } from '../requester.js';
 
 export interface RunFlags {
   node?: string;
@@ -21,6 +22,8 @@ export interface RunFlags {
   policy?: string;
   /** `runbook diagnose --json` prints the bare report (DESIGN §6), not the run wrapper. */
   bareJson?: boolean;
+  /** `--by <who>`: recorded as requestedBy instead of the OS user. */
+  by?: string;
 }
 
 export async function startProcedure(procedure: string, flags: RunFlags): Promise<void> {
@@ -39,7 +42,7 @@ export async function startProcedure(procedure: string, flags: RunFlags): Promis
     ...(flags.node !== undefined && { node: flags.node }),
     ...(flags.dryRun && { dryRun: true }),
     ...(flags.autoApprove && { autoApprove: true }),
-    requestedBy: `cli:${process.env['USER'] ?? 'unknown'}`,
+    requestedBy: cliRequester(flags.by),
   });
   const { client, settings } = await connectClient();
   const workflowId = newWorkflowId(procedure, flags.node, Date.now());

@@ -25,6 +25,7 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print {"workflowId","runId","url","status","result"?}')
     .option('--config <file>', 'hosts file used to check --node (default: $RUNBOOK_CONFIG, the dev stack, config/)')
     .option('--policy <file>', 'runbook policy (default config/runbook.yaml)')
+    .option('--by <who>', 'who asks, recorded as requestedBy (default: the OS user)')
     .action((procedure: string, flags: RunFlags) => startProcedure(procedure, flags));
 
   program
@@ -32,9 +33,11 @@ export function registerRunCommands(program: Command): void {
     .description('run the diagnose workflow (§3) and print the report; exit 1 when it says escalate')
     .option('--json', 'print the report as JSON (DESIGN §6)')
     .option('--policy <file>', 'runbook policy (default config/runbook.yaml)')
-    .action(async (flags: { json?: boolean; policy?: string }) => {
+    .option('--by <who>', 'who asks, recorded as requestedBy (default: the OS user)')
+    .action(async (flags: { json?: boolean; policy?: string; by?: string }) => {
       await startProcedure('diagnose', {
         wait: true,
+        ...(flags.by !== undefined && { by: flags.by }),
         ...(flags.policy !== undefined && { policy: flags.policy }),
         ...(flags.json && { json: true, bareJson: true }),
       });
