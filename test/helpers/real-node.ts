@@ -281,14 +281,21 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     // list is a subshell that keeps this command's stdout open while the daemon lives).
     const r = run('cd ~/ringrift/ai-service || exit 1; nohup python -m app.distributed.p2p_daemon > logs/p2p.log 2>&1 &');
     if (r.code !== 0) throw new Error(`real node: daemon start failed (${r.code}): ${r.stderr}`);
-    await waitFor('the P2P daemon to answer /health', 15_000, async () => {
-      try {
-        const res = await fetch(`http://${o.address}:${p2pPort}/health`, { signal: AbortSignal.timeout(2000) });
-        return res.ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    });
+    try {
+      // Python's start on a busy 2-core machine (a full `npm test`) has taken over 15 s once.
+      await waitFor('the P2P daemon to answer /health', 40_000, async () => {
+        try {
+          const res = await fetch(`http://${o.address}:${p2pPort}/health`, { signal: AbortSignal.timeout(2000) });
+          return res.ok ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+    } catch (err) {
+      // Say why: the daemon died (its log), or it runs and does not answer (its pids).
+      const log = run('tail -5 ~/ringrift/ai-service/logs/p2p.log 2>&1').stdout.trim();
+      throw new Error(`${(err as Error).message}; daemon pids [${daemonPids().join(', ')}]; log tail: ${log || '(empty)'}`);
+    }
   };
   const readLines = (file: string): string[] =>
     existsSync(file)

@@ -120,6 +120,13 @@ describe('voter quorum guard', () => {
       const r = await h.result();
       expect(r.status, r.summary).toBe('escalated');
       expect(r.escalation?.reasons).toEqual([`restarting voter ${target} would leave 2/5 voters alive, below the quorum of 3`]);
+      // §6.2's Tailscale views come from reference nodes that answer, never the dead voters
+      // (whose SSH timeouts would hold the escalation up for half a minute).
+      const views = r.escalation?.tailscaleFromNodes ?? [];
+      expect(views.length, JSON.stringify(views)).toBeGreaterThan(0);
+      for (const v of views) expect(v, JSON.stringify(views)).toMatchObject({ output: expect.any(String) });
+      expect(views.map((v) => v.node)).not.toContain(a);
+      expect(views.map((v) => v.node)).not.toContain(b);
       const stops = sim.state().mutations.slice(from).filter((m) => m.source === 'ssh' && m.command.includes('pkill'));
       expect(stops).toEqual([]);
       expect(sim.state().quorum_lost).toBe(false);

@@ -33,7 +33,12 @@ export async function gatherEscalation(reasons: string[], progress: Progress, no
     ),
     nodes.length > 0 ? quick.routingChecks({ nodes }).catch((err: unknown) => [{ error: errorText(err) }]) : [],
   ]);
-  const extra = patched(ESCALATION_BUNDLE_COMPLETE) ? await completeBundle(healthyRefs.filter((n) => !nodes.includes(n))) : {};
+  // §6.2 asks *healthy* nodes for their Tailscale view: a reference node that just failed to
+  // answer its P2P status would only make the escalation wait out SSH timeouts (3 × 10 s).
+  const answered = new Set(p2pStatus.filter((p) => p.error === undefined).map((p) => p.node));
+  const onlyAnswering = patched(TAILSCALE_VIEWS_FROM_ANSWERING);
+  const views = healthyRefs.filter((n) => !nodes.includes(n) && (!onlyAnswering || answered.has(n)));
+  const extra = patched(ESCALATION_BUNDLE_COMPLETE) ? await completeBundle(views) : {};
   const providers = new Set(
     (info?.nodes ?? []).filter((n) => nodes.length === 0 || nodes.includes(n.name)).map((n) => n.provider),
   );
@@ -52,6 +57,8 @@ export async function gatherEscalation(reasons: string[], progress: Progress, no
 
 /** patched() id: the bundle gained `tailscale status` over SSH and the hosts-file changes (issue 10 item 3). */
 export const ESCALATION_BUNDLE_COMPLETE = 'escalation-bundle-complete';
+/** patched() id: `tailscale status` over SSH only on reference nodes whose P2P status answered. */
+export const TAILSCALE_VIEWS_FROM_ANSWERING = 'tailscale-views-from-answering';
 
 /** Tailscale's own view varies by node (§6.2 item 1 "from multiple nodes"), so ask a few healthy ones. */
 const TAILSCALE_VIEWS = 3;
