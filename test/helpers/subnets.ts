@@ -82,8 +82,19 @@ export const SUBNETS = {
   'sim/control-api': raw(96),
 } as const satisfies Record<string, Entry>;
 
-/** Ranges held back for work in progress on other branches (none at the moment). */
-export const RESERVED: ReadonlyArray<readonly [number, number]> = [];
+/**
+ * Ranges held back from test files: the kill-point shards run side by side
+ * (RUNBOOK_KILL_POINTS_SUBNET in test/killpoints/kill-points.test.ts) on 89 and 91–94, with their
+ * fallback (+100) and ip-changed (+50) /16s.
+ */
+export const RESERVED: ReadonlyArray<readonly [number, number]> = [
+  [89, 89],
+  [91, 94],
+  [139, 139],
+  [141, 144],
+  [189, 189],
+  [191, 194],
+];
 
 /**
  * Overlaps that exist today, listed so the check fails on any new one. Each is a real risk when

@@ -26,6 +26,18 @@ import { TEST_BUNDLE_ENV } from '../../src/worker/worker.js';
 
 /** `all`, or `all:<case>[,<case>]` for one shard, else the default sample. */
 const MODE = process.env['RUNBOOK_KILL_POINTS'] ?? '';
+/**
+ * Shards run side by side each take their own cluster: RUNBOOK_KILL_POINTS_SUBNET picks one of
+ * the numbers kept free for it (89, 91–94: none of them, nor their fallback and ip-changed /16s,
+ * is a test file's), never one in the registry.
+ */
+const SUBNET = shardSubnet(process.env['RUNBOOK_KILL_POINTS_SUBNET']);
+function shardSubnet(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return subnet('killpoints/kill-points');
+  const n = Number(raw);
+  if (![89, 91, 92, 93, 94].includes(n)) throw new Error(`RUNBOOK_KILL_POINTS_SUBNET: "${raw}" is not one of 89, 91, 92, 93, 94`);
+  return n;
+}
 const SHARD = MODE === 'all' ? undefined : /^all:(.+)$/.exec(MODE)?.[1]?.split(',');
 const ALL = MODE === 'all' || SHARD !== undefined;
 /** The long waits (longRunning preset, 30 min): killed in the middle, after this long. */
@@ -47,7 +59,7 @@ beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'runbook-kill-'));
   [server, sim] = await Promise.all([
     (async () => startDevServer({ dataDir, port: await freePort(), uiPort: await freePort() }))(),
-    startCluster({ nodes: 5, subnet: subnet('killpoints/kill-points'), voters: 3 }),
+    startCluster({ nodes: 5, subnet: SUBNET, voters: 3 }),
   ]);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   // Bundled once here: each point starts two or three worker processes, none webpacks again.
