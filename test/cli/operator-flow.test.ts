@@ -3,16 +3,19 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnoseReport } from '../../src/domain/report.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { TASK_QUEUE } from '../../src/temporal/settings.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
-import { startDevEnv } from '../helpers/temporal-env.js';
+import { createTestWorker } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
 import { subnet } from '../helpers/subnets.js';
 
+// The CLI starts procedures on its default queue, so the file's workers take that queue; no
+// shared worker, because the retry tests swap in workers with failing activities.
+const harness = useClusterHarness({ name: 'operator-flow', nodes: 6, subnet: subnet('cli/operator-flow'), voters: 3, taskQueue: TASK_QUEUE, worker: false });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
 let worker: Worker | undefined;
@@ -30,18 +33,12 @@ async function stopWorker(): Promise<void> {
 }
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 6, subnet: subnet('cli/operator-flow'), voters: 3 })]);
+  ({ env, sim } = harness);
   cliEnv = { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' };
   await startWorker(createTestWorker(env, sim, TASK_QUEUE));
 });
 afterAll(async () => {
   await stopWorker();
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => {
-  for (const n of sim.state().nodes) for (const f of n.faults) sim.fault(n.name, f, { clear: true });
-  for (const f of sim.state().cluster_faults) sim.fault('cluster', f, { clear: true });
 });
 
 const workerNode = (i = 0): string => sim.state().nodes.filter((n) => n.role === 'worker')[i]!.name;
