@@ -15,7 +15,7 @@ import type { SendPolicy } from './notify/send.js';
 import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
 import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
 import { findHost, readCluster } from './transport/node-lookup.js';
-import { cancellationSignal, throwIfCancelled } from './transport/context.js';
+import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
 import { triggerElection } from './election.js';
 import { createAgent } from './transport/http.js';
 import { statusOf } from './p2p.js';
@@ -35,6 +35,7 @@ import {
   type WatchSyncResult,
 } from './wait.js';
 import { ConfigInvalidError, SshConnectError } from './errors.js';
+import { sharedInFlight } from './transport/shared-in-flight.js';
 
 export { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
 
@@ -89,6 +90,15 @@ export function createActivities(deps: ActivityDeps) {
   };
   // One probe limit for the whole worker: diagnose runs its batches side by side.
   const probeLimiter = createLimiter(policy.probe.concurrency);
+  // §6.1: procedures that ask at the same time share one sweep (activities/transport/shared-in-flight.ts).
+  const measureReachability = sharedInFlight(
+    async () => {
+      const spec = cluster();
+      const probes = await withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, probeLimiter));
+      const unreachable = probes.filter((p) => !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok).length;
+      return { total: probes.length, unreachable };
+    },
+  );
   const fetchOpts = (signal: AbortSignal) => ({ dispatcher, totalTimeoutMs: policy.probe.totalTimeoutMs, signal });
   const ssh = createSshRunner(cluster);
   const admin = createAdminClient({
@@ -159,12 +169,13 @@ export function createActivities(deps: ActivityDeps) {
 
     /** §6.1 guard: how many nodes answer on no address (counts only, so history stays small). */
     async reachability(_input: Record<string, never> = {}): Promise<{ total: number; unreachable: number }> {
-      const spec = cluster();
-      const probes = await withProbeAgent((agent) =>
-        probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, probeLimiter),
-      );
-      const unreachable = probes.filter((p) => !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok).length;
-      return { total: probes.length, unreachable };
+      // A caller that joined another's sweep beats too, so its heartbeat timeout does not run out.
+      const hb = periodicHeartbeat(() => ({ measuring: 'cluster reachability' }));
+      try {
+        return await measureReachability();
+      } finally {
+        hb.stop();
+      }
     },
 
     /**

@@ -149,7 +149,15 @@ export async function runWithKill(k: KillEnv, c: KillCase, killPoint?: string): 
 }
 
 /** Mutation commands of a run, node-qualified and in order, for comparing a crashed run with a clean one. */
-export const commandsOf = (ms: Mutation[]): string[] => ms.map((m) => `${m.node}: ${m.command}`);
+export const commandsOf = (ms: Mutation[]): string[] => ms.map((m) => `${m.node}: ${sameAcrossRuns(m.command)}`);
+
+/**
+ * Each `ip-changed` injection moves the node to a fresh address, so update-hosts writes a
+ * different `host=` in every run: the write is the same mutation whatever the address.
+ */
+function sameAcrossRuns(command: string): string {
+  return command.replace(/(hosts file updated: .*?\b(?:fallback_)?host=)\S+/g, '$1<new address>');
+}
 
 /** How many times each mutating command was applied. */
 export function countCommands(ms: Mutation[]): Map<string, number> {
