@@ -6,6 +6,7 @@
 // the remaining posts repeat occurrences picked at random (Alertmanager's repeats, two
 // Alertmanager replicas posting the same group), and everything is shuffled so first posts and
 // duplicates interleave, also on different clients at the same moment.
+import { prng } from '../../src/sim/topology.js';
 
 export interface Occurrence {
   /** Index in the plan's `occurrences`. */
@@ -39,22 +40,11 @@ export interface StormOptions {
   seed: number;
 }
 
-/** mulberry32: small, seeded, good enough to shuffle a plan. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function planStorm(o: StormOptions): StormPlan {
   if (o.nodes.length === 0) throw new Error('the storm needs at least one node');
   if (o.distinct < 1 || o.distinct > o.alerts) throw new Error(`distinct occurrences (${o.distinct}) must be from 1 to the number of alerts (${o.alerts})`);
-  const rand = seededRandom(o.seed);
+  const rand = prng(o.seed);
   // Occurrence j: node j mod n, the (j div n)-th firing on that node (a re-fire: new startsAt).
   const occurrences: Occurrence[] = Array.from({ length: o.distinct }, (_, j) => ({
     index: j,

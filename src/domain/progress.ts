@@ -86,7 +86,7 @@ function firstPending(steps: StepProgress[]): number {
 }
 
 /** Plain words, not emoji: they read the same in every browser and terminal font. */
-const MARK: Record<StepState, string> = {
+export const STEP_LABEL: Record<StepState, string> = {
   pending: 'pending',
   running: 'RUNNING',
   'awaiting-approval': 'WAITING',
@@ -113,7 +113,7 @@ export function renderProgress(p: Progress, workflowId: string, summary?: string
     : '';
   // Details and summaries quote nodes (leader ids, errors, command output) and approvers'
   // comments: plain text, escaped so none of it renders as markdown or HTML.
-  const lines = p.steps.map((s) => `- \`${MARK[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
+  const lines = p.steps.map((s) => `- \`${STEP_LABEL[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
   return [head + ask, lines.join('\n'), renderDecisions(p.decisions), appendix, escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n');
 }
 

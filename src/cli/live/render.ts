@@ -1,7 +1,7 @@
 // The live view of a running procedure (issue 15 item 1), as pure functions of the `progress`
 // query: a frame redrawn in place on a terminal, or one line per change for pipes and CI.
 // No I/O and no clock here (the caller passes `now`), so every rendering is unit-tested.
-import type { Progress, StepProgress, StepState } from '../../domain/progress.js';
+import { type Progress, STEP_LABEL, type StepProgress } from '../../domain/progress.js';
 
 export interface RenderContext {
   workflowId: string;
@@ -9,15 +9,6 @@ export interface RenderContext {
   approver: string;
 }
 
-/** Plain words, as in the Web UI: the same in every terminal font; upper case is what needs eyes. */
-const LABEL: Record<StepState, string> = {
-  pending: 'pending',
-  running: 'RUNNING',
-  'awaiting-approval': 'WAITING',
-  done: 'done',
-  failed: 'FAILED',
-  skipped: 'skipped',
-};
 const LABEL_WIDTH = 8;
 
 // Details quote nodes (leader ids, errors, command output): a hostile or broken daemon must not
@@ -90,7 +81,7 @@ export function renderFrame(p: Progress, ctx: RenderContext, now: number, footer
     const ms = stepElapsed(s, now);
     const time = ms === undefined ? '' : formatElapsed(ms);
     const detail = s.detail ? `  ${terminalText(s.detail)}` : '';
-    return `  ${LABEL[s.state].padEnd(LABEL_WIDTH)} ${terminalText(s.name).padEnd(width)}  ${time.padStart(9)}${detail}`.trimEnd();
+    return `  ${STEP_LABEL[s.state].padEnd(LABEL_WIDTH)} ${terminalText(s.name).padEnd(width)}  ${time.padStart(9)}${detail}`.trimEnd();
   });
   const ask = approvalLines(p, ctx);
   return [headline(p), ...rows, ...(ask.length > 0 ? ['', ...ask] : []), ...(footer !== undefined ? ['', footer] : [])].join('\n');
@@ -111,7 +102,7 @@ export function changeLines(prev: Progress | undefined, next: Progress, ctx: Ren
     if (!changed) continue;
     const ms = s.endedAt !== undefined ? stepElapsed(s, 0) : undefined;
     const time = ms === undefined ? '' : ` (${formatElapsed(ms)})`;
-    out.push(`  ${LABEL[s.state].padEnd(LABEL_WIDTH)} ${terminalText(s.name)}${time}${s.detail ? `: ${terminalText(s.detail)}` : ''}`);
+    out.push(`  ${STEP_LABEL[s.state].padEnd(LABEL_WIDTH)} ${terminalText(s.name)}${time}${s.detail ? `: ${terminalText(s.detail)}` : ''}`);
   }
   const asked = next.pendingApproval;
   if (asked && (prev?.pendingApproval?.step !== asked.step || prev.pendingApproval.requestedAt !== asked.requestedAt)) {
