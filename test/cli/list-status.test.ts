@@ -2,8 +2,7 @@
 // items 4-5): each filter, newest first, the header and columns, the --json shape of DESIGN §5,
 // bad values; status with decisions, escalation reasons and an incident's children.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ListFlags } from '../../src/cli/list-filters.js';
 import { parseListFlags } from '../../src/cli/list-filters.js';
 import { listRuns } from '../../src/cli/list-runs.js';
@@ -11,16 +10,16 @@ import { startWorkflow } from '../../src/client/start.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { TASK_QUEUE } from '../../src/temporal/settings.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { subnet } from '../helpers/subnets.js';
-import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
+import { uniqueId } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait.js';
 
+// The CLI lists what runs on its default queue: this file's own dev server keeps it to itself.
+const harness = useClusterHarness({ name: 'list-status', nodes: 5, subnet: subnet('cli/list-status'), voters: 3, taskQueue: TASK_QUEUE });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-let worker: Worker;
-let running: Promise<void>;
 let cliEnv: NodeJS.ProcessEnv;
 /** Started in this order: a diagnose, a restart-p2p, an incident (whose child waits for approval). */
 const ids = { diagnose: '', restart: '', incident: '' };
@@ -45,10 +44,8 @@ const list = async (...args: string[]): Promise<Listed[]> => {
 };
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 5, subnet: subnet('cli/list-status'), voters: 3 })]);
+  ({ env, sim } = harness);
   cliEnv = { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile };
-  worker = await createTestWorker(env, sim, TASK_QUEUE);
-  running = worker.run();
   const workers = sim.state().nodes.filter((n) => n.role === 'worker');
   restartNode = workers[0]!.name;
   incidentNode = workers[1]!.name;
@@ -80,12 +77,6 @@ beforeAll(async () => {
   });
   childId = `${ids.incident}--r1-fix-tailscale-${incidentNode}`;
   await waitFor(`${childId} awaiting approval`, async () => (await list('--awaiting-approval')).some((r) => r.workflowId === childId));
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await sim?.stop();
-  await env?.teardown();
 });
 
 describe('runbook list', () => {

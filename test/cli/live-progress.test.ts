@@ -4,39 +4,26 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { TASK_QUEUE } from '../../src/temporal/settings.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestWorker, startCluster } from '../helpers/cluster.js';
-import { clearFaults } from '../helpers/harness.js';
+import { useClusterHarness } from '../helpers/harness.js';
 import { subnet } from '../helpers/subnets.js';
-import { startDevEnv } from '../helpers/temporal-env.js';
 import { recordLog } from '../helpers/test-logs.js';
 import { waitFor } from '../helpers/wait.js';
 
+// The CLI starts on the default queue: this file's own dev server keeps it to itself.
+const harness = useClusterHarness({ name: 'live-progress', nodes: 4, subnet: subnet('cli/live-progress'), voters: 3, taskQueue: TASK_QUEUE });
 let env: TestWorkflowEnvironment;
 let sim: SimulatorHandle;
-let worker: Worker;
-let running: Promise<void>;
 let cliEnv: NodeJS.ProcessEnv;
 
-beforeAll(async () => {
-  // The CLI starts on the default queue: this file's own dev server keeps it to itself.
-  [env, sim] = await Promise.all([startDevEnv(), startCluster({ nodes: 4, subnet: subnet('cli/live-progress'), voters: 3 })]);
+beforeAll(() => {
+  ({ env, sim } = harness);
   cliEnv = { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile, USER: 'oncall-test' };
-  worker = await createTestWorker(env, sim, TASK_QUEUE);
-  running = worker.run();
 });
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await sim?.stop();
-  await env?.teardown();
-});
-afterEach(() => clearFaults(sim));
 
 const workerNode = (): string => sim.state().nodes.find((n) => n.role === 'worker')!.name;
 
