@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const sim = await startSim(opts.nodes, opts.subnet);
   const worker = opts.noWorker ? undefined : await startWorker(env.address, sim, bundlePath, opts.nodes, TASK_QUEUE);
   const token = randomBytes(24).toString('hex');
-  const hook = await startWebhookProcess({ temporalAddress: env.address, hostsFile: sim.hostsFile, token });
+  const hook = await startWebhookProcess({ temporalAddress: env.address, hostsFile: sim.hostsFile, token, ...(opts.webhookCpuProf !== undefined && { cpuProfDir: opts.webhookCpuProf }) });
   console.log(`dev server ${env.address}; ${opts.nodes}-node simulator; ${worker ? `worker on ${TASK_QUEUE}` : 'NO worker (--no-worker)'}; webhook ${hook.url}`);
 
   const plan: StormPlan = planStorm({
