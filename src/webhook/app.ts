@@ -125,8 +125,7 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
       const accepted = await mapLimit(alerts, CONCURRENCY, (a) => handleAlert(a, routes, nodes));
       for (const a of accepted) metrics.incident(a.action);
       // A post that only joined running incidents (a storm's repeats) is counted in /metrics and
-      // in the incident's `repeats`; its line was a tenth of the webhook's CPU per post in the
-      // alert storm (bench/README.md), and `runbook webhook` does not print debug.
+      // in the incident's `repeats`; a line each would be hundreds a second saying nothing new.
       const level = accepted.every((a) => a.action === 'joined') ? 'debug' : 'info';
       o.logger?.[level]('alerts accepted', {
         receiver: capNodeText(parsed.payload.receiver),
