@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const sim = await startSim(opts.nodes, opts.subnet);
   const worker = opts.noWorker ? undefined : await startWorker(env.address, sim, bundlePath, opts.nodes, TASK_QUEUE);
   const token = randomBytes(24).toString('hex');
-  const hook = await startWebhookProcess({ temporalAddress: env.address, hostsFile: sim.hostsFile, token });
+  const hook = await startWebhookProcess({ temporalAddress: env.address, hostsFile: sim.hostsFile, token, ...(opts.webhookCpuProf !== undefined && { cpuProfDir: opts.webhookCpuProf }) });
   console.log(`dev server ${env.address}; ${opts.nodes}-node simulator; ${worker ? `worker on ${TASK_QUEUE}` : 'NO worker (--no-worker)'}; webhook ${hook.url}`);
 
   const plan: StormPlan = planStorm({
@@ -91,7 +91,13 @@ async function main(): Promise<void> {
   const results = await runStorm(hook.url, token, plan, opts.clients, opts.connections);
   const stormSeconds = (performance.now() - stormStart) / 1000;
   const cpu = { webhook: cpuMsOf(hook.proc.pid!) - cpu0.webhook, worker: worker ? cpuMsOf(worker.proc.pid!) - cpu0.worker : 0 };
-  console.log(`storm sent and answered in ${stormSeconds.toFixed(1)} s; CPU meanwhile: webhook ${cpu.webhook.toFixed(0)} ms, worker ${cpu.worker.toFixed(0)} ms`);
+  console.log(
+    `storm sent and answered in ${stormSeconds.toFixed(1)} s; CPU meanwhile: webhook ${cpu.webhook.toFixed(0)} ms ` +
+      `(${(cpu.webhook / results.length).toFixed(2)} ms per post), worker ${cpu.worker.toFixed(0)} ms`,
+  );
+  // The webhook's own count of posts that waited on another post's signal-with-start.
+  const coalesced = Number(/^runbook_webhook_alerts_coalesced_total (\d+)$/m.exec(await (await fetch(`${hook.url}/metrics`)).text())?.[1] ?? NaN);
+  console.log(`Temporal calls (signal-with-start): ${results.length - coalesced} for ${results.length} posts (${coalesced} coalesced onto a call in flight)`);
 
   const verdict = judgeAnswers(results, opts.distinct);
   console.log(

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { BenchUsageError, intInRange } from './bench-args.js';
 
-export const ALERTS_USAGE = 'usage: npm run bench:alerts -- [--alerts 1000] [--seconds 10] [--distinct 100] [--clients 8] [--connections 4] [--nodes 16] [--subnet 32] [--seed 1] [--no-worker]';
+export const ALERTS_USAGE = 'usage: npm run bench:alerts -- [--alerts 1000] [--seconds 10] [--distinct 100] [--clients 8] [--connections 4] [--nodes 16] [--subnet 32] [--seed 1] [--no-worker] [--webhook-cpu-prof DIR]';
 
 export interface AlertsOptions {
   alerts: number;
@@ -16,6 +16,8 @@ export interface AlertsOptions {
   seed: number;
   /** Diagnostic: no worker, so the incidents never run and only the intake loads Temporal. */
   noWorker: boolean;
+  /** Diagnostic: run the webhook under `node --cpu-prof`, its .cpuprofile written here on exit. */
+  webhookCpuProf?: string;
 }
 
 export function parseAlertsOptions(argv: string[]): AlertsOptions {
@@ -33,6 +35,7 @@ export function parseAlertsOptions(argv: string[]): AlertsOptions {
         subnet: { type: 'string', default: '32' },
         seed: { type: 'string', default: '1' },
         'no-worker': { type: 'boolean', default: false },
+        'webhook-cpu-prof': { type: 'string' },
       },
     }));
   } catch (e) {
@@ -48,6 +51,7 @@ export function parseAlertsOptions(argv: string[]): AlertsOptions {
     subnet: intInRange('--subnet', values.subnet, 1, 155),
     seed: intInRange('--seed', values.seed, 0, 2 ** 31),
     noWorker: values['no-worker'],
+    ...(values['webhook-cpu-prof'] !== undefined && { webhookCpuProf: values['webhook-cpu-prof'] }),
   };
   if (o.distinct > o.alerts) throw new BenchUsageError(`--distinct (${o.distinct}) cannot exceed --alerts (${o.alerts}): every occurrence is posted at least once`);
   return o;

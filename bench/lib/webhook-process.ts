@@ -12,8 +12,11 @@ export interface WebhookProc {
   url: string;
 }
 
-export async function startWebhookProcess(o: { temporalAddress: string; hostsFile: string; token: string; policyFile?: string }): Promise<WebhookProc> {
-  const args = [join(ROOT, 'bin/runbook.js'), 'webhook', '--config', o.hostsFile, '--host', '127.0.0.1', '--port', '0', '--log-format', 'json'];
+export async function startWebhookProcess(o: { temporalAddress: string; hostsFile: string; token: string; policyFile?: string; cpuProfDir?: string }): Promise<WebhookProc> {
+  // node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line; the profile is
+  // written when the webhook exits (SIGTERM from the bench's cleanup).
+  const profile = o.cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const args = [...profile, join(ROOT, 'bin/runbook.js'), 'webhook', '--config', o.hostsFile, '--host', '127.0.0.1', '--port', '0', '--log-format', 'json'];
   if (o.policyFile !== undefined) args.push('--policy', o.policyFile);
   const proc = track(
     spawn(process.execPath, args, {

@@ -33,7 +33,11 @@ export interface IncidentDetails {
   target: string;
   mode: IncidentMode;
   rounds: number;
-  /** Firing notifications received after the start (Alertmanager repeats, duplicates). */
+  /**
+   * `alert` signals received, the one delivered with the start included: one per firing
+   * signal-with-start from the webhook. Identical posts that shared a call in flight count once
+   * (src/webhook/coalesce-fires.ts), so this counts calls, not Alertmanager's posts.
+   */
   repeats: number;
   /** True when Alertmanager's `resolved` came before the incident finished. */
   resolvedByAlertmanager: boolean;

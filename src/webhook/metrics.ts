@@ -1,7 +1,8 @@
 // The webhook's own /metrics (DESIGN §8, §10) in the Prometheus text format 0.0.4: alerts
-// received, incidents by action, rejected requests by reason, request latency. Hand-written
-// because it is five series; every label value is fixed here, so nothing from a request
-// becomes a label (no cardinality blow-up from hostile alert names).
+// received, incidents by action, alerts answered by another post's Temporal call (coalesced),
+// rejected requests by reason, request latency. Hand-written because it is six series; every
+// label value is fixed here, so nothing from a request becomes a label (no cardinality blow-up
+// from hostile alert names).
 export const ACTIONS = ['started', 'joined', 'signalled', 'ignored'] as const;
 export type IncidentAction = (typeof ACTIONS)[number];
 export const REJECT_REASONS = ['unauthorized', 'too_large', 'bad_json', 'bad_payload', 'temporal_unavailable'] as const;
@@ -15,6 +16,7 @@ export class WebhookMetrics {
   private readonly actions = new Map<string, number>(ACTIONS.map((a) => [a, 0]));
   private readonly rejected = new Map<string, number>(REJECT_REASONS.map((r) => [r, 0]));
   private readonly buckets = BUCKETS.map(() => 0);
+  private coalescedCount = 0;
   private count = 0;
   private sum = 0;
 
@@ -24,6 +26,11 @@ export class WebhookMetrics {
 
   incident(action: IncidentAction): void {
     this.actions.set(action, (this.actions.get(action) ?? 0) + 1);
+  }
+
+  /** A firing alert answered by the signal-with-start already in flight for it (coalesce-fires.ts). */
+  coalesced(): void {
+    this.coalescedCount++;
   }
 
   reject(reason: RejectReason): void {
@@ -46,6 +53,8 @@ export class WebhookMetrics {
     };
     counter('runbook_webhook_alerts_received_total', 'Alerts received from Alertmanager, by alert status.', 'status', this.received);
     counter('runbook_webhook_incidents_total', 'Alerts by what happened to their incident.', 'action', this.actions);
+    const c = 'runbook_webhook_alerts_coalesced_total';
+    lines.push(`# HELP ${c} Firing alerts answered by the Temporal call already in flight for the same occurrence.`, `# TYPE ${c} counter`, `${c} ${this.coalescedCount}`);
     counter('runbook_webhook_requests_rejected_total', 'Requests answered 4xx/5xx, by reason.', 'reason', this.rejected);
     const h = 'runbook_webhook_request_duration_seconds';
     lines.push(`# HELP ${h} Time to answer POST /alerts/alertmanager.`, `# TYPE ${h} histogram`);

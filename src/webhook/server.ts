@@ -9,7 +9,7 @@ import type { ClusterSpec } from '../domain/cluster-spec.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 import { type WebhookMetrics } from './metrics.js';
 import { createWebhookApp } from './app.js';
-import { temporalIntake } from './temporal-intake.js';
+import { type IncidentIntake, temporalIntake } from './temporal-intake.js';
 
 export interface WebhookServerOptions {
   client: Client;
@@ -27,6 +27,8 @@ export interface WebhookServerOptions {
   bodyLimitBytes?: number;
   /** Extra input for every incident (tests: short waits, their own slot semaphore). */
   inputExtras?: Record<string, unknown>;
+  /** Tests: wraps the Temporal intake (hold or fail its calls); the app coalesces over it. */
+  wrapIntake?: (intake: IncidentIntake) => IncidentIntake;
 }
 
 export interface WebhookServer {
@@ -41,7 +43,7 @@ export function webhookApp(o: WebhookServerOptions): ReturnType<typeof createWeb
   const workflowUrl = (id: string): string => `${o.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`;
   return createWebhookApp({
     token: o.token,
-    intake: temporalIntake(o.client, o.taskQueue),
+    intake: (o.wrapIntake ?? ((i) => i))(temporalIntake(o.client, o.taskQueue)),
     routes: () => o.policy.alerts,
     nodes: () => new Set(o.cluster().hosts.map((h) => h.name)),
     workflowUrl,

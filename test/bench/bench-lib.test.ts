@@ -38,6 +38,8 @@ describe('bench options', () => {
   it('bench/alerts defaults to 1,000 posts in 10 s, and names the bad flag', () => {
     expect(parseAlertsOptions([])).toMatchObject({ alerts: 1000, seconds: 10, distinct: 100, clients: 8, subnet: 32, noWorker: false });
     expect(parseAlertsOptions(['--alerts', '50', '--distinct', '5', '--no-worker'])).toMatchObject({ alerts: 50, distinct: 5, noWorker: true });
+    expect(parseAlertsOptions([])).not.toHaveProperty('webhookCpuProf');
+    expect(parseAlertsOptions(['--webhook-cpu-prof', '/tmp/prof'])).toMatchObject({ webhookCpuProf: '/tmp/prof' });
     expect(() => parseAlertsOptions(['--alerts', '1e3'])).toThrow(/--alerts must be an integer from 1 to 100000, got "1e3"/);
     expect(() => parseAlertsOptions(['--distinct', '20', '--alerts', '10'])).toThrow(/--distinct \(20\) cannot exceed --alerts \(10\)/);
     expect(() => parseAlertsOptions(['--bogus'])).toThrow(BenchUsageError);

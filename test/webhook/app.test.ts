@@ -92,6 +92,35 @@ describe('webhook app (in process)', () => {
     expect(fired).toEqual([]);
   });
 
+  it('the body limit holds for a declared length (body never read) and for a chunked body alike', async () => {
+    const { app, fired } = appWith();
+    const body = JSON.stringify(notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-1' } })]));
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+    // A declared Content-Length over 1 MiB is refused from the header alone.
+    const declared = await app.request('/alerts/alertmanager', { method: 'POST', headers: { ...headers, 'content-length': String(1024 * 1024 + 1) }, body });
+    expect(declared.status).toBe(413);
+    expect(declared.headers.get('connection')).toBe('close');
+    // No Content-Length (chunked): counted as it streams in.
+    const chunked = (text: string) =>
+      app.request('/alerts/alertmanager', {
+        method: 'POST',
+        headers,
+        body: new ReadableStream({
+          start(c) {
+            for (let i = 0; i < text.length; i += 64 * 1024) c.enqueue(new TextEncoder().encode(text.slice(i, i + 64 * 1024)));
+            c.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    expect((await chunked(JSON.stringify({ ...JSON.parse(body), pad: 'x'.repeat(1024 * 1024) }))).status).toBe(413);
+    expect(fired).toEqual([]);
+    expect((await chunked(body)).status).toBe(202);
+    const exact = await app.request('/alerts/alertmanager', { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body });
+    expect(exact.status).toBe(202);
+    expect(fired).toHaveLength(2);
+  });
+
   it('a prototype key as alert name is just an unknown alert', async () => {
     const { send, fired } = appWith();
     const res = await send(notification([alert({ alertname: '__proto__' }), alert({ alertname: 'constructor' })]));

@@ -5,12 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, loadCluster } from '../../src/config/loader.js';
 import { RunbookLogger } from '../../src/logging/logger.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
+import { type IncidentIntake, temporalIntake } from '../../src/webhook/temporal-intake.js';
 import { freePort } from '../helpers/free-port.js';
 import { startDevEnv, uniqueId } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait.js';
@@ -45,6 +46,17 @@ afterAll(async () => {
   await hook?.close();
   await env?.teardown();
 });
+
+/** A second webhook on the same dev server whose Temporal intake the test wraps. */
+function webhookWith(wrapIntake: (real: IncidentIntake) => IncidentIntake): Promise<WebhookServer> {
+  const cluster = loadCluster(writeHosts(NODES));
+  return startWebhookServer({ client: env.client, taskQueue, cluster: () => cluster, policy: defaultPolicy(), token: TOKEN, uiUrl: 'http://ui.test', wrapIntake });
+}
+
+/** The value of one series in the Prometheus text. */
+function metric(text: string, series: string): number {
+  return Number(new RegExp(`^${series.replace(/[{}"[\]]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+}
 
 async function workflowIds(): Promise<string[]> {
   const ids: string[] = [];
@@ -213,6 +225,83 @@ describe('one alert occurrence, one incident', () => {
     expect(again.body.accepted![0]).toMatchObject({ action: 'started', workflowId: 'incident-recover-node-gpu-2-20260304T060000000Z' });
   });
 
+  it('identical posts while a call is in flight share it: one workflow, one start, one signal, all 202', async () => {
+    // The Temporal call is held until every post has arrived, so the posts overlap for sure.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const gated = await webhookWith((real) => ({
+      ...real,
+      fire: async (req) => {
+        calls++;
+        await gate;
+        return real.fire(req);
+      },
+    }));
+    try {
+      const body = notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-3' }, startsAt: '2026-05-06T07:08:09Z', fingerprint: 'c0a1e5ce' })]);
+      const answers = Promise.all(Array.from({ length: 30 }, () => post(gated.url, body, TOKEN)));
+      await waitFor('all 30 posts to be received', () => metric(gated.metrics.text(), 'runbook_webhook_alerts_received_total{status="firing"}') === 30);
+      release();
+      const res = await answers;
+      expect(res.map((r) => r.status)).toEqual(res.map(() => 202));
+      const actions = res.map((r) => r.body.accepted![0]!.action);
+      expect(actions.filter((a) => a === 'started')).toHaveLength(1);
+      expect(actions.filter((a) => a === 'joined')).toHaveLength(29);
+      const id = 'incident-recover-node-gpu-3-20260506T070809000Z';
+      expect(new Set(res.map((r) => r.body.accepted![0]!.workflowId))).toEqual(new Set([id]));
+      expect(calls).toBe(1);
+      expect(metric(gated.metrics.text(), 'runbook_webhook_alerts_coalesced_total')).toBe(29);
+      // One call, so one `alert` signal recorded: the incident's `repeats` counts calls, not posts.
+      const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.workflowExecutionSignaledEventAttributes).map((e) => e.workflowExecutionSignaledEventAttributes!.signalName)).toEqual(['alert']);
+      await waitFor('the incident to be listed', async () => (await workflowIds()).includes(id));
+      expect((await workflowIds()).filter((x) => x.startsWith('incident-recover-node-gpu-3-'))).toEqual([id]);
+    } finally {
+      release();
+      await gated.close();
+    }
+  });
+
+  it('posts sharing a call that fails are all answered 503, nothing is recorded, and the retry is 202', async () => {
+    // The first call goes to a Temporal that is not there (a real client, nothing listens; no
+    // gRPC retries, so it fails at once instead of at the 8 s deadline), the retry to the dev server.
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [] });
+    const down = temporalIntake(new Client({ connection }), taskQueue);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const flaky = await webhookWith((real) => ({
+      ...real,
+      fire: async (req) => {
+        if (++calls > 1) return real.fire(req);
+        await gate;
+        return down.fire(req);
+      },
+    }));
+    try {
+      const body = notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-1' }, startsAt: '2026-05-06T08:00:00Z', fingerprint: 'fa11ed' })]);
+      const answers = Promise.all(Array.from({ length: 5 }, () => post(flaky.url, body, TOKEN)));
+      await waitFor('all 5 posts to be received', () => metric(flaky.metrics.text(), 'runbook_webhook_alerts_received_total{status="firing"}') === 5);
+      release();
+      const res = await answers;
+      expect(res.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
+      for (const r of res) expect(r.body.error).toMatch(/^Temporal could not start or signal the incident/);
+      expect(calls).toBe(1);
+      const id = 'incident-recover-node-gpu-1-20260506T080000000Z';
+      await expect(env.client.workflow.getHandle(id).describe()).rejects.toThrow(WorkflowNotFoundError);
+      // Alertmanager's retry: a call of its own, which records the alert.
+      const retry = await post(flaky.url, body, TOKEN);
+      expect(retry.status).toBe(202);
+      expect(retry.body.accepted![0]).toMatchObject({ action: 'started', workflowId: id });
+      expect(calls).toBe(2);
+    } finally {
+      release();
+      await flaky.close();
+      await connection.close();
+    }
+  });
+
   it('the token never reaches a log line', () => {
     expect(logLines.length).toBeGreaterThan(0);
     for (const l of logLines) expect(l).not.toContain(TOKEN);
@@ -227,7 +316,7 @@ describe('health and metrics', () => {
 
   it('GET /metrics counts what happened and passes promtool check metrics', async () => {
     const text = await (await fetch(`${hook.url}/metrics`)).text();
-    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}"[\]]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    const value = (series: string): number => metric(text, series);
     expect(value('runbook_webhook_incidents_total{action="started"}')).toBeGreaterThanOrEqual(2);
     expect(value('runbook_webhook_incidents_total{action="joined"}')).toBeGreaterThanOrEqual(99);
     expect(value('runbook_webhook_requests_rejected_total{reason="unauthorized"}')).toBeGreaterThanOrEqual(3);
@@ -267,9 +356,9 @@ describe('health and metrics', () => {
   });
 });
 
-function writeHosts(): string {
+function writeHosts(nodes: readonly string[] = ['gpu-1']): string {
   const dir = mkdtempSync(join(tmpdir(), 'runbook-webhook-'));
   const file = join(dir, 'distributed_hosts.yaml');
-  writeFileSync(file, 'hosts:\n  - name: gpu-1\n    host: 127.16.0.1\n');
+  writeFileSync(file, `hosts:\n${nodes.map((n, i) => `  - name: ${n}\n    host: 127.16.0.${i + 1}\n`).join('')}`);
   return file;
 }

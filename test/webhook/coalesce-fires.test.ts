@@ -1,0 +1,176 @@
+// Coalescing of identical alert posts (src/webhook/coalesce-fires.ts), with a fake intake whose
+// calls the test holds open and settles by hand: who waits on whose call, what each is answered,
+// and that nothing is kept once a call settles. The same against a real dev server is in
+// intake.test.ts ("identical posts while a call is in flight").
+import { describe, expect, it } from 'vitest';
+import { defaultPolicy } from '../../src/config/loader.js';
+import { createWebhookApp } from '../../src/webhook/app.js';
+import { coalesceFires } from '../../src/webhook/coalesce-fires.js';
+import type { WebhookMetrics } from '../../src/webhook/metrics.js';
+import { type FireOutcome, type FireRequest, type IncidentIntake, IntakeUnavailableError } from '../../src/webhook/temporal-intake.js';
+import { alert, notification } from './alerts.js';
+
+interface HeldCall {
+  req: FireRequest;
+  settle(outcome: FireOutcome): void;
+  fail(err: Error): void;
+}
+
+/** An intake whose every `fire` stays pending until the test settles it. */
+function heldIntake(): IncidentIntake & { calls: HeldCall[] } {
+  const calls: HeldCall[] = [];
+  return {
+    calls,
+    fire: (req) =>
+      new Promise<FireOutcome>((resolve, reject) => {
+        calls.push({ req, settle: resolve, fail: reject });
+      }),
+    resolve: async () => ({ action: 'signalled' }),
+    healthy: async () => true,
+  };
+}
+
+const ref = (fingerprint = 'f1', severity = 'critical') => ({
+  alertname: 'NodeEvicted',
+  fingerprint,
+  startsAt: '2026-11-30T01:00:00Z',
+  status: 'firing' as const,
+  labels: { alertname: 'NodeEvicted', severity },
+});
+const req = (workflowId: string, alertRef = ref()): FireRequest => ({ workflowId, alert: alertRef, input: { target: 'gpu-1' }, summary: 's', node: 'gpu-1' });
+const settled = <T>(ps: Array<Promise<T>>) => Promise.allSettled(ps);
+
+describe('coalesceFires', () => {
+  it('identical fires while one is in flight make one call: the caller is answered started, the waiters joined', async () => {
+    const inner = heldIntake();
+    let coalesced = 0;
+    const fires = coalesceFires(inner, { onCoalesced: () => coalesced++ });
+    const answers = Array.from({ length: 10 }, () => fires.fire(req('incident-a')));
+    expect(inner.calls).toHaveLength(1);
+    expect(coalesced).toBe(9);
+    expect(fires.inFlight()).toBe(1);
+    inner.calls[0]!.settle({ action: 'started' });
+    expect((await Promise.all(answers)).map((a) => a.action)).toEqual(['started', ...Array(9).fill('joined')]);
+    // Bounded: the entry left with the call, and a later post makes its own call (nothing cached).
+    expect(fires.inFlight()).toBe(0);
+    const later = fires.fire(req('incident-a'));
+    expect(inner.calls).toHaveLength(2);
+    inner.calls[1]!.settle({ action: 'joined' });
+    expect(await later).toEqual({ action: 'joined' });
+  });
+
+  it('distinct occurrences, and the same workflow ID with other signal content, each get their own call', async () => {
+    const inner = heldIntake();
+    const fires = coalesceFires(inner);
+    const answers = [
+      fires.fire(req('incident-a')),
+      fires.fire(req('incident-b')),
+      fires.fire(req('incident-a', ref('f2'))),
+      fires.fire(req('incident-a', ref('f1', 'page'))),
+      fires.fire(req('incident-a')),
+    ];
+    expect(inner.calls.map((c) => [c.req.workflowId, c.req.alert.fingerprint, c.req.alert.labels['severity']])).toEqual([
+      ['incident-a', 'f1', 'critical'],
+      ['incident-b', 'f1', 'critical'],
+      ['incident-a', 'f2', 'critical'],
+      ['incident-a', 'f1', 'page'],
+    ]);
+    for (const c of inner.calls) c.settle({ action: 'joined' });
+    expect((await Promise.all(answers)).map((a) => a.action)).toEqual(['joined', 'joined', 'joined', 'joined', 'joined']);
+    expect(fires.inFlight()).toBe(0);
+  });
+
+  it('a failing call fails every waiter with its error; the retry makes a new call', async () => {
+    const inner = heldIntake();
+    const fires = coalesceFires(inner);
+    const answers = settled(Array.from({ length: 5 }, () => fires.fire(req('incident-a'))));
+    const err = new IntakeUnavailableError('Temporal could not start or signal the incident: deadline exceeded');
+    inner.calls[0]!.fail(err);
+    const results = await answers;
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
+    for (const r of results) expect((r as PromiseRejectedResult).reason).toBe(err);
+    expect(fires.inFlight()).toBe(0);
+    const retry = fires.fire(req('incident-a'));
+    expect(inner.calls).toHaveLength(2);
+    inner.calls[1]!.settle({ action: 'started' });
+    expect(await retry).toEqual({ action: 'started' });
+  });
+
+  it('an incident that already ended is ignored for the caller and the waiters alike', async () => {
+    const inner = heldIntake();
+    const fires = coalesceFires(inner);
+    const answers = [fires.fire(req('incident-a')), fires.fire(req('incident-a'))];
+    inner.calls[0]!.settle({ action: 'ignored', reason: 'incident already resolved' });
+    expect(await Promise.all(answers)).toEqual([
+      { action: 'ignored', reason: 'incident already resolved' },
+      { action: 'ignored', reason: 'incident already resolved' },
+    ]);
+  });
+});
+
+describe('the webhook app coalesces identical posts', () => {
+  const TOKEN = 'coalesce-token-5d1e9a7c';
+  function appWith(inner: IncidentIntake) {
+    const { app, metrics } = createWebhookApp({
+      token: TOKEN,
+      intake: inner,
+      routes: () => defaultPolicy().alerts,
+      nodes: () => new Set(['gpu-1']),
+      incidentInput: (r) => ({ ...r }),
+      workflowUrl: (id) => `http://ui/${id}`,
+    });
+    const body = JSON.stringify(notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-1' }, startsAt: '2026-11-30T01:00:00Z', fingerprint: 'f1' })]));
+    const send = () => app.request('/alerts/alertmanager', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body });
+    return { send, metrics };
+  }
+
+  /** Resolves once the fake has seen `n` calls (the posts are parsed asynchronously). */
+  async function untilCalls(inner: { calls: unknown[] }, n: number): Promise<void> {
+    const end = Date.now() + 10_000;
+    while (inner.calls.length < n) {
+      if (Date.now() > end) throw new Error(`expected ${n} call(s) to the intake, saw ${inner.calls.length}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /**
+   * Resolves once `n` firing alerts are counted as received: the app counts an alert and hands
+   * it to the coalescer in the same tick, so then all `n` posts wait on the call in flight.
+   */
+  async function untilReceived(metrics: WebhookMetrics, n: number): Promise<void> {
+    const end = Date.now() + 10_000;
+    while (!new RegExp(`^runbook_webhook_alerts_received_total\\{status="firing"\\} ${n}$`, 'm').test(metrics.text())) {
+      if (Date.now() > end) throw new Error(`not all ${n} posts were received:\n${metrics.text()}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  it('20 identical posts, one call: one 202 started, 19 joined, 19 counted as coalesced', async () => {
+    const inner = heldIntake();
+    const { send, metrics } = appWith(inner);
+    const answers = Array.from({ length: 20 }, send);
+    await untilReceived(metrics, 20);
+    expect(inner.calls).toHaveLength(1);
+    inner.calls[0]!.settle({ action: 'started' });
+    const res = await Promise.all(answers);
+    expect(res.map((r) => r.status)).toEqual(Array(20).fill(202));
+    const actions = await Promise.all(res.map(async (r) => ((await r.json()) as { accepted: Array<{ action: string }> }).accepted[0]!.action));
+    expect(actions.sort()).toEqual(['started', ...Array(19).fill('joined')].sort());
+    expect(metrics.text()).toMatch(/^runbook_webhook_alerts_coalesced_total 19$/m);
+  });
+
+  it('their call fails: every post is answered 503, and a retry is 202', async () => {
+    const inner = heldIntake();
+    const { send, metrics } = appWith(inner);
+    const answers = Array.from({ length: 5 }, send);
+    await untilReceived(metrics, 5);
+    expect(inner.calls).toHaveLength(1);
+    inner.calls[0]!.fail(new IntakeUnavailableError('Temporal could not start or signal the incident: unavailable'));
+    const res = await Promise.all(answers);
+    expect(res.map((r) => r.status)).toEqual(Array(5).fill(503));
+    const retry = send();
+    await untilCalls(inner, 2);
+    inner.calls[1]!.settle({ action: 'started' });
+    expect((await retry).status).toBe(202);
+  });
+});
