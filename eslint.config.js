@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.data/', '.sim/', 'coverage/', 'dist/'] },
+  { ignores: ['node_modules/', '.tools/', '.data/', '.sim/', 'coverage/', 'dist/', 'dist-bench/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,11 +1,16 @@
 // Constants shared by the benchmark's modules: where the repo is, the policy every run uses,
 // and the admin key handed to the simulator and worker children.
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultPolicy } from '../../src/config/loader.js';
 
 /** Repo root: children run from here, as `runbook` does, and bin/ and bench/ are resolved from it. */
-export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const ROOT = repoRoot(resolve(fileURLToPath(new URL('../..', import.meta.url))));
+
+/** From dist-bench/bench/lib (the compiled bench, `npm run build:bench`) the repo is one further up. */
+function repoRoot(dir: string): string {
+  return basename(dir) === 'dist-bench' ? dirname(dir) : dir;
+}
 /** The default policy, so the bench measures what `runbook diagnose` does out of the box. */
 export const POLICY = defaultPolicy();
 export const PROBE_TIMEOUT_S = POLICY.probe.totalTimeoutMs / 1000;

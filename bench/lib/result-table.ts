@@ -79,14 +79,15 @@ function printTargets(rows: SizeResult[]): void {
     return;
   }
   const mark = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
-  const limit = 2 * PROBE_TIMEOUT_S;
+  // Issue 14: one probe timeout is the physical limit (a dead host costs its full timeout); 15 % over it.
+  const limit = 1.15 * PROBE_TIMEOUT_S;
   console.log(`\ntargets at 1,000 nodes, ${big.down} host-down (printed, not asserted):`);
   const ok = big.diagnose.error === undefined;
   console.log(
-    `  diagnose ≤ 2x probe timeout (${limit} s): ${big.diagnose.seconds.toFixed(2)} s${ok ? '' : ' (workflow FAILED)'} — ${mark(ok && big.diagnose.seconds <= limit)}`,
+    `  diagnose ≤ 1.15x probe timeout (${limit.toFixed(2)} s): ${big.diagnose.seconds.toFixed(2)} s${ok ? '' : ' (workflow FAILED)'} — ${mark(ok && big.diagnose.seconds <= limit)}`,
   );
   console.log(`  history < 1,000 events:              ${big.diagnose.events} — ${mark(big.diagnose.events < 1000)}`);
-  console.log(`  worker peak RSS < 400 MB:            ${big.rssPeakMb.toFixed(0)} MB — ${mark(big.rssPeakMb < 400)}`);
+  console.log(`  worker peak RSS < 300 MB:            ${big.rssPeakMb.toFixed(0)} MB — ${mark(big.rssPeakMb < 300)}`);
   console.log(`  diagnose found exactly the ${big.down} injected host-down nodes and nothing else: ${big.exact && big.otherFindings.length === 0 ? 'yes' : 'NO'}`);
 }
 
