@@ -1,7 +1,6 @@
 // Activity factory: every activity the runbook workflows call, built over injected deps.
 // Workflows import this module as a type only (`import type { RunbookActivities }`).
 import { readFileSync } from 'node:fs';
-import type { Dispatcher } from 'undici';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import { type HeartbeatSweep, summarizeSweep } from '../src/domain/heartbeat.js';
 import type { NotifyInput, NotifyResult } from '../src/domain/notification.js';
@@ -13,11 +12,12 @@ import { recentConfigChanges } from './config-changes.js';
 import { createNotifier } from './notify/index.js';
 import type { SendPolicy } from './notify/send.js';
 import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
-import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
+import { type AddressChange, addressChanges, sha256 } from './address-changes.js';
+import type { PatchResult } from './hosts-file.js';
 import { findHost, readCluster } from './transport/node-lookup.js';
 import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
 import { triggerElection } from './election.js';
-import { createAgent } from './transport/http.js';
+import { createAgent, type HttpDispatcher } from './transport/http.js';
 import { statusOf } from './p2p.js';
 import { createLimiter, mapLimit } from './transport/pool.js';
 import { probeNodes } from './probe.js';
@@ -80,7 +80,7 @@ export function createActivities(deps: ActivityDeps) {
   const dispatcher = createAgent(policy.probe);
   // A sweep over every node touches thousands of origins once each: its own agent, dropped
   // afterwards, keeps the worker from holding a connection pool per origin between sweeps.
-  const withProbeAgent = async <T>(fn: (agent: Dispatcher) => Promise<T>): Promise<T> => {
+  const withProbeAgent = async <T>(fn: (agent: HttpDispatcher) => Promise<T>): Promise<T> => {
     const agent = createAgent(policy.probe);
     try {
       return await fn(agent);
@@ -198,6 +198,8 @@ export function createActivities(deps: ActivityDeps) {
 
     /** §4.6 atomic write of the patched hosts file: validated before the rename, backup kept, mode kept. */
     async applyHostsPatch(input: { changes: AddressChange[]; expectedSha256: string }): Promise<PatchResult> {
+      // Loaded on use: the patch needs the `yaml` package, which the worker's start does not (issue 12).
+      const { applyPatch } = await import('./hosts-file.js');
       return applyPatch(hostsFile(), input.changes, input.expectedSha256, new Date());
     },
 
