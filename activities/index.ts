@@ -18,6 +18,7 @@ import { findHost, readCluster } from './transport/node-lookup.js';
 import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
 import { triggerElection } from './election.js';
 import { createAgent, type HttpDispatcher } from './transport/http.js';
+import { loadUndici } from './transport/lazy-undici.js';
 import { statusOf } from './p2p.js';
 import { createLimiter, mapLimit } from './transport/pool.js';
 import { probeNodes } from './probe.js';
@@ -133,7 +134,7 @@ export function createActivities(deps: ActivityDeps) {
     ...(deps.notifySendPolicy !== undefined && { sendPolicy: deps.notifySendPolicy }),
   });
 
-  return {
+  return undiciBeforeClocks({
     /**
      * §5.2 one heartbeat: every node probed (the diagnose probes), reduced to the misses and the
      * majority leader; sync status too when `withSync` (the admin API is asked less often).
@@ -315,7 +316,23 @@ export function createActivities(deps: ActivityDeps) {
         session.close();
       }
     },
-  };
+  });
+}
+
+/**
+ * undici loads on first use (transport/lazy-undici.ts), not at worker start. Every activity
+ * awaits it before it does anything, so the first one a worker runs pays the import before any
+ * probe deadline or timeout of ours starts: a first probe never times out on a module load.
+ */
+function undiciBeforeClocks<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped = Object.entries(activities).map(([name, fn]) => [
+    name,
+    async (...args: never[]) => {
+      await loadUndici();
+      return fn(...args);
+    },
+  ]);
+  return Object.fromEntries(wrapped) as T;
 }
 
 export type RunbookActivities = ReturnType<typeof createActivities>;
