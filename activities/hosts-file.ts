@@ -1,6 +1,7 @@
-// §4.6 as activities: detect address changes from Tailscale, and patch the hosts file in place
-// (comments and layout kept), atomically, with a backup, validated before it replaces anything.
-import { createHash, randomBytes } from 'node:crypto';
+// §4.6 as activities: patch the hosts file in place (comments and layout kept), atomically, with a
+// backup, validated before it replaces anything. Detecting the changes is in address-changes.ts,
+// so the worker loads this module (and the `yaml` package) only when update-hosts writes.
+import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -8,37 +9,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { Composer, CST, isMap, isScalar, isSeq, parse, Parser } from 'yaml';
 import { loadCluster } from '../src/config/loader.js';
 import { type ClusterSpec, tailscaleAddressOf } from '../src/domain/cluster-spec.js';
-import type { TailscaleView } from '../src/domain/probes.js';
+import { type AddressChange, sha256 } from './address-changes.js';
 import { ConfigInvalidError, HostsFileChangedError, HostsPatchMismatchError } from './errors.js';
 
-export interface AddressChange {
-  node: string;
-  from: string;
-  to: string;
-}
+export { type AddressChange, addressChanges, sha256 } from './address-changes.js';
 
 /** The fields of a host entry that may hold its Tailscale address. */
 const ADDRESS_FIELDS = ['host', 'tailscale_ip'] as const;
-
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-/**
- * Nodes that Tailscale shows online under another address than their configured Tailscale
- * address. Nodes configured only by a public or internal address are never "changed"; nor is a
- * node that several tailnet devices claim (`view.conflicts`: update-hosts escalates those), nor
- * one whose new address is not an IP address of the configured address's family.
- */
-export function addressChanges(cluster: ClusterSpec, view: TailscaleView): AddressChange[] {
-  const contested = new Set((view.conflicts ?? []).map((c) => c.node));
-  return view.peers.flatMap((peer) => {
-    const host = cluster.hosts.find((h) => h.name === peer.name);
-    const from = host ? tailscaleAddressOf(host) : undefined;
-    if (!host || from === undefined || !peer.online || contested.has(host.name) || peer.ips.includes(from)) return [];
-    const family = isIP(from);
-    const to = peer.ips.find((ip) => isIP(ip) === family && family !== 0);
-    return to === undefined ? [] : [{ node: host.name, from, to }];
-  });
-}
 
 /** Refuses anything but a plain IP address on both sides: the value lands in the YAML (§4.6). */
 function checkAddresses(c: AddressChange): void {

@@ -1,7 +1,6 @@
 // Activity factory: every activity the runbook workflows call, built over injected deps.
 // Workflows import this module as a type only (`import type { RunbookActivities }`).
 import { readFileSync } from 'node:fs';
-import type { Dispatcher } from 'undici';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import { type HeartbeatSweep, summarizeSweep } from '../src/domain/heartbeat.js';
 import type { NotifyInput, NotifyResult } from '../src/domain/notification.js';
@@ -13,11 +12,13 @@ import { recentConfigChanges } from './config-changes.js';
 import { createNotifier } from './notify/index.js';
 import type { SendPolicy } from './notify/send.js';
 import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
-import { type AddressChange, addressChanges, applyPatch, type PatchResult, sha256 } from './hosts-file.js';
+import { type AddressChange, addressChanges, sha256 } from './address-changes.js';
+import type { PatchResult } from './hosts-file.js';
 import { findHost, readCluster } from './transport/node-lookup.js';
 import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
 import { triggerElection } from './election.js';
-import { createAgent } from './transport/http.js';
+import { createAgent, type HttpDispatcher } from './transport/http.js';
+import { loadUndici } from './transport/lazy-undici.js';
 import { statusOf } from './p2p.js';
 import { createLimiter, mapLimit } from './transport/pool.js';
 import { probeNodes } from './probe.js';
@@ -80,7 +81,7 @@ export function createActivities(deps: ActivityDeps) {
   const dispatcher = createAgent(policy.probe);
   // A sweep over every node touches thousands of origins once each: its own agent, dropped
   // afterwards, keeps the worker from holding a connection pool per origin between sweeps.
-  const withProbeAgent = async <T>(fn: (agent: Dispatcher) => Promise<T>): Promise<T> => {
+  const withProbeAgent = async <T>(fn: (agent: HttpDispatcher) => Promise<T>): Promise<T> => {
     const agent = createAgent(policy.probe);
     try {
       return await fn(agent);
@@ -133,7 +134,7 @@ export function createActivities(deps: ActivityDeps) {
     ...(deps.notifySendPolicy !== undefined && { sendPolicy: deps.notifySendPolicy }),
   });
 
-  return {
+  return undiciBeforeClocks({
     /**
      * §5.2 one heartbeat: every node probed (the diagnose probes), reduced to the misses and the
      * majority leader; sync status too when `withSync` (the admin API is asked less often).
@@ -198,6 +199,8 @@ export function createActivities(deps: ActivityDeps) {
 
     /** §4.6 atomic write of the patched hosts file: validated before the rename, backup kept, mode kept. */
     async applyHostsPatch(input: { changes: AddressChange[]; expectedSha256: string }): Promise<PatchResult> {
+      // Loaded on use: the patch needs the `yaml` package, which the worker's start does not (issue 12).
+      const { applyPatch } = await import('./hosts-file.js');
       return applyPatch(hostsFile(), input.changes, input.expectedSha256, new Date());
     },
 
@@ -313,7 +316,23 @@ export function createActivities(deps: ActivityDeps) {
         session.close();
       }
     },
-  };
+  });
+}
+
+/**
+ * undici loads on first use (transport/lazy-undici.ts), not at worker start. Every activity
+ * awaits it before it does anything, so the first one a worker runs pays the import before any
+ * probe deadline or timeout of ours starts: a first probe never times out on a module load.
+ */
+function undiciBeforeClocks<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped = Object.entries(activities).map(([name, fn]) => [
+    name,
+    async (...args: never[]) => {
+      await loadUndici();
+      return fn(...args);
+    },
+  ]);
+  return Object.fromEntries(wrapped) as T;
 }
 
 export type RunbookActivities = ReturnType<typeof createActivities>;

@@ -1,11 +1,10 @@
 // The P2P daemon's HTTP API (§3.1 GET /status, §4.3 POST /admin/trigger-election).
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { HostSpec } from '../src/domain/cluster-spec.js';
 import { capNodeText, capNullable } from '../src/domain/node-text.js';
 import type { AddressSide, P2pStatus } from '../src/domain/probes.js';
 import { candidates, httpBase } from './transport/node-lookup.js';
-import { type HttpAnswer, httpCall } from './transport/http.js';
+import { type HttpAnswer, type HttpDispatcher, httpCall } from './transport/http.js';
 import { raceCandidates, type RaceOutcome } from './transport/race.js';
 import { withDeadline } from './transport/abort.js';
 
@@ -57,7 +56,7 @@ export function parseStatusAnswer(answer: HttpAnswer): StatusParse {
 }
 
 export interface P2pFetch {
-  dispatcher: Dispatcher;
+  dispatcher: HttpDispatcher;
   totalTimeoutMs: number;
   signal: AbortSignal;
 }

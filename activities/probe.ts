@@ -1,14 +1,13 @@
 // §3.1/§3.2 probes of a batch of nodes: P2P /status, HTTP /health and the SSH banner, all three
 // at once per node, each over primary and fallback with one shared deadline.
 import { setMaxListeners } from 'node:events';
-import type { Dispatcher } from 'undici';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import type { ProbePolicy } from '../src/domain/policy.js';
 import type { CheckResult, NodeProbe, RoutingCheck, Via } from '../src/domain/probes.js';
 import { deadline } from './transport/abort.js';
 import { candidates, httpBase } from './transport/node-lookup.js';
 import { cancellationSignal, periodicHeartbeat, throwIfCancelled } from './transport/context.js';
-import { httpCall } from './transport/http.js';
+import { type HttpDispatcher, httpCall } from './transport/http.js';
 import { createLimiter, type Limiter } from './transport/pool.js';
 import { parseStatusAnswer } from './p2p.js';
 import { FALLBACK_STAGGER_MS, raceCandidates, type RaceOutcome } from './transport/race.js';
@@ -48,7 +47,7 @@ function toCheck<T>(out: RaceOutcome<T>, judge: (value: T) => string | undefined
 export async function probeNode(
   host: HostSpec,
   probe: ProbePolicy,
-  dispatcher: Dispatcher,
+  dispatcher: HttpDispatcher,
   cancel: AbortSignal,
 ): Promise<NodeProbe> {
   // One deadline for all three checks and both addresses of this node.
@@ -60,7 +59,7 @@ export async function probeNode(
   }
 }
 
-async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: Dispatcher, signal: AbortSignal): Promise<NodeProbe> {
+async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: HttpDispatcher, signal: AbortSignal): Promise<NodeProbe> {
   const cands = candidates(host);
   const get = (port: number, path: string) =>
     raceCandidates(cands, (c, s) => httpCall(`${httpBase(c.address, port)}${path}`, { signal: s, dispatcher }), {
@@ -140,7 +139,7 @@ export async function probeNodes(
   spec: ClusterSpec,
   nodes: readonly string[],
   probe: ProbePolicy,
-  dispatcher: Dispatcher,
+  dispatcher: HttpDispatcher,
   limiter: Limiter = createLimiter(probe.concurrency),
   routing?: SilentRouting,
 ): Promise<NodeProbe[]> {

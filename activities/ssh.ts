@@ -2,7 +2,7 @@
 // The private key is read here, handed to ssh2 and never returned, logged or put in a message.
 import { readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
-import { NodeSSH } from 'node-ssh';
+import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
 import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
 import type { SshResult, SshVia } from '../src/domain/probes.js';
@@ -103,6 +103,9 @@ async function connect(s: Session): Promise<NodeSSH> {
     throw new UnknownHostKeyError(host.name, cand.address, spec.ssh.known_hosts);
   }
   let verdict: string | undefined;
+  // Loaded on the first SSH step, not at worker start: ssh2's crypto and protocol modules cost
+  // more CPU than anything else of ours when the worker starts (issue 12, worker ready < 1 s).
+  const { NodeSSH } = await import('node-ssh');
   const ssh = new NodeSSH();
   const onAbort = (): void => {
     ssh.connection?.end();

@@ -1,7 +1,6 @@
 // §3.3 Tailscale's view: the tailscaled LocalAPI over its unix socket, else `tailscale status --json`.
 import { execFile } from 'node:child_process';
 import { isIP } from 'node:net';
-import { Agent } from 'undici';
 import { z } from 'zod';
 import { capNodeText } from '../src/domain/node-text.js';
 import type { ClusterSpec } from '../src/domain/cluster-spec.js';
@@ -9,6 +8,7 @@ import type { TailnetConflict, TailscaleView } from '../src/domain/probes.js';
 import { withDeadline } from './transport/abort.js';
 import { ConfigInvalidError, TailscaleUnavailableError } from './errors.js';
 import { failureReason, httpCall, TAILSCALE_STATUS_MAX_BYTES } from './transport/http.js';
+import { LazyAgent } from './transport/lazy-undici.js';
 
 const MAX_CLI_OUTPUT = 16 * 1024 * 1024;
 
@@ -127,7 +127,7 @@ function parseJson(text: string, source: string): unknown {
 }
 
 export async function statusFromSocket(socketPath: string, timeoutMs: number, signal: AbortSignal): Promise<unknown> {
-  const dispatcher = new Agent({ connect: { socketPath, timeout: timeoutMs } });
+  const dispatcher = new LazyAgent({ connect: { socketPath, timeout: timeoutMs } });
   const source = `LocalAPI ${socketPath}`;
   try {
     const answer = await withDeadline([signal], timeoutMs, (s) =>

@@ -1,6 +1,6 @@
 // Signals, queries and updates, defined once with stable names (DESIGN §4). The CLI and the
 // webhook import them from here.
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { AlertRef } from '../src/domain/incident.js';
 import type { Progress } from '../src/domain/progress.js';
 
@@ -19,6 +19,14 @@ export interface DecideResult {
   step: string;
   approved: boolean;
 }
+
+// The SDK's defineSignal/defineQuery/defineUpdate (in @temporalio/workflow) return exactly
+// `{ type, name }` (no options are used here). Built the same way here, the definitions cost the
+// CLI and the webhook nothing: importing @temporalio/workflow only for them cost `runbook status`
+// ~0.15 CPU-s of its start (issue 12). Workflows register handlers with the same objects.
+const defineSignal = <Args extends unknown[] = []>(name: string) => ({ type: 'signal', name }) as SignalDefinition<Args>;
+const defineQuery = <Ret, Args extends unknown[] = []>(name: string) => ({ type: 'query', name }) as QueryDefinition<Ret, Args>;
+const defineUpdate = <Ret, Args extends unknown[] = []>(name: string) => ({ type: 'update', name }) as UpdateDefinition<Ret, Args>;
 
 export const approveSignal = defineSignal<[Decision]>('approve');
 export const rejectSignal = defineSignal<[Decision]>('reject');

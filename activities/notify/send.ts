@@ -1,9 +1,9 @@
 // One POST to one notification target, retried with backoff (DESIGN §9: a failing target is
 // retried and never holds up the others). Errors say why without the URL, which may be a secret.
-import { Agent, type Dispatcher, request } from 'undici';
 import { deadline } from '../transport/abort.js';
 import { heartbeat } from '../transport/context.js';
 import { failureReason } from '../transport/http.js';
+import { type HttpDispatcher, LazyAgent, loadUndici, resolveDispatcher } from '../transport/lazy-undici.js';
 
 export interface SendPolicy {
   attempts: number;
@@ -31,18 +31,20 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
 
-export function createNotifyAgent(): Agent {
-  return new Agent({ connect: { timeout: SEND_POLICY.timeoutMs }, keepAliveTimeout: 1000 });
+export function createNotifyAgent(): LazyAgent {
+  return new LazyAgent({ connect: { timeout: SEND_POLICY.timeoutMs }, keepAliveTimeout: 1000 });
 }
 
 export async function postJson(
   url: string,
   body: unknown,
-  opts: { dispatcher: Dispatcher; signal: AbortSignal; policy?: SendPolicy; label: string },
+  opts: { dispatcher: HttpDispatcher; signal: AbortSignal; policy?: SendPolicy; label: string },
 ): Promise<SendOutcome> {
   const policy = opts.policy ?? SEND_POLICY;
   const text = JSON.stringify(body);
   let last: SendOutcome = { ok: false, attempts: 0 };
+  const { request } = await loadUndici();
+  const dispatcher = await resolveDispatcher(opts.dispatcher);
   for (let attempt = 1; attempt <= policy.attempts && !opts.signal.aborted; attempt++) {
     heartbeat({ target: opts.label, attempt });
     const d = deadline([opts.signal], policy.timeoutMs);
@@ -52,7 +54,7 @@ export async function postJson(
         headers: { 'content-type': 'application/json' },
         body: text,
         signal: d.signal,
-        dispatcher: opts.dispatcher,
+        dispatcher,
       });
       await res.body.dump({ limit: 64 * 1024 });
       if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, attempts: attempt, httpStatus: res.statusCode };

@@ -3,13 +3,12 @@
 // the key on the channel's stdin (`-H @-`), one SSH connection per channel so a watch loop
 // does not pay a handshake per poll. `https` / `tailscale`: the URL named in the config, checked
 // again here so a hand-built ClusterSpec cannot slip a clear-text URL past the loader.
-import type { Dispatcher } from 'undici';
 import { adminCurlCommand, adminKeyHeader, curlFailureReason, parseCurlOutput, UnsafeAdminPathError } from '../../src/domain/admin-curl.js';
 import { adminUrlProblem, type ClusterSpec } from '../../src/domain/cluster-spec.js';
 import { withDeadline } from './abort.js';
 import { findHost } from './node-lookup.js';
 import { AdminApiError, AdminUnreachableError, ConfigInvalidError, SshConnectError } from '../errors.js';
-import { failureReason, httpCall, MAX_BODY_BYTES } from './http.js';
+import { failureReason, type HttpDispatcher, httpCall, MAX_BODY_BYTES } from './http.js';
 import type { SshConnection, SshRunner } from '../ssh.js';
 
 export interface AdminAnswer {
@@ -28,7 +27,7 @@ export interface AdminChannel {
 export interface AdminTransportOptions {
   key: string;
   ssh: SshRunner;
-  dispatcher: Dispatcher;
+  dispatcher: HttpDispatcher;
   /** Whole request, after connecting. */
   timeoutMs: number;
   connectTimeoutMs: number;

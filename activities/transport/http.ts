@@ -1,13 +1,16 @@
 // HTTP over one shared undici Agent: bounded connections per origin, connect/headers/body timeouts
 // from the probe policy, plus a hard AbortSignal on every request. Bodies are read with a cap.
-import { Agent, type Dispatcher, request } from 'undici';
+// undici itself loads on the first request (lazy-undici.ts).
 import type { ProbePolicy } from '../../src/domain/policy.js';
+import { type HttpDispatcher, LazyAgent, loadUndici, resolveDispatcher } from './lazy-undici.js';
+
+export type { HttpDispatcher };
 
 /** Bodies larger than this are refused; /status and the admin API answer a few hundred bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export function createAgent(probe: ProbePolicy): Agent {
-  return new Agent({
+export function createAgent(probe: ProbePolicy): LazyAgent {
+  return new LazyAgent({
     connect: { timeout: probe.connectTimeoutMs },
     headersTimeout: probe.totalTimeoutMs,
     bodyTimeout: probe.totalTimeoutMs,
@@ -27,7 +30,7 @@ export interface HttpCall {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   signal: AbortSignal;
-  dispatcher: Dispatcher;
+  dispatcher: HttpDispatcher;
   /** Default MAX_BODY_BYTES. */
   maxBodyBytes?: number;
 }
@@ -37,11 +40,12 @@ export const TAILSCALE_STATUS_MAX_BYTES = 64 * 1024 * 1024;
 
 /** One request; resolves for any HTTP answer, rejects on network failure, timeout or abort. */
 export async function httpCall(url: string, call: HttpCall): Promise<HttpAnswer> {
+  const { request } = await loadUndici();
   const res = await request(url, {
     method: call.method ?? 'GET',
     headers: call.headers,
     signal: call.signal,
-    dispatcher: call.dispatcher,
+    dispatcher: await resolveDispatcher(call.dispatcher),
   });
   const chunks: Buffer[] = [];
   let size = 0;

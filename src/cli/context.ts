@@ -1,7 +1,7 @@
 // Shared lookups for client commands: which hosts file and policy the user means.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE, loadPolicy } from '../config/loader.js';
+import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE } from '../config/default-files.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 import { PROJECT_ROOT } from '../temporal/binaries.js';
 
@@ -33,6 +33,8 @@ export function hostsFileFor(flag?: string): string {
   return flag ?? process.env['RUNBOOK_CONFIG'] ?? devHostsFile() ?? DEFAULT_HOSTS_FILE;
 }
 
-export function policyFor(flag?: string): RunbookPolicy {
+/** Loads the loader on use: `runbook --help` and `status` never need zod or js-yaml (issue 12). */
+export async function policyFor(flag?: string): Promise<RunbookPolicy> {
+  const { loadPolicy } = await import('../config/loader.js');
   return loadPolicy(flag ?? process.env['RUNBOOK_POLICY'] ?? DEFAULT_POLICY_FILE);
 }

@@ -2,11 +2,11 @@
 // escalation reasons, the summary) or why it failed; for an incident, its children's live
 // states from visibility (a child waiting for approval is `running` in the incident's own list).
 import type { Client } from '@temporalio/client';
-import { WorkflowFailedError } from '@temporalio/client';
 import type { Progress } from '../domain/progress.js';
 import type { ProcedureResult } from '../domain/procedure-input.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { RunbookAwaitingApproval, RunbookOutcome } from '../temporal/search-attributes.js';
+import { temporalClient } from '../temporal/sdk-require.js';
 import { UsageError } from './errors.js';
 import type { StatusView } from './format.js';
 import { rowStatus } from './list-filters.js';
@@ -31,7 +31,7 @@ export async function readStatusView(client: Client, workflowId: string): Promis
         ...(result.escalation && { escalation: { reasons: result.escalation.reasons } }),
       };
     } catch (err) {
-      view.failure = err instanceof WorkflowFailedError && err.cause ? err.cause.message : (err as Error).message;
+      view.failure = err instanceof temporalClient().WorkflowFailedError && err.cause ? err.cause.message : (err as Error).message;
     }
   }
   if (progress.children && progress.children.length > 0) view.children = await liveChildren(client, workflowId, progress.children);

@@ -1,7 +1,8 @@
 // The one way a client command (and later the webhook) reaches Temporal: the envconfig profile
 // (DESIGN §10) resolved in src/temporal/connection-config.ts; failures name the profile
 // (TemporalConnectError, a usage error to the CLI).
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import { temporalClient } from '../temporal/sdk-require.js';
 import { ConnectionConfigError, connectFailureMessage } from '../temporal/connection-config.js';
 import { TemporalConnectError } from './errors.js';
 import { tlsHandshakeError } from './tls-probe.js';
@@ -16,6 +17,7 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
     throw err;
   }
   const cfg = settings.connection;
+  const { Client, Connection } = temporalClient();
   let connection: Connection;
   try {
     // Both connection kinds take the same address/tls/apiKey/metadata shape.

@@ -8,13 +8,13 @@ import type { z } from 'zod';
 import { type ClusterSpec, type HostSpec, inferProvider } from '../domain/cluster-spec.js';
 import { capNodeText } from '../domain/node-text.js';
 import type { NotificationTarget, RunbookPolicy } from '../domain/policy.js';
+import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE } from './default-files.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { alertRoutes, hostsFileSchema, type notificationTarget, runbookPolicySchema } from './schema.js';
 import { suggest } from './suggest.js';
 import { yamlLineLocator } from './yaml-locate.js';
 
-export const DEFAULT_HOSTS_FILE = 'config/distributed_hosts.yaml';
-export const DEFAULT_POLICY_FILE = 'config/runbook.yaml';
+export { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE };
 
 /** Keys and messages can quote hostile values (a 100 KB key, an enum error echoing the value). */
 const MAX_PROBLEM_TEXT = 200;

@@ -11,7 +11,7 @@ import {
   parseWebhookBase,
 } from '../../alerting/endpoints.js';
 import { type AlertingTiming, PRODUCTION_TIMING, scaleTiming } from '../../alerting/timing.js';
-import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
+import { DEFAULT_HOSTS_FILE, DEFAULT_POLICY_FILE } from '../../config/default-files.js';
 import { DEFAULT_WORKER_METRICS_TARGET, prometheusScrapeConfig } from '../../config/prometheus.js';
 import { UsageError } from '../errors.js';
 
@@ -31,7 +31,8 @@ export function registerConfigCommands(program: Command): void {
     )
     .argument('[file]', 'a hosts file, or a policy file (named runbook.yaml, or with --policy)')
     .option('--policy', 'FILE is a policy file whatever its name')
-    .action((file: string | undefined, flags: { policy?: boolean }) => {
+    .action(async (file: string | undefined, flags: { policy?: boolean }) => {
+      const { loadCluster, loadPolicy } = await import('../../config/loader.js');
       const files =
         file !== undefined
           ? [file]
@@ -64,8 +65,9 @@ export function registerConfigCommands(program: Command): void {
     .option('--alertmanager <host:port>', `the Alertmanager Prometheus sends alerts to (with --out; default ${DEFAULT_ALERTMANAGER_TARGET})`)
     .option('--token-file <path>', `file Alertmanager reads the webhook token from, relative to alertmanager.yml (with --out; default ${DEFAULT_TOKEN_FILE})`)
     .option('--time-scale <factor>', 'multiply every interval and rule duration (production values at 1; e.g. 0.02 for tests)', '1')
-    .action((opts: PrometheusFlags) => {
+    .action(async (opts: PrometheusFlags) => {
       const o = checkPrometheusFlags(opts);
+      const { loadCluster, loadPolicy } = await import('../../config/loader.js');
       const cluster = loadCluster(opts.config);
       if (o.out === undefined) {
         process.stdout.write(prometheusScrapeConfig(cluster, { workerTargets: o.workers, timing: o.timing, ...(o.webhookBase && { webhookBase: o.webhookBase }) }));

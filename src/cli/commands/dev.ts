@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ALERTMANAGER_WEBHOOK_PATH, DEFAULT_WEBHOOK_PORT, webhookUrl } from '../../alerting/endpoints.js';
-import { DEFAULT_POLICY_FILE, loadCluster, loadPolicy } from '../../config/loader.js';
+import { DEFAULT_POLICY_FILE } from '../../config/default-files.js';
 import { PROJECT_ROOT } from '../../temporal/binaries.js';
 import { recordDevHostsFile } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -61,6 +61,7 @@ export function registerDevCommand(program: Command): void {
       if (!Number.isInteger(webhookPort) || webhookPort < 0 || webhookPort > 65535) {
         throw new UsageError(`--webhook-port must be 0..65535, got "${opts.webhookPort}"`);
       }
+      const { loadCluster, loadPolicy } = await import('../../config/loader.js');
       const policy = loadPolicy(opts.policy);
       if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
 

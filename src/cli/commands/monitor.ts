@@ -12,7 +12,7 @@ export function registerMonitorCommands(program: Command): void {
     .description('start the monitor with config/runbook.yaml\'s heartbeat, threshold and backoff (no-op when it runs)')
     .option('--policy <file>', 'runbook policy (default config/runbook.yaml)')
     .action(async (flags: { policy?: string }) => {
-      const policy = policyFor(flags.policy);
+      const policy = await policyFor(flags.policy);
       const { connectClient } = await import('../../client/connect.js');
       const { startMonitor } = await import('../../client/monitor.js');
       const { workflowUrl } = await import('../../temporal/settings.js');

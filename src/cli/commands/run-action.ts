@@ -38,7 +38,7 @@ export async function startProcedure(procedure: string, flags: RunFlags): Promis
       throw new UsageError(`node "${flags.node}" is not in ${file}`);
     }
   }
-  const input = buildInput(policyFor(flags.policy), {
+  const input = buildInput(await policyFor(flags.policy), {
     ...(flags.node !== undefined && { node: flags.node }),
     ...(flags.dryRun && { dryRun: true }),
     ...(flags.autoApprove && { autoApprove: true }),

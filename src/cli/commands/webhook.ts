@@ -2,7 +2,7 @@
 // profile (DESIGN §10) like the worker; the token comes from $RUNBOOK_WEBHOOK_TOKEN only.
 import type { Command } from 'commander';
 import { DEFAULT_WEBHOOK_PORT } from '../../alerting/endpoints.js';
-import { DEFAULT_HOSTS_FILE, loadCluster } from '../../config/loader.js';
+import { DEFAULT_HOSTS_FILE } from '../../config/default-files.js';
 import { LOG_FORMATS, type LogFormat, RunbookLogger } from '../../logging/logger.js';
 import { secretsFromEnv } from '../../logging/redact.js';
 import { TOKEN_ENV, WebhookTokenError, webhookToken } from '../../webhook/token.js';
@@ -48,8 +48,9 @@ export function registerWebhookCommand(program: Command): void {
         throw err;
       }
       const hostsFile = flags.config ?? process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE;
+      const { loadCluster } = await import('../../config/loader.js');
       loadCluster(hostsFile); // config errors exit 2 before listening
-      const policy = policyFor(flags.policy);
+      const policy = await policyFor(flags.policy);
       const logger = new RunbookLogger({ format: flags.logFormat as LogFormat, secrets: [...secretsFromEnv(), ...(token ? [token] : [])] });
 
       // Loaded on use: the Temporal client stays out of `runbook --help` (DESIGN §10).

@@ -1,7 +1,7 @@
 // `runbook worker`: the production worker. Connects through the envconfig profile (DESIGN §10),
 // loads the prebuilt workflow bundle of the compiled build, exposes Core's Prometheus metrics.
 import type { Command } from 'commander';
-import { DEFAULT_HOSTS_FILE, loadCluster } from '../../config/loader.js';
+import { DEFAULT_HOSTS_FILE } from '../../config/default-files.js';
 import { LOG_FORMATS, type LogFormat, RunbookLogger } from '../../logging/logger.js';
 import { secretsFromEnv } from '../../logging/redact.js';
 import type { TemporalSettings } from '../../temporal/settings.js';
@@ -35,8 +35,9 @@ export function registerWorkerCommand(program: Command): void {
       }
       // Never the dev stack's simulated cluster: a production worker names its hosts file.
       const hostsFile = flags.config ?? process.env['RUNBOOK_CONFIG'] ?? DEFAULT_HOSTS_FILE;
+      const { loadCluster } = await import('../../config/loader.js');
       loadCluster(hostsFile); // config errors exit 2 before connecting
-      const policy = policyFor(flags.policy);
+      const policy = await policyFor(flags.policy);
       // Loaded on use: envconfig and the native bridge stay out of `runbook --help` (DESIGN §10).
       const { ConnectionConfigError } = await import('../../temporal/connection-config.js');
       const { TASK_QUEUE, temporalSettings } = await import('../../temporal/settings.js');
