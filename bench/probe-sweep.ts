@@ -1,21 +1,76 @@
 // Benchmark: the §3.1/§3.2 probe sweep alone (activities/probe.ts probeNodes), in this process,
-// without Temporal: CPU time per sweep of N nodes with 1/8 host-down, against the simulator in
-// a child process. The diagnose bench measures the whole workflow; this one isolates the
-// activity's own cost so a change to it can be judged by CPU time on a busy machine.
+// without Temporal, against the simulator in a child process, N nodes with 1/8 host-down. The
+// diagnose bench measures the whole workflow; this one isolates the sweep so a change to it can
+// be judged on its own: CPU time (which a busy machine distorts less than wall time), the
+// event loop's delay, how long a live node's checks took, and the memory at the peak. It ends
+// with the floor under any probe: bare TCP connects to the same ports. See bench/README.md.
 //
-//   npm run bench:probe-sweep -- [--nodes 1000] [--sweeps 4] [--subnet 36]
+//   npm run bench:probe-sweep -- [--nodes 1000] [--sweeps 4] [--subnet 36] [--concurrency N]
 import { connect } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { HostSpec } from '../src/domain/cluster-spec.js';
+import type { ClusterSpec, HostSpec } from '../src/domain/cluster-spec.js';
+import type { ProbePolicy } from '../src/domain/policy.js';
+import type { NodeProbe } from '../src/domain/probes.js';
 import { loadCluster } from '../src/config/loader.js';
 import { createAgent } from '../activities/transport/http.js';
-import { createLimiter } from '../activities/transport/pool.js';
+import { createLimiter, type Limiter } from '../activities/transport/pool.js';
 import { probeNodes } from '../activities/probe.js';
 import { POLICY } from './lib/bench-config.js';
 import { stopChild } from './lib/child-processes.js';
 import { cleanup, installExitCleanup } from './lib/cleanup.js';
 import { cpuMsOf } from './lib/proc-memory.js';
-import { injectHostDown, startSim } from './lib/simulator.js';
+import { injectHostDown, type Sim, startSim } from './lib/simulator.js';
+
+const mb = (bytes: number): string => (bytes / 1048576).toFixed(0);
+const ms = (nanos: number): string => (nanos / 1e6).toFixed(0);
+
+/** p50, p90 and max of a list of milliseconds. */
+function spread(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `p50 ${s[Math.floor(s.length / 2)]} p90 ${s[Math.floor(s.length * 0.9)]} max ${s[s.length - 1]}`;
+}
+
+/** CPU of this process (user + system, and system alone) and of the simulator around `fn`. */
+async function measured<T>(sim: Sim, fn: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number; systemMs: number; simCpuMs: number }> {
+  const simCpu0 = cpuMsOf(sim.proc.pid ?? 0);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, simCpuMs: cpuMsOf(sim.proc.pid ?? 0) - simCpu0 };
+}
+
+async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy, limiter: Limiter, down: ReadonlySet<string>): Promise<void> {
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
+  let peak = process.memoryUsage();
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > peak.rss) peak = m;
+  }, 100);
+  const run = await measured(sim, async (): Promise<NodeProbe[]> => {
+    const agent = createAgent(probe);
+    try {
+      return await probeNodes(spec, spec.hosts.map((h) => h.name), probe, agent, limiter);
+    } finally {
+      await agent.destroy();
+    }
+  });
+  clearInterval(sampler);
+  lag.disable();
+  const live = run.value.filter((p) => p.via !== 'none');
+  const dark = run.value.filter((p) => p.via === 'none').map((p) => p.name);
+  const exact = dark.length === down.size && dark.every((name) => down.has(name));
+  console.log(
+    `sweep ${n}: wall ${run.wallMs.toFixed(0)} ms · sweeper CPU ${run.cpuMs.toFixed(0)} ms (system ${run.systemMs.toFixed(0)}) · sim CPU ${run.simCpuMs.toFixed(0)} ms · dark ${dark.length}${exact ? ' (exactly the injected)' : ' (NOT the injected set)'}`,
+  );
+  console.log(`  event-loop delay ms: p50 ${ms(lag.percentile(50))} p99 ${ms(lag.percentile(99))} max ${ms(lag.max)}`);
+  // Checks of one node that end at the same instant were answered in one burst of the loop.
+  console.log(`  live node check ms: p2p ${spread(live.map((p) => p.checks.p2p.ms))} · http ${spread(live.map((p) => p.checks.http.ms))} · ssh ${spread(live.map((p) => p.checks.ssh.ms))}`);
+  console.log(`  at peak RSS ${mb(peak.rss)} MB: V8 heap used ${mb(peak.heapUsed)} of ${mb(peak.heapTotal)} MB, external ${mb(peak.external)} MB`);
+}
 
 /**
  * The floor under any probe: a bare TCP connect and close to the same three ports of every node's
@@ -39,46 +94,26 @@ async function bareConnects(hosts: readonly HostSpec[], concurrency: number): Pr
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { nodes: { type: 'string', default: '1000' }, sweeps: { type: 'string', default: '4' }, subnet: { type: 'string', default: '36' } },
+    options: {
+      nodes: { type: 'string', default: '1000' },
+      sweeps: { type: 'string', default: '4' },
+      subnet: { type: 'string', default: '36' },
+      concurrency: { type: 'string' },
+    },
   });
   installExitCleanup();
   const nodes = Number(values.nodes);
+  const probe = values.concurrency === undefined ? POLICY.probe : { ...POLICY.probe, concurrency: Number(values.concurrency) };
   const sim = await startSim(nodes, Number(values.subnet));
   const down = new Set(await injectHostDown(sim));
   const spec = loadCluster(sim.hostsFile);
-  const names = spec.hosts.map((h) => h.name);
-  const limiter = createLimiter(POLICY.probe.concurrency);
-  console.log(`probe sweep: ${nodes} nodes, ${down.size} host-down, concurrency ${POLICY.probe.concurrency}`);
-  for (let i = 0; i < Number(values.sweeps); i++) {
-    const simCpu0 = cpuMsOf(sim.proc.pid ?? 0);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const agent = createAgent(POLICY.probe);
-    let peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
-    const sampler = setInterval(() => {
-      const m = process.memoryUsage();
-      if (m.rss > peak.rss) peak = m;
-    }, 100);
-    const probes = await probeNodes(spec, names, POLICY.probe, agent, limiter);
-    await agent.destroy();
-    clearInterval(sampler);
-    const mb = (b: number): string => (b / 1048576).toFixed(0);
-    console.log(`  at peak RSS ${mb(peak.rss)} MB: heap used ${mb(peak.heapUsed)} of ${mb(peak.heapTotal)} MB, external ${mb(peak.external)} MB (array buffers ${mb(peak.arrayBuffers)} MB)`);
-    const wall = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const dark = probes.filter((p) => p.via === 'none').map((p) => p.name);
-    const exact = dark.length === down.size && dark.every((n) => down.has(n));
-    console.log(
-      `sweep ${i + 1}: wall ${wall.toFixed(0)} ms · sweeper CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (system ${(cpu.system / 1000).toFixed(0)}) · sim CPU ${(cpuMsOf(sim.proc.pid ?? 0) - simCpu0).toFixed(0)} ms · dark ${dark.length}${exact ? ' (exactly the injected)' : ' (NOT the injected set)'} · maxRSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
-    );
-  }
-  const simCpu0 = cpuMsOf(sim.proc.pid ?? 0);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await bareConnects(spec.hosts, POLICY.probe.concurrency);
-  const cpu = process.cpuUsage(cpu0);
+  // One limiter for all sweeps, as the worker has one for all its batches.
+  const limiter = createLimiter(probe.concurrency);
+  console.log(`probe sweep: ${nodes} nodes, ${down.size} host-down, concurrency ${probe.concurrency}, probe timeout ${probe.totalTimeoutMs} ms`);
+  for (let i = 1; i <= Number(values.sweeps); i++) await sweep(i, sim, spec, probe, limiter, down);
+  const floor = await measured(sim, () => bareConnects(spec.hosts, probe.concurrency));
   console.log(
-    `bare TCP connect+close, 3 ports × ${nodes} primaries: wall ${(performance.now() - t0).toFixed(0)} ms · CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (system ${(cpu.system / 1000).toFixed(0)}) · sim CPU ${(cpuMsOf(sim.proc.pid ?? 0) - simCpu0).toFixed(0)} ms`,
+    `bare TCP connect+close, 3 ports × ${nodes} primaries: wall ${floor.wallMs.toFixed(0)} ms · CPU ${floor.cpuMs.toFixed(0)} ms (system ${floor.systemMs.toFixed(0)}) · sim CPU ${floor.simCpuMs.toFixed(0)} ms`,
   );
   await stopChild(sim.proc);
   await cleanup();

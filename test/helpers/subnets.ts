@@ -85,9 +85,11 @@ export const SUBNETS = {
 /**
  * Ranges held back from test files: the kill-point shards run side by side
  * (RUNBOOK_KILL_POINTS_SUBNET in test/killpoints/kill-points.test.ts) on 89 and 91–94, with their
- * fallback (+100) and ip-changed (+50) /16s.
+ * fallback (+100) and ip-changed (+50) /16s; bench/probe-sweep's cluster on 36 (+100).
  */
 export const RESERVED: ReadonlyArray<readonly [number, number]> = [
+  [36, 36],
+  [136, 136],
   [89, 89],
   [91, 94],
   [139, 139],
