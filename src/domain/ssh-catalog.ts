@@ -82,12 +82,16 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
       // stop looked failed and the start ran regardless. `[p]2p_daemon` matches the daemon but
       // not its own text. Then verify: a daemon still there after SIGTERM and 5 s is an error,
       // so the caller never starts a second one (§4.1). No line here may contain the daemon's
-      // name spelled plainly, or the shell would match itself again.
+      // name spelled plainly, or the shell would match itself again. `-u "$USER"` (sshd sets it):
+      // only the SSH user's own processes, the daemon it started with nohup. Another account's
+      // process with the name in its command line (a second service user, a root `tail -f` of
+      // its log) cannot be signalled (EPERM) and is not our daemon, yet made the stop report
+      // "still running" and fail.
       return [
-        'pkill -f "[p]2p_daemon"',
-        'pgrep -f "[p]2p_daemon" >/dev/null && sleep 1',
-        'pgrep -f "[p]2p_daemon" >/dev/null && sleep 4',
-        'pgrep -af "[p]2p_daemon" || exit 0',
+        'pkill -u "$USER" -f "[p]2p_daemon"',
+        'pgrep -u "$USER" -f "[p]2p_daemon" >/dev/null && sleep 1',
+        'pgrep -u "$USER" -f "[p]2p_daemon" >/dev/null && sleep 4',
+        'pgrep -u "$USER" -af "[p]2p_daemon" || exit 0',
         'echo "P2P daemon still running 5 s after SIGTERM; not starting a second one" >&2',
         'exit 1',
       ].join('\n');

@@ -2,6 +2,7 @@
 // OpenSSH sshd, the user's bash, real pkill/nohup/ps/ss/curl/python, a real daemon (issue 17).
 // A catalog step without a case in CASES fails here, so a new command cannot ship unproven.
 // Simulated cluster: subnet 83; real node 127.86.0.2 (fallback 127.86.1.2), user rrnode86a.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, mkdirSync, chownSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,8 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
   let sim: SimulatorHandle;
   let node: RealNode;
   let acts: ReturnType<typeof createActivities>;
+  /** A root process named like the daemon, alive while p2p-stop runs (its case below). */
+  let decoy: ChildProcess | undefined;
 
   beforeAll(async () => {
     if (unavailable) throw new Error(unavailable);
@@ -82,11 +85,22 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
       },
     },
     'p2p-stop': {
-      before: daemonRunning,
+      before: async () => {
+        // Another account's process with the name in its command line (root here), as on a host
+        // where a second service user or a root `tail -f` of the log runs: not ours to stop, and
+        // the old `pkill -f`/`pgrep -f` hit it (EPERM, then "still running", exit 1).
+        decoy = spawn('bash', ['-c', 'exec -a p2p_daemon-of-another-user sleep 120'], { stdio: 'ignore' });
+        await daemonRunning();
+      },
       check: async (r) => {
-        // Issue 11 item 9: `pkill -f "p2p_daemon"` matched its own `bash -c` and died (143/128).
-        expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: '' });
-        await waitFor('the daemon to die after p2p-stop', 10_000, () => (node.daemonPids().length === 0 ? true : undefined));
+        try {
+          // Issue 11 item 9: `pkill -f "p2p_daemon"` matched its own `bash -c` and died (143/128).
+          expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: '' });
+          await waitFor('the daemon to die after p2p-stop', 10_000, () => (node.daemonPids().length === 0 ? true : undefined));
+          expect(decoy?.exitCode, "the other user's process is left alone").toBeNull();
+        } finally {
+          decoy?.kill('SIGKILL');
+        }
       },
     },
     'p2p-start': {

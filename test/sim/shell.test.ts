@@ -107,6 +107,12 @@ describe('catalog steps (src/domain/ssh-catalog.ts), each run over real SSH', ()
     // Nothing left to stop: the stop verifies the daemon is gone and succeeds.
     expect((await ssh(sim, node.host, cmd('p2p-stop'))).code).toBe(0);
     expect((await ssh(sim, node.host, 'pkill -f p2p_daemon')).code).toBe(1);
+    // `-u`: only that user's processes; the session's are $USER's (ubuntu).
+    expect((await ssh(sim, node.host, cmd('p2p-start'))).code).toBe(0);
+    await until(async () => (await ssh(sim, node.host, 'pgrep -u "$USER" -f "[p]2p_daemon"')).code === 0 || undefined, 'daemon listed for $USER');
+    expect((await ssh(sim, node.host, 'pgrep -u root -f "[p]2p_daemon"')).code).toBe(1);
+    expect((await ssh(sim, node.host, cmd('p2p-stop'))).code).toBe(0);
+    expect(n(3).daemon).toBe('stopped');
     const start = await ssh(sim, node.host, cmd('p2p-start'));
     expect(start.code).toBe(0);
     const body = await until(async () => (await getJson(`http://${node.host}:8770/status`)).body, 'daemon up');

@@ -1,8 +1,11 @@
-// `ps aux`, `pkill [-f] [-9]` and `pgrep [-f] [-a|-l]`: the p2p daemon (§4.1 stop) and every
-// shell process running a script on the node, matched as procps matches them.
+// `ps aux`, `pkill [-u USER] [-f] [-9]` and `pgrep [-u USER] [-f] [-a|-l]`: the p2p daemon (§4.1
+// stop) and every shell process running a script on the node, matched as procps matches them.
 import type { Command, CommandContext } from '../types.js';
 
 const DAEMON_CMDLINE = 'python -m app.distributed.p2p_daemon';
+/** The SSH user every simulated session runs as ($USER in session.ts), and its uid. */
+const SHELL_USER = 'ubuntu';
+const SHELL_UID = 1000;
 
 function hhmm(t: number): string {
   return new Date(t).toISOString().slice(11, 16);
@@ -48,7 +51,11 @@ interface Hit {
  */
 function matching(args: string[], x: CommandContext, verb: 'pkill' | 'pgrep'): Hit[] | number {
   const full = args.some((a) => /^-[a-z]*f[a-z]*$/.test(a));
-  const pattern = args.filter((a) => !a.startsWith('-'))[0];
+  // `-u USER`: only that user's processes; every process the node's shell can see is ubuntu's.
+  const userAt = args.indexOf('-u');
+  const user = userAt >= 0 ? args[userAt + 1] : undefined;
+  const pattern = args.filter((a, i) => !a.startsWith('-') && !(userAt >= 0 && i === userAt + 1))[0];
+  if (user !== undefined && user !== SHELL_USER && user !== String(SHELL_UID)) return [];
   if (pattern === undefined) {
     x.io.err.write(`${verb}: no matching criteria specified\nTry \`${verb} --help' for more information.\n`);
     return 2;
