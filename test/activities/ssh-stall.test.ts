@@ -74,7 +74,7 @@ describe('sshRun on a stalled SSH session', () => {
     const acts = activitiesWith(1);
     const logged = sim.state().mutations.length;
     const run = newEnv().run(() => acts.sshRun({ node, step: 'p2p-stop', via: 'fallback' })) as Promise<SshResult>;
-    await untilLogged(node, 'pkill -f "[p]2p_daemon"', logged);
+    await untilLogged(node, 'pkill -u "$USER" -f "[p]2p_daemon"', logged);
     sim.fault(node, 'ssh-stall');
     const r = await settlesWithin(run, 30_000, 'sshRun on a session that stalled mid-command');
     expect(r.exitCode).toBe(-1);
@@ -89,7 +89,7 @@ describe('sshRun on a stalled SSH session', () => {
     const env = newEnv();
     const logged = sim.state().mutations.length;
     const run = env.run(() => acts.sshRun({ node, step: 'p2p-stop', via: 'fallback' }));
-    await untilLogged(node, 'pkill -f "[p]2p_daemon"', logged);
+    await untilLogged(node, 'pkill -u "$USER" -f "[p]2p_daemon"', logged);
     sim.fault(node, 'ssh-stall');
     env.cancel();
     const err = await settlesWithin(run.then(() => undefined, (e: unknown) => e), 20_000, 'a cancelled sshRun on a stalled session');

@@ -36,7 +36,7 @@ describe('p2p restart', () => {
     expect(r.status, r.summary).toBe('escalated');
     expect(r.escalation?.reasons.join(' ')).toMatch(/not confirmed stopped.*not starting a second daemon/);
     const commands = sshCommandsOn(node, before);
-    expect(commands).toContain('pkill -f "[p]2p_daemon"');
+    expect(commands).toContain('pkill -u "$USER" -f "[p]2p_daemon"');
     expect(commands.filter((c) => c.includes('python -m app.distributed.p2p_daemon'))).toEqual([]);
   });
 
