@@ -57,7 +57,8 @@ function tokenMatches(expected: string): (given: string) => boolean {
 
 export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: WebhookMetrics } {
   const metrics = o.metrics ?? new WebhookMetrics();
-  // Identical posts of one occurrence share one signal-with-start (coalesce-fires.ts).
+  // Identical posts of one occurrence, in flight or recorded within a minute, share one
+  // signal-with-start (coalesce-fires.ts).
   const fires = coalesceFires(o.intake, { onCoalesced: () => metrics.coalesced() });
   const app = new Hono();
 
@@ -157,7 +158,7 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
     // §8: `resolved` is a signal to a running incident and never starts anything.
     const outcome =
       a.status === 'resolved'
-        ? await o.intake.resolve(routed.workflowId, ref)
+        ? await fires.resolve(routed.workflowId, ref)
         : await fires.fire({
             workflowId: routed.workflowId,
             alert: ref,

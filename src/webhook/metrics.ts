@@ -28,7 +28,7 @@ export class WebhookMetrics {
     this.actions.set(action, (this.actions.get(action) ?? 0) + 1);
   }
 
-  /** A firing alert answered by the signal-with-start already in flight for it (coalesce-fires.ts). */
+  /** A firing alert answered by the signal-with-start in flight or recently recorded for it (coalesce-fires.ts). */
   coalesced(): void {
     this.coalescedCount++;
   }
@@ -54,7 +54,7 @@ export class WebhookMetrics {
     counter('runbook_webhook_alerts_received_total', 'Alerts received from Alertmanager, by alert status.', 'status', this.received);
     counter('runbook_webhook_incidents_total', 'Alerts by what happened to their incident.', 'action', this.actions);
     const c = 'runbook_webhook_alerts_coalesced_total';
-    lines.push(`# HELP ${c} Firing alerts answered by the Temporal call already in flight for the same occurrence.`, `# TYPE ${c} counter`, `${c} ${this.coalescedCount}`);
+    lines.push(`# HELP ${c} Firing alerts answered by the Temporal call in flight or recorded within the last minute for the same occurrence.`, `# TYPE ${c} counter`, `${c} ${this.coalescedCount}`);
     counter('runbook_webhook_requests_rejected_total', 'Requests answered 4xx/5xx, by reason.', 'reason', this.rejected);
     const h = 'runbook_webhook_request_duration_seconds';
     lines.push(`# HELP ${h} Time to answer POST /alerts/alertmanager.`, `# TYPE ${h} histogram`);

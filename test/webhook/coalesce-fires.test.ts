@@ -1,7 +1,8 @@
 // Coalescing of identical alert posts (src/webhook/coalesce-fires.ts), with a fake intake whose
-// calls the test holds open and settles by hand: who waits on whose call, what each is answered,
-// and that nothing is kept once a call settles. The same against a real dev server is in
-// intake.test.ts ("identical posts while a call is in flight").
+// calls the test holds open and settles by hand, and a hand-driven clock: who waits on whose
+// call, what each is answered, how long a recorded occurrence answers, and what is never kept.
+// The same against a real dev server is in intake.test.ts ("identical posts while a call is in
+// flight", "a repeat of a recorded occurrence").
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../src/config/loader.js';
 import { createWebhookApp } from '../../src/webhook/app.js';
@@ -51,12 +52,72 @@ describe('coalesceFires', () => {
     expect(fires.inFlight()).toBe(1);
     inner.calls[0]!.settle({ action: 'started' });
     expect((await Promise.all(answers)).map((a) => a.action)).toEqual(['started', ...Array(9).fill('joined')]);
-    // Bounded: the entry left with the call, and a later post makes its own call (nothing cached).
-    expect(fires.inFlight()).toBe(0);
-    const later = fires.fire(req('incident-a'));
+    expect([fires.inFlight(), fires.remembered()]).toEqual([0, 1]);
+  });
+
+  it('a recorded occurrence answers identical posts for recentMs without a call, then asks Temporal again', async () => {
+    const inner = heldIntake();
+    const clock = { t: 1_000 };
+    let coalesced = 0;
+    const fires = coalesceFires(inner, { recentMs: 60_000, now: () => clock.t, onCoalesced: () => coalesced++ });
+    const first = fires.fire(req('incident-a'));
+    clock.t += 5_000; // a slow call: the window counts from when it was recorded, not sent
+    inner.calls[0]!.settle({ action: 'started' });
+    expect(await first).toEqual({ action: 'started' });
+    clock.t += 59_999;
+    expect(await fires.fire(req('incident-a'))).toEqual({ action: 'joined' });
+    expect([inner.calls.length, coalesced]).toEqual([1, 1]);
+    clock.t += 1;
+    const after = fires.fire(req('incident-a'));
     expect(inner.calls).toHaveLength(2);
     inner.calls[1]!.settle({ action: 'joined' });
-    expect(await later).toEqual({ action: 'joined' });
+    expect(await after).toEqual({ action: 'joined' });
+  });
+
+  it('an ignored (ended) occurrence is remembered as ignored, with its reason', async () => {
+    const inner = heldIntake();
+    const fires = coalesceFires(inner, { now: () => 0 });
+    const first = fires.fire(req('incident-a'));
+    inner.calls[0]!.settle({ action: 'ignored', reason: 'incident already resolved' });
+    await first;
+    expect(await fires.fire(req('incident-a'))).toEqual({ action: 'ignored', reason: 'incident already resolved' });
+    expect(inner.calls).toHaveLength(1);
+  });
+
+  it('a resolved notification forgets the occurrence (every signal content of it), so the next post asks Temporal', async () => {
+    const inner = heldIntake();
+    const fires = coalesceFires(inner, { now: () => 0 });
+    const recorded = [fires.fire(req('incident-a')), fires.fire(req('incident-a', ref('f1', 'page'))), fires.fire(req('incident-b'))];
+    for (const c of inner.calls) c.settle({ action: 'started' });
+    await Promise.all(recorded);
+    expect(fires.remembered()).toBe(3);
+    expect(await fires.resolve('incident-a', { ...ref(), status: 'resolved' })).toEqual({ action: 'signalled' });
+    expect(fires.remembered()).toBe(1);
+    void fires.fire(req('incident-a'));
+    expect(inner.calls).toHaveLength(4);
+    void fires.fire(req('incident-b'));
+    expect(inner.calls).toHaveLength(4);
+  });
+
+  it('memory is bounded: expired entries are dropped, and at maxEntries the oldest go first', async () => {
+    const inner = heldIntake();
+    const clock = { t: 0 };
+    const fires = coalesceFires(inner, { recentMs: 1_000, maxEntries: 3, now: () => clock.t });
+    const fireAndSettle = async (id: string) => {
+      const p = fires.fire(req(id));
+      inner.calls.at(-1)!.settle({ action: 'started' });
+      await p;
+    };
+    for (const id of ['a', 'b', 'c', 'd']) await fireAndSettle(`incident-${id}`);
+    expect(fires.remembered()).toBe(3);
+    // `a` was pushed out by the cap: asking again makes a call; `d` is still remembered.
+    await fireAndSettle('incident-a');
+    expect(inner.calls).toHaveLength(5);
+    void fires.fire(req('incident-d'));
+    expect(inner.calls).toHaveLength(5);
+    clock.t += 1_000;
+    await fireAndSettle('incident-e');
+    expect(fires.remembered()).toBe(1);
   });
 
   it('distinct occurrences, and the same workflow ID with other signal content, each get their own call', async () => {
@@ -77,7 +138,7 @@ describe('coalesceFires', () => {
     ]);
     for (const c of inner.calls) c.settle({ action: 'joined' });
     expect((await Promise.all(answers)).map((a) => a.action)).toEqual(['joined', 'joined', 'joined', 'joined', 'joined']);
-    expect(fires.inFlight()).toBe(0);
+    expect([fires.inFlight(), fires.remembered()]).toEqual([0, 4]);
   });
 
   it('a failing call fails every waiter with its error; the retry makes a new call', async () => {
@@ -89,7 +150,7 @@ describe('coalesceFires', () => {
     const results = await answers;
     expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
     for (const r of results) expect((r as PromiseRejectedResult).reason).toBe(err);
-    expect(fires.inFlight()).toBe(0);
+    expect([fires.inFlight(), fires.remembered()]).toEqual([0, 0]);
     const retry = fires.fire(req('incident-a'));
     expect(inner.calls).toHaveLength(2);
     inner.calls[1]!.settle({ action: 'started' });

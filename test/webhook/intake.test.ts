@@ -263,6 +263,40 @@ describe('one alert occurrence, one incident', () => {
     }
   });
 
+  it('a repeat of a recorded occurrence is joined without a Temporal call; after its resolved notification a repeat asks Temporal again', async () => {
+    let calls = 0;
+    const counted = await webhookWith((real) => ({
+      ...real,
+      fire: (req) => {
+        calls++;
+        return real.fire(req);
+      },
+    }));
+    try {
+      const labels = { node: 'gpu-1' };
+      const startsAt = '2026-05-06T09:00:00Z';
+      const fire = notification([alert({ alertname: 'NodeEvicted', labels, startsAt, fingerprint: 'be1a7ed' })]);
+      const id = 'incident-recover-node-gpu-1-20260506T090000000Z';
+      expect((await post(counted.url, fire, TOKEN)).body.accepted![0]).toMatchObject({ action: 'started', workflowId: id });
+      const repeats = await Promise.all(Array.from({ length: 5 }, () => post(counted.url, fire, TOKEN)));
+      expect(repeats.map((r) => [r.status, r.body.accepted![0]!.action])).toEqual(Array(5).fill([202, 'joined']));
+      expect(calls).toBe(1);
+      const signals = async () =>
+        ((await env.client.workflow.getHandle(id).fetchHistory()).events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+      expect(await signals()).toEqual(['alert']);
+      // The resolved notification goes to Temporal and forgets the occurrence: the next repeat is a call.
+      const resolved = await post(counted.url, notification([alert({ alertname: 'NodeEvicted', labels, startsAt, fingerprint: 'be1a7ed', status: 'resolved' })], 'resolved'), TOKEN);
+      expect(resolved.body.accepted![0]).toMatchObject({ action: 'signalled', workflowId: id });
+      const late = await post(counted.url, fire, TOKEN);
+      expect(late.body.accepted![0]).toMatchObject({ action: 'joined', workflowId: id });
+      expect(calls).toBe(2);
+      // No worker runs in this file, so the incident is still open and the repeat is its second signal.
+      expect(await signals()).toEqual(['alert', 'alert-resolved', 'alert']);
+    } finally {
+      await counted.close();
+    }
+  });
+
   it('posts sharing a call that fails are all answered 503, nothing is recorded, and the retry is 202', async () => {
     // The first call goes to a Temporal that is not there (a real client, nothing listens; no
     // gRPC retries, so it fails at once instead of at the 8 s deadline), the retry to the dev server.
