@@ -93,9 +93,10 @@ export function createActivities(deps: ActivityDeps) {
   const probeLimiter = createLimiter(policy.probe.concurrency);
   // §6.1: procedures that ask at the same time share one sweep (activities/transport/shared-in-flight.ts).
   const measureReachability = sharedInFlight(
-    async () => {
+    async (signal) => {
       const spec = cluster();
-      const probes = await withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, probeLimiter));
+      const names = spec.hosts.map((h) => h.name);
+      const probes = await withProbeAgent((agent) => probeNodes(spec, names, policy.probe, agent, probeLimiter, undefined, { cancel: signal }));
       const unreachable = probes.filter((p) => !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok).length;
       return { total: probes.length, unreachable };
     },
@@ -173,7 +174,7 @@ export function createActivities(deps: ActivityDeps) {
       // A caller that joined another's sweep beats too, so its heartbeat timeout does not run out.
       const hb = periodicHeartbeat(() => ({ measuring: 'cluster reachability' }));
       try {
-        return await measureReachability();
+        return await measureReachability(cancellationSignal());
       } finally {
         hb.stop();
       }

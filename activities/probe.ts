@@ -135,6 +135,14 @@ function unknownNode(name: string): NodeProbe {
   return { name, via: 'none', checks: { p2p: miss, http: miss, ssh: miss } };
 }
 
+/**
+ * A sweep that belongs to no single activity (the shared §6.1 measurement): its own cancellation,
+ * and no heartbeats, which go to the activity that asked (each caller beats for itself).
+ */
+export interface DetachedSweep {
+  cancel: AbortSignal;
+}
+
 export async function probeNodes(
   spec: ClusterSpec,
   nodes: readonly string[],
@@ -142,12 +150,13 @@ export async function probeNodes(
   dispatcher: HttpDispatcher,
   limiter: Limiter = createLimiter(probe.concurrency),
   routing?: SilentRouting,
+  detached?: DetachedSweep,
 ): Promise<NodeProbe[]> {
-  const cancel = cancellationSignal();
+  const cancel = detached?.cancel ?? cancellationSignal();
   // Every node in flight listens for cancellation; hundreds at once are expected, not a leak.
   setMaxListeners(0, cancel);
   let done = 0;
-  const hb = periodicHeartbeat(() => ({ done, total: nodes.length }));
+  const hb = detached ? { beat: () => undefined, stop: () => undefined } : periodicHeartbeat(() => ({ done, total: nodes.length }));
   try {
     const byName = new Map(spec.hosts.map((h) => [h.name, h]));
     // Each node's own deadline starts when it gets a slot, so waiting in line never counts.
