@@ -47,6 +47,14 @@ function printLatency(results: PostResult[], seconds: number): void {
   console.log('| p50 (ms) | p99 (ms) | max (ms) | p99 target | |');
   console.log('|---|---|---|---|---|');
   console.log(`| ${fmtMs(s.p50)} | ${fmtMs(s.p99)} | ${fmtMs(s.max)} | < ${P99_TARGET_MS} ms | ${s.p99 < P99_TARGET_MS ? 'MET' : 'MISSED'} |`);
+  // Which posts are slow: those whose own Temporal call started the incident, or the rest
+  // (answered by a call in flight, or from one that recorded the occurrence moments before).
+  for (const action of ['started', 'joined']) {
+    const ms = results.filter((r) => r.status !== undefined && r.action === action).map((r) => r.latencyMs);
+    if (ms.length === 0) continue;
+    const a = summarize(ms);
+    console.log(`  ${action.padEnd(7)} ${String(a.count).padStart(4)} posts: p50 ${fmtMs(a.p50)} ms, p99 ${fmtMs(a.p99)} ms, max ${fmtMs(a.max)} ms`);
+  }
   console.log(`sender timing: posts left p50 ${fmtMs(late.p50)} ms / max ${fmtMs(late.max)} ms behind plan (${results.length} posts planned over ${seconds} s)`);
 }
 
@@ -95,9 +103,9 @@ async function main(): Promise<void> {
     `storm sent and answered in ${stormSeconds.toFixed(1)} s; CPU meanwhile: webhook ${cpu.webhook.toFixed(0)} ms ` +
       `(${(cpu.webhook / results.length).toFixed(2)} ms per post), worker ${cpu.worker.toFixed(0)} ms`,
   );
-  // The webhook's own count of posts that waited on another post's signal-with-start.
+  // The webhook's own count of posts answered by another post's signal-with-start.
   const coalesced = Number(/^runbook_webhook_alerts_coalesced_total (\d+)$/m.exec(await (await fetch(`${hook.url}/metrics`)).text())?.[1] ?? NaN);
-  console.log(`Temporal calls (signal-with-start): ${results.length - coalesced} for ${results.length} posts (${coalesced} coalesced onto a call in flight)`);
+  console.log(`Temporal calls (signal-with-start): ${results.length - coalesced} for ${results.length} posts (${coalesced} answered by another post's call, in flight or recorded moments before)`);
 
   const verdict = judgeAnswers(results, opts.distinct);
   console.log(

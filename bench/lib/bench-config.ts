@@ -24,3 +24,13 @@ export const ADMIN_KEY = 'bench-admin-key-90';
  * was 25–40 MB higher, for the same CPU time.
  */
 export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
+/**
+ * Environment of the worker child, the same as the production image's (Dockerfile): glibc's
+ * malloc keeps one arena per thread that allocates, up to 8 per core, and the worker's threads
+ * (libuv, the workflow thread, the Temporal core's Rust runtime) each fill and keep their own
+ * during a sweep. Two arenas cut the worker's RSS by ~15 MB idle and ~25 MB at the 1,000-node
+ * peak, for no more CPU (bench/README.md, "Memory"). glibc reads it at process start, so it can
+ * only come from outside the process.
+ */
+export const WORKER_ENV = { MALLOC_ARENA_MAX: '2' } as const;

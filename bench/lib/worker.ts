@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_KEY, ROOT, WORKER_NODE_FLAGS } from './bench-config.js';
+import { ADMIN_KEY, ROOT, WORKER_ENV, WORKER_NODE_FLAGS } from './bench-config.js';
 import { track, waitForLine } from './child-processes.js';
 import type { Sim } from './simulator.js';
 
@@ -32,7 +32,7 @@ export async function startWorker(address: string, sim: Sim, bundlePath: string,
   const extra = (process.env['BENCH_WORKER_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
   const entry = workerEntry();
   const args = [...WORKER_NODE_FLAGS, ...extra, ...entry, '--address', address, '--task-queue', taskQueue, '--hosts', sim.hostsFile, '--bundle', bundlePath];
-  const proc = track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, RUNBOOK_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...WORKER_ENV, RUNBOOK_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] }));
   await waitForLine(proc, 'worker process', 'ready', 120_000);
   return { proc, taskQueue };
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../bench/lib/bench-config.js';
 
 interface Service {
   image?: string;
@@ -81,6 +82,13 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/runbook\.js"\]$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+
+  it('the image runs node with the memory settings bench/diagnose measures the worker with', () => {
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    const env = Object.fromEntries([...dockerfile.matchAll(/^ENV (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(env['NODE_OPTIONS']).toBe(WORKER_NODE_FLAGS.join(' '));
+    for (const [k, v] of Object.entries(WORKER_ENV)) expect(env[k], k).toBe(v);
   });
 
   it('registers exactly the search attributes of src/temporal/search-attributes.ts', () => {
