@@ -21,7 +21,7 @@ import { createAgent, type HttpDispatcher } from './transport/http.js';
 import { loadUndici } from './transport/lazy-undici.js';
 import { statusOf } from './p2p.js';
 import { createLimiter, mapLimit } from './transport/pool.js';
-import { probeNodes } from './probe.js';
+import { probeNodes, SilentLastTime } from './probe.js';
 import { routingCheck } from './routing.js';
 import { createSshRunner, splitSections } from './ssh.js';
 import { statusFromCli, statusFromSocket, toTailscaleView } from './tailscale.js';
@@ -89,14 +89,15 @@ export function createActivities(deps: ActivityDeps) {
       await agent.destroy();
     }
   };
-  // One probe limit for the whole worker: diagnose runs its batches side by side.
-  const probeLimiter = createLimiter(policy.probe.concurrency);
+  // One probe limit for the whole worker: diagnose runs its batches side by side. Every sweep
+  // remembers which nodes were dark, and the next one starts those first (SilentLastTime).
+  const sweepSlots = { limiter: createLimiter(policy.probe.concurrency), silentLastTime: new SilentLastTime() };
   // §6.1: procedures that ask at the same time share one sweep (activities/transport/shared-in-flight.ts).
   const measureReachability = sharedInFlight(
     async (signal) => {
       const spec = cluster();
       const names = spec.hosts.map((h) => h.name);
-      const probes = await withProbeAgent((agent) => probeNodes(spec, names, policy.probe, agent, probeLimiter, undefined, { cancel: signal }));
+      const probes = await withProbeAgent((agent) => probeNodes(spec, names, policy.probe, agent, { ...sweepSlots, detached: { cancel: signal } }));
       const unreachable = probes.filter((p) => !p.checks.p2p.ok && !p.checks.http.ok && !p.checks.ssh.ok).length;
       return { total: probes.length, unreachable };
     },
@@ -143,7 +144,7 @@ export function createActivities(deps: ActivityDeps) {
     async heartbeatSweep(input: { withSync?: boolean } = {}): Promise<HeartbeatSweep> {
       const spec = cluster();
       const [probes, sync] = await Promise.all([
-        withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, probeLimiter)),
+        withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, sweepSlots)),
         input.withSync
           ? admin.syncStatus(cancellationSignal()).then(
               (s) => ({ stalled: s.stalled, inProgress: s.inProgress, progress: s.progress }),
@@ -214,7 +215,7 @@ export function createActivities(deps: ActivityDeps) {
       const routing = input.routeSilent
         ? { budget: input.routeSilent, check: (h: HostSpec, s: AbortSignal) => routingCheck(h, policy.probe.connectTimeoutMs, s) }
         : undefined;
-      return withProbeAgent((agent) => probeNodes(cluster(), input.nodes, policy.probe, agent, probeLimiter, routing));
+      return withProbeAgent((agent) => probeNodes(cluster(), input.nodes, policy.probe, agent, { ...sweepSlots, ...(routing && { routing }) }));
     },
 
     /** §3.3 Tailscale's view of the config nodes (LocalAPI socket, else the CLI). */

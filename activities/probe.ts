@@ -143,15 +143,52 @@ export interface DetachedSweep {
   cancel: AbortSignal;
 }
 
+/**
+ * The worker's memory of the nodes that answered on nothing at their last probe. The next sweep
+ * gives them probe slots first, so their 3 s waits start at once and run under the live nodes'
+ * work instead of after it: nodes take slots in list order, and a dead host near the end of a
+ * 1,000-node list started its clock ~1.8 s into the sweep (bench/README.md, probe sweep). The
+ * health monitor sweeps every few seconds, so from its second heartbeat on, and for a diagnose
+ * that follows it, the dead hosts are known. Only the order changes: every node is probed, with
+ * its full deadline, and results keep the caller's order.
+ */
+export class SilentLastTime {
+  readonly #names = new Set<string>();
+
+  has(name: string): boolean {
+    return this.#names.has(name);
+  }
+
+  /** What a sweep found: dark nodes are remembered, nodes that answered are forgotten. */
+  record(results: readonly NodeProbe[]): void {
+    for (const r of results) {
+      if (isDark(r)) this.#names.add(r.name);
+      else this.#names.delete(r.name);
+    }
+  }
+
+  get size(): number {
+    return this.#names.size;
+  }
+}
+
+export interface SweepOptions {
+  /** Probe slots; the worker shares one limit across its batches. Default: a fresh one. */
+  limiter?: Limiter;
+  routing?: SilentRouting;
+  detached?: DetachedSweep;
+  silentLastTime?: SilentLastTime;
+}
+
 export async function probeNodes(
   spec: ClusterSpec,
   nodes: readonly string[],
   probe: ProbePolicy,
   dispatcher: HttpDispatcher,
-  limiter: Limiter = createLimiter(probe.concurrency),
-  routing?: SilentRouting,
-  detached?: DetachedSweep,
+  o: SweepOptions = {},
 ): Promise<NodeProbe[]> {
+  const { routing, detached, silentLastTime } = o;
+  const limiter = o.limiter ?? createLimiter(probe.concurrency);
   const cancel = detached?.cancel ?? cancellationSignal();
   // Every node in flight listens for cancellation; hundreds at once are expected, not a leak.
   setMaxListeners(0, cancel);
@@ -159,28 +196,31 @@ export async function probeNodes(
   const hb = detached ? { beat: () => undefined, stop: () => undefined } : periodicHeartbeat(() => ({ done, total: nodes.length }));
   try {
     const byName = new Map(spec.hosts.map((h) => [h.name, h]));
-    // Each node's own deadline starts when it gets a slot, so waiting in line never counts.
-    const results = await Promise.all(
-      nodes.map((name) =>
-        limiter(async (release) => {
-          const host = byName.get(name);
-          const unpark = parkWhenSilent(release);
-          const route = routeWhenSilent(host, probe, routing, cancel);
-          let result: NodeProbe;
-          try {
-            result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
-          } finally {
-            unpark();
-          }
-          const routed = await route.settle(isDark(result));
-          if (routed) result = { ...result, routing: routed };
-          done++;
-          hb.beat(done % HEARTBEAT_EVERY_NODES === 0);
-          return result;
-        }),
-      ),
-    );
+    const probeOne = (name: string) => async (release: () => void): Promise<NodeProbe> => {
+      const host = byName.get(name);
+      const unpark = parkWhenSilent(release);
+      const route = routeWhenSilent(host, probe, routing, cancel);
+      let result: NodeProbe;
+      try {
+        result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
+      } finally {
+        unpark();
+      }
+      const routed = await route.settle(isDark(result));
+      if (routed) result = { ...result, routing: routed };
+      done++;
+      hb.beat(done % HEARTBEAT_EVERY_NODES === 0);
+      return result;
+    };
+    // Each node's own deadline starts when it gets a slot, so waiting in line never counts. The
+    // nodes silent last time ask for their slots first (and go ahead of other batches' queues).
+    const silentFirst = (first: boolean) => (name: string) => silentLastTime?.has(name) === first;
+    const order = [...nodes.filter(silentFirst(true)), ...nodes.filter(silentFirst(false))];
+    const byOrder = new Map<string, Promise<NodeProbe>>();
+    for (const name of order) if (!byOrder.has(name)) byOrder.set(name, limiter(probeOne(name), { first: silentLastTime?.has(name) }));
+    const results = await Promise.all(nodes.map((name) => byOrder.get(name)!));
     throwIfCancelled(cancel);
+    silentLastTime?.record(results);
     hb.beat(true);
     return results;
   } finally {

@@ -14,8 +14,8 @@ import type { ProbePolicy } from '../src/domain/policy.js';
 import type { NodeProbe } from '../src/domain/probes.js';
 import { loadCluster } from '../src/config/loader.js';
 import { createAgent } from '../activities/transport/http.js';
-import { createLimiter, type Limiter } from '../activities/transport/pool.js';
-import { probeNodes } from '../activities/probe.js';
+import { createLimiter } from '../activities/transport/pool.js';
+import { probeNodes, SilentLastTime, type SweepOptions } from '../activities/probe.js';
 import { POLICY } from './lib/bench-config.js';
 import { stopChild } from './lib/child-processes.js';
 import { cleanup, installExitCleanup } from './lib/cleanup.js';
@@ -42,7 +42,8 @@ async function measured<T>(sim: Sim, fn: () => Promise<T>): Promise<{ value: T; 
   return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, simCpuMs: cpuMsOf(sim.proc.pid ?? 0) - simCpu0 };
 }
 
-async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy, limiter: Limiter, down: ReadonlySet<string>): Promise<void> {
+async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy, slots: SweepOptions, down: ReadonlySet<string>): Promise<void> {
+  const known = slots.silentLastTime?.size ?? 0;
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
   let peak = process.memoryUsage();
@@ -53,7 +54,7 @@ async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy,
   const run = await measured(sim, async (): Promise<NodeProbe[]> => {
     const agent = createAgent(probe);
     try {
-      return await probeNodes(spec, spec.hosts.map((h) => h.name), probe, agent, limiter);
+      return await probeNodes(spec, spec.hosts.map((h) => h.name), probe, agent, slots);
     } finally {
       await agent.destroy();
     }
@@ -64,7 +65,7 @@ async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy,
   const dark = run.value.filter((p) => p.via === 'none').map((p) => p.name);
   const exact = dark.length === down.size && dark.every((name) => down.has(name));
   console.log(
-    `sweep ${n}: wall ${run.wallMs.toFixed(0)} ms · sweeper CPU ${run.cpuMs.toFixed(0)} ms (system ${run.systemMs.toFixed(0)}) · sim CPU ${run.simCpuMs.toFixed(0)} ms · dark ${dark.length}${exact ? ' (exactly the injected)' : ' (NOT the injected set)'}`,
+    `sweep ${n}: wall ${run.wallMs.toFixed(0)} ms · sweeper CPU ${run.cpuMs.toFixed(0)} ms (system ${run.systemMs.toFixed(0)}) · sim CPU ${run.simCpuMs.toFixed(0)} ms · dark ${dark.length}${exact ? ' (exactly the injected)' : ' (NOT the injected set)'} · started first (silent last time) ${known}`,
   );
   console.log(`  event-loop delay ms: p50 ${ms(lag.percentile(50))} p99 ${ms(lag.percentile(99))} max ${ms(lag.max)}`);
   // Checks of one node that end at the same instant were answered in one burst of the loop.
@@ -99,6 +100,8 @@ async function main(): Promise<void> {
       sweeps: { type: 'string', default: '4' },
       subnet: { type: 'string', default: '36' },
       concurrency: { type: 'string' },
+      // Every sweep cold, as a worker's first: no memory of the nodes silent last time.
+      'no-memory': { type: 'boolean', default: false },
     },
   });
   installExitCleanup();
@@ -107,10 +110,10 @@ async function main(): Promise<void> {
   const sim = await startSim(nodes, Number(values.subnet));
   const down = new Set(await injectHostDown(sim));
   const spec = loadCluster(sim.hostsFile);
-  // One limiter for all sweeps, as the worker has one for all its batches.
-  const limiter = createLimiter(probe.concurrency);
+  // One limiter and one memory of silent nodes for all sweeps, as the worker has for all its sweeps.
+  const slots: SweepOptions = { limiter: createLimiter(probe.concurrency), ...(!values['no-memory'] && { silentLastTime: new SilentLastTime() }) };
   console.log(`probe sweep: ${nodes} nodes, ${down.size} host-down, concurrency ${probe.concurrency}, probe timeout ${probe.totalTimeoutMs} ms`);
-  for (let i = 1; i <= Number(values.sweeps); i++) await sweep(i, sim, spec, probe, limiter, down);
+  for (let i = 1; i <= Number(values.sweeps); i++) await sweep(i, sim, spec, probe, slots, down);
   const floor = await measured(sim, () => bareConnects(spec.hosts, probe.concurrency));
   console.log(
     `bare TCP connect+close, 3 ports × ${nodes} primaries: wall ${floor.wallMs.toFixed(0)} ms · CPU ${floor.cpuMs.toFixed(0)} ms (system ${floor.systemMs.toFixed(0)}) · sim CPU ${floor.simCpuMs.toFixed(0)} ms`,

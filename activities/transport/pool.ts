@@ -22,9 +22,10 @@ export async function mapLimit<T, R>(
 
 /**
  * Runs `fn` under the limit. `fn` may call `release` to give its slot back before it ends
- * (idempotent; the slot is released at the end otherwise).
+ * (idempotent; the slot is released at the end otherwise). `first` queues it ahead of every
+ * call waiting without it (FIFO within each lane).
  */
-export type Limiter = <R>(fn: (release: () => void) => Promise<R>) => Promise<R>;
+export type Limiter = <R>(fn: (release: () => void) => Promise<R>, o?: { first?: boolean }) => Promise<R>;
 
 /**
  * A concurrency limit shared by every call that uses it: the diagnose workflow runs several
@@ -32,16 +33,17 @@ export type Limiter = <R>(fn: (release: () => void) => Promise<R>) => Promise<R>
  */
 export function createLimiter(limit: number): Limiter {
   let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <R>(fn: (release: () => void) => Promise<R>): Promise<R> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+  const firstLane: Array<() => void> = [];
+  const lane: Array<() => void> = [];
+  return async <R>(fn: (release: () => void) => Promise<R>, o: { first?: boolean } = {}): Promise<R> => {
+    if (active >= limit) await new Promise<void>((resolve) => (o.first ? firstLane : lane).push(resolve));
     active++;
     let held = true;
     const release = (): void => {
       if (!held) return;
       held = false;
       active--;
-      waiting.shift()?.();
+      (firstLane.shift() ?? lane.shift())?.();
     };
     try {
       return await fn(release);

@@ -69,6 +69,7 @@ export const SUBNETS = {
   'activities/probe-park': raw(26),
   'activities/probe-routing': raw(37),
   'activities/reachability-shared': raw(34),
+  'activities/probe-order': raw(35),
   'killpoints/kill-points': sim(87, IP_CHANGED),
   'prod/server-restart': sim(88),
   'alerting/alert-loop-e2e': sim(27),
