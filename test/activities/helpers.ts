@@ -49,12 +49,13 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** A "dead host": accepts TCP connections and never says a word. */
-export async function startDeadHost(address: string, port = 0): Promise<Running & { accepted: () => number }> {
+/** A "dead host": accepts TCP connections and never says a word. `onAccept` sees each one arrive. */
+export async function startDeadHost(address: string, port = 0, onAccept?: () => void): Promise<Running & { accepted: () => number }> {
   const sockets = new Set<Socket>();
   let accepted = 0;
   const server: NetServer = createNetServer((s) => {
     accepted++;
+    onAccept?.();
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));

@@ -3,14 +3,13 @@
 // Real loopback servers, one probe slot: the order in which the nodes are first asked is visible
 // on the servers' side. Only the order changes: results keep the caller's order, and the dead
 // host is still declared dead only after its full deadline.
-import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { SilentLastTime } from '../../activities/probe.js';
 import { createLimiter } from '../../activities/transport/pool.js';
 import type { NodeProbe } from '../../src/domain/probes.js';
 import { subnet } from '../helpers/subnets.js';
-import { cluster, fastPolicy, host, json, p2pBody, type Running, runActivity, startBanner, startHttp } from './helpers.js';
+import { cluster, fastPolicy, host, json, p2pBody, type Running, runActivity, startBanner, startDeadHost, startHttp } from './helpers.js';
 
 const S = subnet('activities/probe-order');
 const DEAD = `127.${S}.0.1`;
@@ -22,30 +21,10 @@ const servers: Running[] = [];
 let asked: string[] = [];
 const note = (name: string) => void (asked.includes(name) || asked.push(name));
 
-/** Accepts TCP and never answers, noting when it is first reached. */
-async function startSilentHost(address: string): Promise<Running> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    note('dead');
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, address, () => resolve()));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 let acts: ReturnType<typeof createActivities>;
 
 beforeAll(async () => {
-  const dead = await startSilentHost(DEAD);
+  const dead = await startDeadHost(DEAD, 0, () => note('dead'));
   servers.push(dead);
   const hosts = [host('dead', DEAD, { p2p: dead.port, http_api: dead.port, ssh: dead.port })];
   for (const [i, address] of LIVE.entries()) {

@@ -1,9 +1,8 @@
 // A dead host waits out its whole deadline without holding a probe slot: the live nodes queued
 // behind it are probed meanwhile (bench/README.md, "probe sweep"). Subnet 127.26.x.y.
-import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { cluster, fastPolicy, host, json, p2pBody, runActivity, type Running, startBanner, startHttp } from './helpers.js';
+import { cluster, fastPolicy, host, json, p2pBody, runActivity, type Running, startBanner, startDeadHost, startHttp } from './helpers.js';
 
 const DEAD = '127.26.0.1';
 const LIVE = '127.26.0.2';
@@ -17,28 +16,8 @@ let livePorts: { p2p: number; http_api: number; ssh: number };
 let deadAskedAt: number | undefined;
 let liveAskedAt: number | undefined;
 
-/** Accepts TCP and never answers, noting when it was first reached. */
-async function startSilentHost(address: string): Promise<Running> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    deadAskedAt ??= performance.now();
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, address, () => resolve()));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 beforeAll(async () => {
-  dead = await startSilentHost(DEAD);
+  dead = await startDeadHost(DEAD, 0, () => (deadAskedAt ??= performance.now()));
   const p2p = await startHttp(LIVE, (_req, res) => {
     liveAskedAt ??= performance.now();
     json(res, 200, p2pBody());
