@@ -214,11 +214,14 @@ export async function probeNodes(
     };
     // Each node's own deadline starts when it gets a slot, so waiting in line never counts. The
     // nodes silent last time ask for their slots first (and go ahead of other batches' queues).
-    const silentFirst = (first: boolean) => (name: string) => silentLastTime?.has(name) === first;
-    const order = [...nodes.filter(silentFirst(true)), ...nodes.filter(silentFirst(false))];
-    const byOrder = new Map<string, Promise<NodeProbe>>();
-    for (const name of order) if (!byOrder.has(name)) byOrder.set(name, limiter(probeOne(name), { first: silentLastTime?.has(name) }));
-    const results = await Promise.all(nodes.map((name) => byOrder.get(name)!));
+    const silent = nodes.map((name) => silentLastTime?.has(name) ?? false);
+    const slots = new Array<Promise<NodeProbe>>(nodes.length);
+    for (const first of [true, false]) {
+      nodes.forEach((name, i) => {
+        if (silent[i] === first) slots[i] = limiter(probeOne(name), { first });
+      });
+    }
+    const results = await Promise.all(slots);
     throwIfCancelled(cancel);
     silentLastTime?.record(results);
     hb.beat(true);

@@ -35,8 +35,9 @@ export interface IncidentDetails {
   rounds: number;
   /**
    * `alert` signals received, the one delivered with the start included: one per firing
-   * signal-with-start from the webhook. Identical posts that shared a call in flight count once
-   * (src/webhook/coalesce-fires.ts), so this counts calls, not Alertmanager's posts.
+   * signal-with-start from the webhook. Identical posts that shared a call in flight, or came
+   * within a minute of the call that recorded them, count once (src/webhook/coalesce-fires.ts),
+   * so this counts calls, not Alertmanager's posts.
    */
   repeats: number;
   /** True when Alertmanager's `resolved` came before the incident finished. */

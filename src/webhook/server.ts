@@ -11,9 +11,6 @@ import { type WebhookMetrics } from './metrics.js';
 import { createWebhookApp } from './app.js';
 import { type IncidentIntake, temporalIntake } from './temporal-intake.js';
 
-/** How long the connect-ahead at start may take; a post never waits on it. */
-const CONNECT_AHEAD_DEADLINE_MS = 5_000;
-
 export interface WebhookServerOptions {
   client: Client;
   taskQueue: string;
@@ -41,12 +38,13 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-export function webhookApp(o: WebhookServerOptions): ReturnType<typeof createWebhookApp> {
+export function webhookApp(o: WebhookServerOptions): ReturnType<typeof createWebhookApp> & { intake: IncidentIntake } {
   const namespace = o.client.options.namespace;
   const workflowUrl = (id: string): string => `${o.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`;
-  return createWebhookApp({
+  const intake = (o.wrapIntake ?? ((i) => i))(temporalIntake(o.client, o.taskQueue));
+  const web = createWebhookApp({
     token: o.token,
-    intake: (o.wrapIntake ?? ((i) => i))(temporalIntake(o.client, o.taskQueue)),
+    intake,
     routes: () => o.policy.alerts,
     nodes: () => new Set(o.cluster().hosts.map((h) => h.name)),
     workflowUrl,
@@ -65,10 +63,11 @@ export function webhookApp(o: WebhookServerOptions): ReturnType<typeof createWeb
     ...(o.logger && { logger: o.logger }),
     ...(o.bodyLimitBytes !== undefined && { bodyLimitBytes: o.bodyLimitBytes }),
   });
+  return { ...web, intake };
 }
 
 export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
-  const { app, metrics } = webhookApp(o);
+  const { app, metrics, intake } = webhookApp(o);
   const host = o.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: o.port ?? 0 }, () => resolve(s));
@@ -78,10 +77,9 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   // Connect to Temporal now, in the background. The connection is lazy so that the webhook
   // listens while Temporal is away, but the first alerts must not pay for setting it up: in
   // bench/alerts the posts of a storm's first 0.3 s waited up to 340 ms on it (p99 283 ms; 49–71
-  // ms once connected). Failing here changes nothing: every post asks again.
-  void o.client.connection
-    .withDeadline(Date.now() + CONNECT_AHEAD_DEADLINE_MS, () => o.client.workflowService.getSystemInfo({}))
-    .catch(() => undefined);
+  // ms once connected). The health check's call does it; its answer does not matter here (every
+  // post asks again).
+  void intake.healthy();
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     metrics,
