@@ -44,32 +44,42 @@ function toCheck<T>(out: RaceOutcome<T>, judge: (value: T) => string | undefined
   return error === undefined ? { ok: true, ms: out.ms, via: out.via } : { ok: false, ms: out.ms, via: out.via, error };
 }
 
+/**
+ * `onAnswer`: called when the first of the three checks gets an answer from the node (any answer,
+ * even an unhealthy one): from then on the node is known not to be dark, whatever the other
+ * checks still wait for.
+ */
 export async function probeNode(
   host: HostSpec,
   probe: ProbePolicy,
   dispatcher: HttpDispatcher,
   cancel: AbortSignal,
+  onAnswer?: () => void,
 ): Promise<NodeProbe> {
   // One deadline for all three checks and both addresses of this node.
   const limit = deadline([cancel], probe.totalTimeoutMs);
   try {
-    return await probeWithin(host, probe, dispatcher, limit.signal);
+    return await probeWithin(host, probe, dispatcher, limit.signal, onAnswer);
   } finally {
     limit.done();
   }
 }
 
-async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: HttpDispatcher, signal: AbortSignal): Promise<NodeProbe> {
+async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: HttpDispatcher, signal: AbortSignal, onAnswer?: () => void): Promise<NodeProbe> {
   const cands = candidates(host);
+  const heard = <T>(out: RaceOutcome<T>): RaceOutcome<T> => {
+    if (out.ok) onAnswer?.();
+    return out;
+  };
   const get = (port: number, path: string) =>
     raceCandidates(cands, (c, s) => httpCall(`${httpBase(c.address, port)}${path}`, { signal: s, dispatcher }), {
       signal,
-    });
+    }).then(heard);
 
   const [p2pOut, httpOut, sshOut] = await Promise.all([
     get(host.ports.p2p, '/status'),
     get(host.ports.http_api, '/health'),
-    raceCandidates(cands, (c, s) => readSshBanner(c.address, host.ports.ssh, s, probe.connectTimeoutMs), { signal }),
+    raceCandidates(cands, (c, s) => readSshBanner(c.address, host.ports.ssh, s, probe.connectTimeoutMs), { signal }).then(heard),
   ]);
 
   let status: NodeProbe['status'];
@@ -93,7 +103,11 @@ async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: HttpD
  * of after the sweep: `check` runs for at most `budget` nodes of this batch, each one once it has
  * been silent for half its deadline (a live node has answered by then, even on a loaded worker).
  * Only a node that ends up answering on no check and no address keeps the result; for one that
- * answers after all, the check is stopped and dropped.
+ * answers after all, the check is stopped and dropped. A node that has answered on any check is
+ * not silent, however long its other checks take; and when the timer itself fires late, the
+ * worker is the slow one: no check starts then (a dark node is routed after the sweep instead,
+ * by the routingChecks activity). Under an alert storm both held: live nodes whose SSH banner
+ * was slow got a traceroute each (a process spawn), which loaded the worker further.
  */
 export interface SilentRouting {
   budget: number;
@@ -102,16 +116,22 @@ export interface SilentRouting {
 
 /** Starts `routing.check` for `host` once it has been silent for half the probe deadline. */
 function routeWhenSilent(host: HostSpec | undefined, probe: ProbePolicy, routing: SilentRouting | undefined, cancel: AbortSignal) {
-  if (!host || !routing) return { settle: async (_dark: boolean): Promise<RoutingCheck | undefined> => undefined };
+  if (!host || !routing) return { heard: (): void => undefined, settle: async (_dark: boolean): Promise<RoutingCheck | undefined> => undefined };
   const stop = new AbortController();
   let running: Promise<RoutingCheck> | undefined;
+  const armed = performance.now();
+  const after = probe.totalTimeoutMs / 2;
   const timer = setTimeout(() => {
-    if (routing.budget <= 0 || cancel.aborted) return;
+    if (routing.budget <= 0 || cancel.aborted || performance.now() - armed - after > PARK_MAX_LAG_MS) return;
     routing.budget--;
     const d = deadline([cancel, stop.signal]);
     running = routing.check(host, d.signal).finally(d.done);
-  }, probe.totalTimeoutMs / 2);
+  }, after);
   return {
+    /** The node answered on some check: it is not dark, so no routing check for it. */
+    heard(): void {
+      clearTimeout(timer);
+    },
     /** The result for a dark node (waited for); for any other node the check is stopped. */
     async settle(dark: boolean): Promise<RoutingCheck | undefined> {
       clearTimeout(timer);
@@ -202,7 +222,7 @@ export async function probeNodes(
       const route = routeWhenSilent(host, probe, routing, cancel);
       let result: NodeProbe;
       try {
-        result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel) : unknownNode(name);
+        result = cancel.aborted ? unknownNode(name) : host ? await probeNode(host, probe, dispatcher, cancel, route.heard) : unknownNode(name);
       } finally {
         unpark();
       }

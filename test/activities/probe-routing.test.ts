@@ -12,6 +12,8 @@ const NET = subnet('activities/probe-routing');
 const DEAD_A = `127.${NET}.0.1`;
 const DEAD_B = `127.${NET}.0.3`;
 const LIVE = `127.${NET}.0.2`;
+/** Answers on P2P and HTTP, but its SSH port accepts and never sends a banner. */
+const HALF = `127.${NET}.0.4`;
 const TIMEOUT_MS = 2_000;
 
 interface SilentHost extends Running {
@@ -53,6 +55,9 @@ const servers: Running[] = [];
 let deadA: SilentHost;
 let deadB: SilentHost;
 let livePorts: { p2p: number; http_api: number; ssh: number };
+let halfPorts: { p2p: number; http_api: number; ssh: number };
+/** Connections accepted by the half-live node's silent SSH port. */
+let halfSshAccepts = 0;
 
 beforeAll(async () => {
   [deadA, deadB] = await Promise.all([startSilentHost(DEAD_A), startSilentHost(DEAD_B)]);
@@ -61,6 +66,24 @@ beforeAll(async () => {
   const ssh = await startBanner(LIVE, 'SSH-2.0-OpenSSH_9.2p1\r\n');
   servers.push(deadA, deadB, p2p, http, ssh);
   livePorts = { p2p: p2p.port, http_api: http.port, ssh: ssh.port };
+  const halfP2p = await startHttp(HALF, (_req, res) => json(res, 200, p2pBody()));
+  const halfHttp = await startHttp(HALF, (_req, res) => json(res, 200, { ok: true }));
+  const held = new Set<Socket>();
+  const halfSsh = createServer((sock) => {
+    halfSshAccepts++;
+    held.add(sock);
+    sock.on('error', () => undefined);
+    sock.on('close', () => held.delete(sock));
+  });
+  await new Promise<void>((resolve) => halfSsh.listen(0, HALF, () => resolve()));
+  servers.push(halfP2p, halfHttp, {
+    port: (halfSsh.address() as { port: number }).port,
+    close: async () => {
+      for (const sock of held) sock.destroy();
+      await new Promise<void>((resolve) => halfSsh.close(() => resolve()));
+    },
+  });
+  halfPorts = { p2p: halfP2p.port, http_api: halfHttp.port, ssh: (halfSsh.address() as { port: number }).port };
 });
 
 afterAll(async () => {
@@ -69,7 +92,7 @@ afterAll(async () => {
 
 function activities() {
   return createActivities({
-    cluster: () => cluster([host('dead-a', DEAD_A, deadA.ports), host('live', LIVE, livePorts), host('dead-b', DEAD_B, deadB.ports)]),
+    cluster: () => cluster([host('dead-a', DEAD_A, deadA.ports), host('live', LIVE, livePorts), host('dead-b', DEAD_B, deadB.ports), host('half', HALF, halfPorts)]),
     policy: fastPolicy({ connectTimeoutMs: TIMEOUT_MS / 2, totalTimeoutMs: TIMEOUT_MS }),
   });
 }
@@ -99,6 +122,37 @@ describe('routing during the probe timeout wait', () => {
     await waitFor('five connections accepted by the routed host', () => seen.length >= 5, { timeoutMs: 10_000 });
     expect(seen, 'connections open at each accept').toHaveLength(5);
     expect(seen.slice(3).every((open) => open >= 3), `open at the routing connects: ${seen.join(',')}`).toBe(true);
+  });
+
+  it('does not route a node that answered on some check while another still waits (slow SSH banner)', async () => {
+    // Without routing: the probe's own connections to the silent SSH port.
+    halfSshAccepts = 0;
+    const plain = await runActivity(() => activities().probeNodes({ nodes: ['half'] }));
+    const probeOnly = halfSshAccepts;
+    expect(probeOnly, 'the SSH check connected').toBeGreaterThan(0);
+    // With a routing budget: the node has answered on P2P and HTTP at once, so it is not silent,
+    // though its SSH check runs to the deadline. A routing check would connect to its SSH port
+    // (§3.4 `nc -vz`) halfway through; none may.
+    halfSshAccepts = 0;
+    const asked = await runActivity(() => activities().probeNodes({ nodes: ['half'], routeSilent: 1 }));
+    for (const { result } of [plain, asked]) {
+      expect(result[0]).toMatchObject({ name: 'half', via: 'primary', checks: { p2p: { ok: true }, http: { ok: true }, ssh: { ok: false, error: 'timeout' } } });
+      expect(result[0]!.routing).toBeUndefined();
+    }
+    expect(halfSshAccepts, 'connections to the SSH port with a routing budget').toBe(probeOnly);
+  });
+
+  it('starts no routing check when its timer fires late: the worker is the slow one, and routingChecks covers the node after the sweep', async () => {
+    const sweep = runActivity(() => activities().probeNodes({ nodes: ['dead-a'], routeSilent: 1 }));
+    // Block this event loop (the activity's) past the halfway timer and its 100 ms lag allowance.
+    await new Promise((r) => setTimeout(r, 20));
+    const until = performance.now() + TIMEOUT_MS / 2 + 300;
+    while (performance.now() < until) {
+      // busy: the worker is overloaded
+    }
+    const { result } = await sweep;
+    expect(result[0]).toMatchObject({ name: 'dead-a', via: 'none' });
+    expect(result[0]!.routing).toBeUndefined();
   });
 
   it('routes nothing unless asked (the health monitor and other sweeps)', async () => {
