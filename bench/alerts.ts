@@ -23,16 +23,19 @@ import { startSim } from './lib/simulator.js';
 import { fmtMs, summarize } from './lib/stats.js';
 import { type PostResult, runStorm } from './lib/storm-client.js';
 import { judgeAnswers, judgeIncidents } from './lib/storm-verdict.js';
+import { busiestSecondOfStarts, endFloorIncidents, FLOOR_TASK_QUEUE, measureBurst, measureServerFloor, waitForFloorListed } from './lib/server-floor.js';
 import { startWebhookProcess } from './lib/webhook-process.js';
 import { startWorker } from './lib/worker.js';
 
 const P99_TARGET_MS = 100;
-/** Every incident the dev server knows, with its number of runs; polled until `want` are visible. */
+/** New incidents sent at once to measure the dev server's capacity for the webhook's call. */
+const BURST = 100;
+/** Every incident the webhook started (its task queue: not the floor's), with its number of runs; polled until `want` are visible. */
 async function listIncidents(client: Client, want: number): Promise<Map<string, number>> {
   const end = Date.now() + 60_000;
   for (;;) {
     const runs = new Map<string, number>();
-    for await (const w of client.workflow.list({ query: `WorkflowType = "${INCIDENT_WORKFLOW}"` })) runs.set(w.workflowId, (runs.get(w.workflowId) ?? 0) + 1);
+    for await (const w of client.workflow.list({ query: `WorkflowType = "${INCIDENT_WORKFLOW}" AND TaskQueue = "${TASK_QUEUE}"` })) runs.set(w.workflowId, (runs.get(w.workflowId) ?? 0) + 1);
     // Visibility lags the writes a little; more than `want` can only grow, so stop there too.
     if (runs.size >= want || Date.now() > end) return runs;
     await new Promise((r) => setTimeout(r, 500));
@@ -90,6 +93,20 @@ async function main(): Promise<void> {
     baseTime: new Date(Math.floor(Date.now() / 1000) * 1000),
     seed: opts.seed,
   });
+  // The floor first, on the same server before the storm: the webhook's own Temporal call for
+  // each occurrence at its first post's time, sent from here (bench/lib/server-floor.ts).
+  const tag = Date.now().toString(36);
+  const floor = summarize(await measureServerFloor(env.client, plan, tag));
+  const burstMs = await measureBurst(env.client, BURST, tag);
+  // Visibility lags the starts a little: wait until all of them are listed, then end them.
+  await waitForFloorListed(env.client, floor.count + BURST);
+  await endFloorIncidents(env.client, tag);
+  console.log(`Temporal alone, before the storm (the webhook's signal-with-start, sent from the bench; no webhook, no worker on ${FLOOR_TASK_QUEUE}):`);
+  console.log(`  at each occurrence's first-post time: ${floor.count} calls, p50 ${fmtMs(floor.p50)} ms, p99 ${fmtMs(floor.p99)} ms, max ${fmtMs(floor.max)} ms`);
+  console.log(
+    `  capacity: ${BURST} at once took ${burstMs.toFixed(0)} ms (${((BURST * 1000) / burstMs).toFixed(0)} per second); ` +
+      `the storm's busiest second has ${busiestSecondOfStarts(plan)} first posts`,
+  );
   // One ignored post per client first: connections open and the webhook's code paths warm, as a
   // running webhook's are; no incident (no route for that alert name).
   await runStorm(hook.url, token, { occurrences: [{ index: 0, node: 'bench-warmup-no-such-node', startsAt: new Date().toISOString(), fingerprint: 'warmup' }], posts: Array.from({ length: opts.clients }, (_, c) => ({ atMs: 0, client: c, occurrence: 0 })) }, opts.clients, opts.connections);
