@@ -8,6 +8,7 @@ import { BenchUsageError, intList } from '../../bench/lib/bench-args.js';
 import { clusterSizeFor } from '../../bench/lib/recovery-faults.js';
 import { parseRecoveryOptions } from '../../bench/lib/recovery-options.js';
 import { recoveryTable } from '../../bench/lib/recovery-table.js';
+import { busiestSecondOfStarts } from '../../bench/lib/server-floor.js';
 import { percentile, summarize } from '../../bench/lib/stats.js';
 import type { PostResult } from '../../bench/lib/storm-client.js';
 import { judgeAnswers, judgeIncidents } from '../../bench/lib/storm-verdict.js';
@@ -79,6 +80,17 @@ describe('the alert storm plan', () => {
     expect(keys.size).toBe(100);
     expect(plan.occurrences[3]).toMatchObject({ node: 'a', startsAt: '2026-11-29T20:00:01.000Z' });
     expect(plan.occurrences.every((o) => /^[0-9a-f]{16}$/.test(o.fingerprint))).toBe(true);
+  });
+
+  it('counts the busiest second of first posts: a window of 1 s, each occurrence only at its first post', () => {
+    const hand = (atMs: number[], occurrence: number[]) => ({ occurrences: [], posts: atMs.map((t, i) => ({ atMs: t, client: 0, occurrence: occurrence[i]! })) });
+    // First posts at 0, 400, 999 (one window), 1,000 and 2,500; the repeats of 0 and 1 do not count.
+    expect(busiestSecondOfStarts(hand([0, 400, 500, 999, 1000, 1200, 2500], [0, 1, 0, 2, 3, 1, 4]))).toBe(3);
+    expect(busiestSecondOfStarts(hand([0, 1000, 2000], [0, 1, 2]))).toBe(1);
+    // The shuffled storm: most first posts come early.
+    const busiest = busiestSecondOfStarts(plan);
+    expect(busiest).toBeGreaterThan(20);
+    expect(busiest).toBeLessThanOrEqual(100);
   });
 
   it('is the same plan for the same seed', () => {
