@@ -6,6 +6,8 @@ export interface Deadline {
   signal: AbortSignal;
   /** Detaches from the parent and clears the timer; call when the guarded work is over. */
   done(): void;
+  /** Aborts the signal now with `reason`, as a parent's abort would. */
+  abort(reason: unknown): void;
 }
 
 /** Aborts when any parent aborts, or after `ms` (with a TimeoutError reason) when given. */
@@ -28,6 +30,9 @@ export function deadline(parents: readonly AbortSignal[], ms?: number): Deadline
     done() {
       if (timer) clearTimeout(timer);
       for (const p of parents) p.removeEventListener('abort', onAbort);
+    },
+    abort(reason: unknown) {
+      controller.abort(reason);
     },
   };
 }

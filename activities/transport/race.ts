@@ -3,7 +3,7 @@
 // Both share the caller's deadline, so a dead host costs one timeout, not two. A fallback that
 // answers first does not win while the primary may still answer: a slow primary under load is
 // not a dead one (that would read as tailscale-down), so earlier candidates are preferred.
-import { deadline } from './abort.js';
+import { type Deadline, deadline } from './abort.js';
 import type { AddressSide } from '../../src/domain/probes.js';
 import type { Candidate } from './node-lookup.js';
 import { failureReason } from './http.js';
@@ -27,7 +27,11 @@ export async function raceCandidates<T>(
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   const stagger = opts.staggerMs ?? FALLBACK_STAGGER_MS;
-  const controllers = cands.map(() => new AbortController());
+  // One controller per attempt actually launched (its deadline, which also follows the caller's
+  // signal): a live node's fallback is never launched, and at 1,000 nodes × 3 checks the
+  // controllers made up front for it, plus a second one per attempt, were ~6,000 AbortSignals
+  // (each an EventTarget with listeners) per sweep for nothing.
+  const attempts: Array<Deadline | undefined> = cands.map(() => undefined);
   const slots: Array<Slot<T>> = cands.map(() => ({ state: 'idle' }));
 
   return new Promise<RaceOutcome<T>>((resolve) => {
@@ -44,7 +48,7 @@ export async function raceCandidates<T>(
       // nodes an abort per finished attempt built thousands of DOMExceptions (stack and all)
       // and woke undici's abort handlers for requests that were already over.
       slots.forEach((s, i) => {
-        if (s.state === 'pending') controllers[i]!.abort(RACE_OVER);
+        if (s.state === 'pending') attempts[i]!.abort(RACE_OVER);
       });
       releases.forEach((r) => r());
       resolve(outcome);
@@ -80,7 +84,8 @@ export async function raceCandidates<T>(
     const launch = (i: number): void => {
       if (settled || i >= cands.length || slots[i]!.state !== 'idle') return;
       slots[i] = { state: 'pending' };
-      const d = deadline([opts.signal, controllers[i]!.signal]);
+      const d = deadline([opts.signal]);
+      attempts[i] = d;
       releases.push(d.done);
       attempt(cands[i]!, d.signal).then(
         (value) => {
