@@ -86,7 +86,8 @@ describe('docker-compose.yml', () => {
 
   it('the image runs node with the memory settings bench/diagnose measures the worker with', () => {
     const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
-    const env = Object.fromEntries([...dockerfile.matchAll(/^ENV (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    // ENV NAME=value or ENV NAME="value with spaces"
+    const env = Object.fromEntries([...dockerfile.matchAll(/^ENV (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!.replace(/^"(.*)"$/, '$1')]));
     expect(env['NODE_OPTIONS']).toBe(WORKER_NODE_FLAGS.join(' '));
     for (const [k, v] of Object.entries(WORKER_ENV)) expect(env[k], k).toBe(v);
   });
