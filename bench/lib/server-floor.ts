@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { buildInput } from '../../src/client/procedures.js';
 import { defaultPolicy } from '../../src/config/loader.js';
-import { type FireRequest, temporalIntake } from '../../src/webhook/temporal-intake.js';
+import { type FireOutcome, type FireRequest, temporalIntake } from '../../src/webhook/temporal-intake.js';
 import type { StormPlan } from './alert-storm.js';
 import { STORM_ALERTNAME } from './storm-client.js';
 
@@ -40,8 +40,17 @@ function firstPostTimes(plan: StormPlan): Map<number, number> {
 export async function measureBurst(client: Client, n: number, runTag: string): Promise<number> {
   const intake = temporalIntake(client, FLOOR_TASK_QUEUE);
   const started = performance.now();
-  await Promise.all(Array.from({ length: n }, (_, i) => intake.fire(floorRequest(`bench-burst-${runTag}-${i}`, { node: `burst-${i}`, fingerprint: `burst-${i}`, startsAt: new Date().toISOString() }))));
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      intake.fire(floorRequest(`bench-burst-${runTag}-${i}`, { node: `burst-${i}`, fingerprint: `burst-${i}`, startsAt: new Date().toISOString() })).then((o) => mustStart(o, `burst call ${i}`)),
+    ),
+  );
   return performance.now() - started;
+}
+
+/** Each floor call opens a new incident; anything else means the measurement is not the floor. */
+function mustStart(outcome: FireOutcome, what: string): void {
+  if (outcome.action !== 'started') throw new Error(`${what} answered ${outcome.action}, expected started`);
 }
 
 /** The webhook's request for one occurrence (server.ts incidentInput with the default policy). */
@@ -60,18 +69,26 @@ function floorRequest(workflowId: string, o: { node: string; fingerprint: string
 export async function measureServerFloor(client: Client, plan: StormPlan, runTag: string): Promise<number[]> {
   const intake = temporalIntake(client, FLOOR_TASK_QUEUE);
   const t0 = performance.now() + 50;
-  const calls: Array<Promise<number>> = [];
+  // Settled into values as they land, so a call failing while later ones wait for their time is
+  // reported once all are sent, not as an unhandled rejection.
+  const calls: Array<Promise<number | Error>> = [];
   for (const [index, atMs] of [...firstPostTimes(plan)].sort((a, b) => a[1] - b[1])) {
     await sleepUntil(t0 + atMs);
     const sent = performance.now();
     calls.push(
-      intake.fire(floorRequest(`bench-floor-${runTag}-${index}`, plan.occurrences[index]!)).then((outcome) => {
-        if (outcome.action !== 'started') throw new Error(`floor call for occurrence ${index} answered ${outcome.action}, expected started`);
-        return performance.now() - sent;
-      }),
+      intake
+        .fire(floorRequest(`bench-floor-${runTag}-${index}`, plan.occurrences[index]!))
+        .then((outcome) => {
+          mustStart(outcome, `floor call for occurrence ${index}`);
+          return performance.now() - sent;
+        })
+        .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
     );
   }
-  return Promise.all(calls);
+  const results = await Promise.all(calls);
+  const failed = results.find((r): r is Error => r instanceof Error);
+  if (failed) throw failed;
+  return results as number[];
 }
 
 /** Polls visibility until `n` of the floor's incidents are listed (at most 30 s). */
