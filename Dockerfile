@@ -30,11 +30,11 @@ ENV NODE_ENV=production
 # A 2 MB young generation: the worker's probe sweep makes many short-lived objects, and V8's
 # default semi-spaces (up to 16 MB) let them add 25-40 MB to the peak RSS at 1,000 nodes for no
 # CPU saved (bench/README.md, "memory"). An explicit old-generation limit: without one V8 sizes
-# the heap from the machine's memory and collects the old generation late; with 768 MB the
-# worker's peak at 1,000 nodes fell from 269-319 MB to 195-201 MB, for about 25 % more CPU in a
+# the heap from the machine's memory and collects the old generation late; with 1,024 MB the
+# worker's peak at 1,000 nodes fell from 263-319 MB to 198-208 MB, for about 25 % more CPU in a
 # cold sweep (bench/README.md, "Memory"). The SDK sizes its workflow cache from the heap limit:
-# 336 workflows with this one.
-ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=768"
+# 486 workflows with this one.
+ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=1024"
 # Two malloc arenas instead of glibc's up to 8 per core: each thread that allocates (libuv's, the
 # workflow thread, the Temporal core's) otherwise keeps an arena of its own, ~25 MB more peak RSS
 # at 1,000 nodes for no CPU saved (bench/README.md, "Memory").

@@ -22,6 +22,13 @@ const HEARTBEAT_EVERY_NODES = 200;
 export const PARK_AFTER_MS = FALLBACK_STAGGER_MS;
 /** …unless the park timer itself fires this late: then the worker is the slow one, not the node. */
 const PARK_MAX_LAG_MS = 100;
+/**
+ * A routing timer that fires this late starts nothing: the worker is overloaded, and answers may
+ * be waiting on it. Looser than the park's: a normal 1,000-node sweep's loop lags up to ~200–280
+ * ms (bench/probe-sweep), and a dark node not routed in the sweep costs its diagnose a
+ * routingChecks activity after it.
+ */
+const ROUTE_MAX_LAG_MS = 500;
 
 /**
  * Gives the slot back once the node has been silent for PARK_AFTER_MS. Without it the dead hosts
@@ -104,10 +111,10 @@ async function probeWithin(host: HostSpec, probe: ProbePolicy, dispatcher: HttpD
  * been silent for half its deadline (a live node has answered by then, even on a loaded worker).
  * Only a node that ends up answering on no check and no address keeps the result; for one that
  * answers after all, the check is stopped and dropped. A node that has answered on any check is
- * not silent, however long its other checks take; and when the timer itself fires late, the
- * worker is the slow one: no check starts then (a dark node is routed after the sweep instead,
- * by the routingChecks activity). Under an alert storm both held: live nodes whose SSH banner
- * was slow got a traceroute each (a process spawn), which loaded the worker further.
+ * not silent, however long its other checks take (under an alert storm, live nodes whose SSH
+ * banner was slow got a traceroute each, a process spawn, which loaded the worker further). And
+ * when the timer itself fires over ROUTE_MAX_LAG_MS late, the worker is overloaded: no check
+ * starts then (a dark node is routed after the sweep instead, by the routingChecks activity).
  */
 export interface SilentRouting {
   budget: number;
@@ -122,7 +129,7 @@ function routeWhenSilent(host: HostSpec | undefined, probe: ProbePolicy, routing
   const armed = performance.now();
   const after = probe.totalTimeoutMs / 2;
   const timer = setTimeout(() => {
-    if (routing.budget <= 0 || cancel.aborted || performance.now() - armed - after > PARK_MAX_LAG_MS) return;
+    if (routing.budget <= 0 || cancel.aborted || performance.now() - armed - after > ROUTE_MAX_LAG_MS) return;
     routing.budget--;
     const d = deadline([cancel, stop.signal]);
     running = routing.check(host, d.signal).finally(d.done);

@@ -20,13 +20,13 @@ export const ADMIN_KEY = 'bench-admin-key-90';
 /**
  * An explicit old-generation limit. Without one, V8 sizes the heap from the machine's memory
  * (4 GB here) and collects the old generation late: the worker's peak RSS at 1,000 nodes was
- * 269-319 MB. With any explicit limit from 128 to 768 MB it was 185-201 MB, for about 25 % more
- * CPU in a cold sweep and no slower sweep once the dead hosts are known (bench/README.md,
- * "Memory"). 768 MB keeps room for 2,000 nodes and for the SDK's workflow cache, which the SDK
- * sizes from the heap limit: 336 workflows with it, 2,286 without (the workflow thread gets the
- * same limit).
+ * 263-319 MB, and the same with a 2,048 or 3,072 MB limit. With any limit from 128 to 1,280 MB
+ * it was 185-208 MB, for about 25 % more CPU in a cold sweep and no slower sweep once the dead
+ * hosts are known (bench/README.md, "Memory"). 1,024 MB keeps room for 2,000 nodes and for the
+ * SDK's workflow cache, which the SDK sizes from the heap limit: 486 workflows with it, 2,286
+ * without (the workflow thread gets the same limit).
  */
-const OLD_SPACE_FLAG = '--max-old-space-size=768';
+const OLD_SPACE_FLAG = '--max-old-space-size=1024';
 
 /**
  * Node flags of the worker child, the same as the production image's NODE_OPTIONS (Dockerfile):
