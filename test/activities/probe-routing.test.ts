@@ -143,10 +143,12 @@ describe('routing during the probe timeout wait', () => {
   });
 
   it('starts no routing check when its timer fires late: the worker is the slow one, and routingChecks covers the node after the sweep', async () => {
+    deadA.openAtAccept.length = 0;
     const sweep = runActivity(() => activities().probeNodes({ nodes: ['dead-a'], routeSilent: 1 }));
-    // Block this event loop (the activity's) past the halfway timer and its 500 ms lag allowance,
-    // but not past the deadline.
-    await new Promise((r) => setTimeout(r, 20));
+    // The node's routing timer is armed before its first probe connection: once the host has
+    // accepted one, block this event loop (the activity's) past the halfway timer and its 500 ms
+    // lag allowance.
+    await waitFor('the probe connected', () => deadA.openAtAccept.length > 0, { timeoutMs: 10_000, intervalMs: 5 });
     const until = performance.now() + TIMEOUT_MS / 2 + 700;
     while (performance.now() < until) {
       // busy: the worker is overloaded
