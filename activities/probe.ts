@@ -122,30 +122,39 @@ export interface SilentRouting {
 }
 
 /** Starts `routing.check` for `host` once it has been silent for half the probe deadline. */
+/** What a node gets when its batch routes nothing (the health monitor, §6.1): one shared object. */
+const NO_ROUTING = { heard: (): void => undefined, settle: async (_dark: boolean): Promise<RoutingCheck | undefined> => undefined };
+/** Why a started routing check is stopped: made once, as the race's RACE_OVER. */
+const NOT_DARK = Object.assign(new Error('the node answered: no routing check needed'), { name: 'AbortError', code: 'ABORT_ERR' });
+
 function routeWhenSilent(host: HostSpec | undefined, probe: ProbePolicy, routing: SilentRouting | undefined, cancel: AbortSignal) {
-  if (!host || !routing) return { heard: (): void => undefined, settle: async (_dark: boolean): Promise<RoutingCheck | undefined> => undefined };
-  const stop = new AbortController();
-  let running: Promise<RoutingCheck> | undefined;
+  if (!host || !routing) return NO_ROUTING;
+  // Made only when the check starts: most nodes answer before the timer fires.
+  let started: { running: Promise<RoutingCheck>; stop: (reason: unknown) => void } | undefined;
   const armed = performance.now();
   const after = probe.totalTimeoutMs / 2;
   const timer = setTimeout(() => {
     if (routing.budget <= 0 || cancel.aborted || performance.now() - armed - after > ROUTE_MAX_LAG_MS) return;
     routing.budget--;
-    const d = deadline([cancel, stop.signal]);
-    running = routing.check(host, d.signal).finally(d.done);
+    const d = deadline([cancel]);
+    started = { running: routing.check(host, d.signal).finally(d.done), stop: d.abort };
   }, after);
+  /** Not dark after all: no check from now on, and one already running is stopped and dropped. */
+  const notDark = (): void => {
+    clearTimeout(timer);
+    if (!started) return;
+    started.stop(NOT_DARK);
+    started.running.catch(() => undefined);
+  };
   return {
     /** The node answered on some check: it is not dark, so no routing check for it. */
-    heard(): void {
-      clearTimeout(timer);
-    },
+    heard: notDark,
     /** The result for a dark node (waited for); for any other node the check is stopped. */
     async settle(dark: boolean): Promise<RoutingCheck | undefined> {
       clearTimeout(timer);
-      if (!running) return undefined;
-      if (dark) return running;
-      stop.abort();
-      running.catch(() => undefined);
+      if (!started) return undefined;
+      if (dark) return started.running;
+      notDark();
       return undefined;
     },
   };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { subnet } from '../helpers/subnets.js';
 import { waitFor } from '../helpers/wait.js';
-import { cluster, fastPolicy, host, json, p2pBody, runActivity, type Running, startBanner, startHttp } from './helpers.js';
+import { cluster, fastPolicy, host, json, p2pBody, runActivity, type Running, startBanner, startDeadHost, startHttp } from './helpers.js';
 
 const NET = subnet('activities/probe-routing');
 const DEAD_A = `127.${NET}.0.1`;
@@ -68,22 +68,9 @@ beforeAll(async () => {
   livePorts = { p2p: p2p.port, http_api: http.port, ssh: ssh.port };
   const halfP2p = await startHttp(HALF, (_req, res) => json(res, 200, p2pBody()));
   const halfHttp = await startHttp(HALF, (_req, res) => json(res, 200, { ok: true }));
-  const held = new Set<Socket>();
-  const halfSsh = createServer((sock) => {
-    halfSshAccepts++;
-    held.add(sock);
-    sock.on('error', () => undefined);
-    sock.on('close', () => held.delete(sock));
-  });
-  await new Promise<void>((resolve) => halfSsh.listen(0, HALF, () => resolve()));
-  servers.push(halfP2p, halfHttp, {
-    port: (halfSsh.address() as { port: number }).port,
-    close: async () => {
-      for (const sock of held) sock.destroy();
-      await new Promise<void>((resolve) => halfSsh.close(() => resolve()));
-    },
-  });
-  halfPorts = { p2p: halfP2p.port, http_api: halfHttp.port, ssh: (halfSsh.address() as { port: number }).port };
+  const halfSsh = await startDeadHost(HALF, 0, () => void halfSshAccepts++);
+  servers.push(halfP2p, halfHttp, halfSsh);
+  halfPorts = { p2p: halfP2p.port, http_api: halfHttp.port, ssh: halfSsh.port };
 });
 
 afterAll(async () => {
