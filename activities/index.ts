@@ -22,6 +22,7 @@ import { loadUndici } from './transport/lazy-undici.js';
 import { statusOf } from './p2p.js';
 import { createLimiter, mapLimit } from './transport/pool.js';
 import { probeNodes, SilentLastTime } from './probe.js';
+import { createRollCall } from './roll-call.js';
 import { routingCheck } from './routing.js';
 import { createSshRunner, splitSections } from './ssh.js';
 import { statusFromCli, statusFromSocket, toTailscaleView } from './tailscale.js';
@@ -90,8 +91,9 @@ export function createActivities(deps: ActivityDeps) {
     }
   };
   // One probe limit for the whole worker: diagnose runs its batches side by side. Every sweep
-  // remembers which nodes were dark, and the next one starts those first (SilentLastTime).
-  const sweepSlots = { limiter: createLimiter(policy.probe.concurrency), silentLastTime: new SilentLastTime() };
+  // remembers which nodes were dark, and the next one starts those first (SilentLastTime); the
+  // roll call moves up the nodes silent now (roll-call.ts), with one limit of its own.
+  const sweepSlots = { limiter: createLimiter(policy.probe.concurrency), silentLastTime: new SilentLastTime(), rollCall: createRollCall(policy.probe) };
   // §6.1: procedures that ask at the same time share one sweep (activities/transport/shared-in-flight.ts).
   const measureReachability = sharedInFlight(
     async (signal) => {

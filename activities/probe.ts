@@ -12,6 +12,7 @@ import { createLimiter, type Limiter } from './transport/pool.js';
 import { parseStatusAnswer } from './p2p.js';
 import { FALLBACK_STAGGER_MS, raceCandidates, type RaceOutcome } from './transport/race.js';
 import { isSsh2Banner, readSshBanner } from './ssh-banner.js';
+import { createRollCall, type RollCall, silentAtRollCall } from './roll-call.js';
 
 /** Heartbeat at least every this many nodes (and at least every second). */
 const HEARTBEAT_EVERY_NODES = 200;
@@ -214,6 +215,8 @@ export interface SweepOptions {
   routing?: SilentRouting;
   detached?: DetachedSweep;
   silentLastTime?: SilentLastTime;
+  /** Asks who is there before a long sweep queues its nodes (roll-call.ts). Default: a fresh one. */
+  rollCall?: RollCall;
 }
 
 export async function probeNodes(
@@ -225,6 +228,7 @@ export async function probeNodes(
 ): Promise<NodeProbe[]> {
   const { routing, detached, silentLastTime } = o;
   const limiter = o.limiter ?? createLimiter(probe.concurrency);
+  const rollCall = o.rollCall ?? createRollCall(probe);
   const cancel = detached?.cancel ?? cancellationSignal();
   // Every node in flight listens for cancellation; hundreds at once are expected, not a leak.
   setMaxListeners(0, cancel);
@@ -250,12 +254,19 @@ export async function probeNodes(
     };
     // Each node's own deadline starts when it gets a slot, so waiting in line never counts. The
     // nodes silent last time ask for their slots first (and go ahead of other batches' queues).
-    const silent = nodes.map((name) => silentLastTime?.has(name) ?? false);
+    // When the others would wait in line, the roll call asks them first, and those silent now
+    // queue ahead of the rest.
     const slots = new Array<Promise<NodeProbe>>(nodes.length);
+    const queue = (i: number, first: boolean): void => void (slots[i] = limiter(probeOne(nodes[i]!), { first }));
+    const known = nodes.map((name) => silentLastTime?.has(name) ?? false);
+    known.forEach((k, i) => k && queue(i, true));
+    const rest = nodes.flatMap((name, i) => (known[i] ? [] : [{ i, host: byName.get(name) }]));
+    const silentNow =
+      rest.length > probe.concurrency && !cancel.aborted
+        ? await silentAtRollCall(rollCall, rest.flatMap((r) => (r.host ? [r.host] : [])), cancel)
+        : new Set<string>();
     for (const first of [true, false]) {
-      nodes.forEach((name, i) => {
-        if (silent[i] === first) slots[i] = limiter(probeOne(name), { first });
-      });
+      for (const { i, host } of rest) if ((host !== undefined && silentNow.has(host.name)) === first) queue(i, first);
     }
     const results = await Promise.all(slots);
     throwIfCancelled(cancel);

@@ -83,9 +83,10 @@ export async function refusedPort(address: string): Promise<number> {
 }
 
 /** A plain TCP server that writes `greeting` on connect (e.g. an SSH banner) and keeps the socket. */
-export async function startBanner(address: string, greeting: string, port = 0): Promise<Running> {
+export async function startBanner(address: string, greeting: string, port = 0, onAccept?: () => void): Promise<Running> {
   const sockets = new Set<Socket>();
   const server = createNetServer((s) => {
+    onAccept?.();
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
