@@ -27,14 +27,15 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
-# A 2 MB young generation: the worker's probe sweep makes many short-lived objects, and V8's
-# default semi-spaces (up to 16 MB) let them add 25-40 MB to the peak RSS at 1,000 nodes for no
-# CPU saved (bench/README.md, "memory"). An explicit old-generation limit: without one V8 sizes
+# A 16 MB young generation (semi-spaces), pinned: the worker's probe sweep makes many short-lived
+# objects, and in 2 MB semi-spaces (this image until 2026-11-30) they outlived their scavenges and
+# went to full collections: ~20 % more worker CPU per sweep, for 20-45 MB less peak RSS at 1,000
+# nodes (bench/README.md, "Memory"). An explicit old-generation limit: without one V8 sizes
 # the heap from the machine's memory and collects the old generation late; with 1,024 MB the
 # worker's peak at 1,000 nodes fell from 263-319 MB to 198-208 MB, for about 25 % more CPU in a
 # cold sweep (bench/README.md, "Memory"). The SDK sizes its workflow cache from the heap limit:
 # 486 workflows with this one.
-ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=1024"
+ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=1024"
 # Two malloc arenas instead of glibc's up to 8 per core: each thread that allocates (libuv's, the
 # workflow thread, the Temporal core's) otherwise keeps an arena of its own, ~25 MB more peak RSS
 # at 1,000 nodes for no CPU saved (bench/README.md, "Memory").

@@ -12,7 +12,7 @@ import { createLimiter, type Limiter } from './transport/pool.js';
 import { parseStatusAnswer } from './p2p.js';
 import { FALLBACK_STAGGER_MS, raceCandidates, type RaceOutcome } from './transport/race.js';
 import { isSsh2Banner, readSshBanner } from './ssh-banner.js';
-import { createRollCall, type RollCall, silentAtRollCall } from './roll-call.js';
+import { createRollCall, type RollCall, rollCallPays, silentAtRollCall } from './roll-call.js';
 
 /** Heartbeat at least every this many nodes (and at least every second). */
 const HEARTBEAT_EVERY_NODES = 200;
@@ -254,15 +254,15 @@ export async function probeNodes(
     };
     // Each node's own deadline starts when it gets a slot, so waiting in line never counts. The
     // nodes silent last time ask for their slots first (and go ahead of other batches' queues).
-    // When the others would wait in line, the roll call asks them first, and those silent now
-    // queue ahead of the rest.
+    // When the others would wait in line (and the cluster is small enough for one round), the
+    // roll call asks them first, and those silent now queue ahead of the rest.
     const slots = new Array<Promise<NodeProbe>>(nodes.length);
     const queue = (i: number, first: boolean): void => void (slots[i] = limiter(probeOne(nodes[i]!), { first }));
     const known = nodes.map((name) => silentLastTime?.has(name) ?? false);
     known.forEach((k, i) => k && queue(i, true));
     const rest = nodes.flatMap((name, i) => (known[i] ? [] : [{ i, host: byName.get(name) }]));
     const silentNow =
-      rest.length > probe.concurrency && !cancel.aborted
+      rest.length > limiter.free() && rollCallPays(rollCall, spec.hosts.length, probe.concurrency) && !cancel.aborted
         ? await silentAtRollCall(rollCall, rest.flatMap((r) => (r.host ? [r.host] : [])), cancel)
         : new Set<string>();
     for (const first of [true, false]) {

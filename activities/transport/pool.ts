@@ -25,7 +25,11 @@ export async function mapLimit<T, R>(
  * (idempotent; the slot is released at the end otherwise). `first` queues it ahead of every
  * call waiting without it (FIFO within each lane).
  */
-export type Limiter = <R>(fn: (release: () => void) => Promise<R>, o?: { first?: boolean }) => Promise<R>;
+export interface Limiter {
+  <R>(fn: (release: () => void) => Promise<R>, o?: { first?: boolean }): Promise<R>;
+  /** Slots free right now: that many calls made now start at once. */
+  free(): number;
+}
 
 /**
  * A concurrency limit shared by every call that uses it: the diagnose workflow runs several
@@ -35,7 +39,7 @@ export function createLimiter(limit: number): Limiter {
   let active = 0;
   const firstLane: Array<() => void> = [];
   const lane: Array<() => void> = [];
-  return async <R>(fn: (release: () => void) => Promise<R>, o: { first?: boolean } = {}): Promise<R> => {
+  const run = async <R>(fn: (release: () => void) => Promise<R>, o: { first?: boolean } = {}): Promise<R> => {
     if (active >= limit) await new Promise<void>((resolve) => (o.first ? firstLane : lane).push(resolve));
     active++;
     let held = true;
@@ -51,4 +55,5 @@ export function createLimiter(limit: number): Limiter {
       release();
     }
   };
+  return Object.assign(run, { free: () => Math.max(0, limit - active - firstLane.length - lane.length) });
 }

@@ -30,11 +30,12 @@ const OLD_SPACE_FLAG = '--max-old-space-size=1024';
 
 /**
  * Node flags of the worker child, the same as the production image's NODE_OPTIONS (Dockerfile):
- * a 2 MB young generation and the old-generation limit above. The probe sweep allocates a lot
- * of short-lived objects; with V8's default (up to 16 MB semi-spaces) they float until a scavenge
- * and the peak RSS at 1,000 nodes was 25–40 MB higher, for the same CPU time.
+ * 16 MB semi-spaces and the old-generation limit above. The probe sweep allocates a lot of
+ * short-lived objects; in 2 MB semi-spaces (until 2026-11-30) they outlived their scavenges and
+ * went to full collections: ~20 % more worker CPU per sweep for 20–45 MB less peak RSS at 1,000
+ * nodes (bench/README.md, "Memory").
  */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2', OLD_SPACE_FLAG];
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=16', OLD_SPACE_FLAG];
 
 /**
  * Environment of the worker child, the same as the production image's (Dockerfile): glibc's

@@ -30,6 +30,8 @@ const sshCalls = (name: string) => seen.filter((e) => e === `ssh:${name}`).lengt
 let oneSlot: ReturnType<typeof createActivities>;
 /** Slots for every node: nobody waits in line, so there is no roll call. */
 let roomy: ReturnType<typeof createActivities>;
+/** One slot, in a cluster too large for one round of the roll call (8 per slot): no roll call. */
+let large: ReturnType<typeof createActivities>;
 
 beforeAll(async () => {
   const deadHttp = await startDeadHost(DEAD, 0, () => probed('dead'));
@@ -50,6 +52,9 @@ beforeAll(async () => {
   const policy = (concurrency: number) => fastPolicy({ concurrency, connectTimeoutMs: TIMEOUT_MS, totalTimeoutMs: TIMEOUT_MS });
   oneSlot = createActivities({ cluster: () => cluster(hosts), policy: policy(1) });
   roomy = createActivities({ cluster: () => cluster(hosts), policy: policy(8) });
+  // Never swept here (not in the sweep's list), only counted: 3 + 7 = 10 nodes > 1 slot + 8.
+  const others = Array.from({ length: 7 }, (_, i) => host(`other-${i}`, `127.${S}.1.${i + 1}`, {}));
+  large = createActivities({ cluster: () => cluster([...hosts, ...others]), policy: policy(1) });
 });
 
 afterAll(async () => {
@@ -86,6 +91,15 @@ describe('sweep order', () => {
   it('a sweep that fits in its slots has no roll call: every node is probed at once', async () => {
     const probes = await sweep(roomy);
     expect([sshCalls('dead'), sshCalls('live-1'), sshCalls('live-2')]).toEqual([1, 1, 1]);
+    expect(probes.map((p) => [p.name, p.via])).toEqual(inCallersOrder);
+  });
+});
+
+describe('roll call only where it pays', () => {
+  it('a cluster larger than the probe slots plus one round of the roll call has none: list order', async () => {
+    const probes = await sweep(large);
+    expect([sshCalls('dead'), sshCalls('live-1'), sshCalls('live-2')]).toEqual([1, 1, 1]);
+    expect(probeOrder()).toEqual(['live-1', 'live-2', 'dead']);
     expect(probes.map((p) => [p.name, p.via])).toEqual(inCallersOrder);
   });
 });
