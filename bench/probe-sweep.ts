@@ -5,7 +5,7 @@
 // event loop's delay, how long a live node's checks took, and the memory at the peak. It ends
 // with the floor under any probe: bare TCP connects to the same ports. See bench/README.md.
 //
-//   npm run bench:probe-sweep -- [--nodes 1000] [--sweeps 4] [--subnet 36] [--concurrency N]
+//   npm run bench:probe-sweep -- [--nodes 1000] [--sweeps 4] [--subnet 36] [--concurrency N] [--healthy-sweeps N] [--no-memory]
 import { connect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { loadCluster } from '../src/config/loader.js';
 import { createAgent } from '../activities/transport/http.js';
 import { createLimiter } from '../activities/transport/pool.js';
 import { probeNodes, SilentLastTime, type SweepOptions } from '../activities/probe.js';
+import { createRollCall } from '../activities/roll-call.js';
 import { POLICY } from './lib/bench-config.js';
 import { stopChild } from './lib/child-processes.js';
 import { cleanup, installExitCleanup } from './lib/cleanup.js';
@@ -42,7 +43,7 @@ async function measured<T>(sim: Sim, fn: () => Promise<T>): Promise<{ value: T; 
   return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, simCpuMs: cpuMsOf(sim.proc.pid ?? 0) - simCpu0 };
 }
 
-async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy, slots: SweepOptions, down: ReadonlySet<string>): Promise<void> {
+async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy, slots: SweepOptions, down: ReadonlySet<string>, label = ''): Promise<void> {
   const known = slots.silentLastTime?.size ?? 0;
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
@@ -65,7 +66,7 @@ async function sweep(n: number, sim: Sim, spec: ClusterSpec, probe: ProbePolicy,
   const dark = run.value.filter((p) => p.via === 'none').map((p) => p.name);
   const exact = dark.length === down.size && dark.every((name) => down.has(name));
   console.log(
-    `sweep ${n}: wall ${run.wallMs.toFixed(0)} ms · sweeper CPU ${run.cpuMs.toFixed(0)} ms (system ${run.systemMs.toFixed(0)}) · sim CPU ${run.simCpuMs.toFixed(0)} ms · dark ${dark.length}${exact ? ' (exactly the injected)' : ' (NOT the injected set)'} · started first (silent last time) ${known}`,
+    `${label}sweep ${n}: wall ${run.wallMs.toFixed(0)} ms · sweeper CPU ${run.cpuMs.toFixed(0)} ms (system ${run.systemMs.toFixed(0)}) · sim CPU ${run.simCpuMs.toFixed(0)} ms · dark ${dark.length}${exact ? ' (exactly the injected)' : ' (NOT the injected set)'} · started first (silent last time) ${known}`,
   );
   console.log(`  event-loop delay ms: p50 ${ms(lag.percentile(50))} p99 ${ms(lag.percentile(99))} max ${ms(lag.max)}`);
   // Checks of one node that end at the same instant were answered in one burst of the loop.
@@ -102,16 +103,25 @@ async function main(): Promise<void> {
       concurrency: { type: 'string' },
       // Every sweep cold, as a worker's first: no memory of the nodes silent last time.
       'no-memory': { type: 'boolean', default: false },
+      // Sweeps of the healthy cluster before the hosts go down: the sweep after them is "stale"
+      // (the worker has seen every node answer), as a first diagnose after a warm-up is.
+      'healthy-sweeps': { type: 'string', default: '0' },
     },
   });
   installExitCleanup();
   const nodes = Number(values.nodes);
   const probe = values.concurrency === undefined ? POLICY.probe : { ...POLICY.probe, concurrency: Number(values.concurrency) };
   const sim = await startSim(nodes, Number(values.subnet));
-  const down = new Set(await injectHostDown(sim));
   const spec = loadCluster(sim.hostsFile);
-  // One limiter and one memory of silent nodes for all sweeps, as the worker has for all its sweeps.
-  const slots: SweepOptions = { limiter: createLimiter(probe.concurrency), ...(!values['no-memory'] && { silentLastTime: new SilentLastTime() }) };
+  // One limiter, roll call and memory of silent nodes for all sweeps, as the worker has.
+  const slots: SweepOptions = {
+    limiter: createLimiter(probe.concurrency),
+    rollCall: createRollCall(probe),
+    ...(!values['no-memory'] && { silentLastTime: new SilentLastTime() }),
+  };
+  const healthy = Number(values['healthy-sweeps']);
+  for (let i = 1; i <= healthy; i++) await sweep(i, sim, spec, probe, slots, new Set(), 'healthy ');
+  const down = new Set(await injectHostDown(sim));
   console.log(`probe sweep: ${nodes} nodes, ${down.size} host-down, concurrency ${probe.concurrency}, probe timeout ${probe.totalTimeoutMs} ms`);
   for (let i = 1; i <= Number(values.sweeps); i++) await sweep(i, sim, spec, probe, slots, down);
   const floor = await measured(sim, () => bareConnects(spec.hosts, probe.concurrency));
