@@ -265,9 +265,9 @@ export async function probeNodes(
       rest.length > limiter.free() && rollCallPays(rollCall, spec.hosts.length, probe.concurrency) && !cancel.aborted
         ? await silentAtRollCall(rollCall, rest.flatMap((r) => (r.host ? [r.host] : [])), cancel)
         : new Set<string>();
-    for (const first of [true, false]) {
-      for (const { i, host } of rest) if ((host !== undefined && silentNow.has(host.name)) === first) queue(i, first);
-    }
+    const isSilentNow = (host: HostSpec | undefined): boolean => host !== undefined && silentNow.has(host.name);
+    for (const { i, host } of rest) if (isSilentNow(host)) queue(i, true);
+    for (const { i, host } of rest) if (!isSilentNow(host)) queue(i, false);
     const results = await Promise.all(slots);
     throwIfCancelled(cancel);
     silentLastTime?.record(results);

@@ -15,14 +15,29 @@ import { FALLBACK_STAGGER_MS } from './transport/race.js';
 
 /**
  * Roll-call connects in flight per probe slot: 8 × 128 asks a 1,000-node cluster in one round
- * (~0.4 s, all nodes found silent by then; at 4 × 128 the second round ended at ~0.65 s), and a
+ * (~0.4 s with a full 250 ms window for every node; at 4 × 128 the second round ended at ~0.65 s), and a
  * batch of thousands does not open a socket to every node at once.
  */
 const CALLS_PER_PROBE_SLOT = 8;
 
+/** Added to twice the connect time when waiting for the banner: the server's own turn. */
+const BANNER_MARGIN_MS = 50;
+
+/**
+ * How long to wait for the banner once connected, at most `ms`. The banner comes about one round
+ * trip after the connection (the server sends it on accept), and the connect took about one: so
+ * twice the connect time and a margin. On loopback or in one datacenter that is ~50 ms, and the
+ * dead hosts are found ~0.2 s sooner than with the full window; across providers (a round trip of
+ * up to ~200 ms) it is the full window. A worker busy past it measures a longer connect and waits
+ * longer, never shorter. A live node read as silent only moves up the queue.
+ */
+export function bannerWindow(connectMs: number, ms: number): number {
+  return Math.min(ms, BANNER_MARGIN_MS + 2 * connectMs);
+}
+
 /**
  * Resolves true when `address:port` stayed silent: no connection within `ms` of the connect, or
- * no byte within `ms` of the connection (no refusal, reset or close either); false as soon as
+ * no byte within `bannerWindow` of the connection (no refusal, reset or close either); false as soon as
  * anything came back, or on `signal`. The SSH port because its server speaks first: one connect
  * and no request, the cheapest question for both sides. The clock restarts at the connection
  * because a worker busy past the window sees the connection and the first bytes in two turns of
@@ -47,16 +62,18 @@ export function silentFor(address: string, port: number, ms: number, signal: Abo
     const onAbort = (): void => settle(false);
     const answered = (): void => settle(false);
     // (Re)starts the window; a window that has been replaced by then decides nothing.
-    const arm = (): void => {
+    const arm = (windowMs: number): void => {
       clearTimeout(timer);
-      const mine = setTimeout(() => setImmediate(() => timer === mine && settle(true)), ms);
+      const mine = setTimeout(() => setImmediate(() => timer === mine && settle(true)), windowMs);
       timer = mine;
     };
-    arm();
+    const asked = performance.now();
+    arm(ms);
     signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', arm);
+    socket.once('connect', () => arm(bannerWindow(performance.now() - asked, ms)));
     socket.once('data', answered);
-    socket.once('error', answered);
+    // `on`, not `once`: a destroyed socket may still report an error, and an unheard one would throw.
+    socket.on('error', answered);
     socket.once('end', answered);
     socket.once('close', answered);
   });
@@ -93,7 +110,7 @@ export function rollCallPays(rollCall: RollCall, clusterSize: number, probeSlots
 /**
  * The hosts that stayed silent at the roll call. It runs before the nodes are queued, not beside
  * their probes: beside them (nodes asked while they waited), the probes' work delayed the roll
- * call's answers and the dead hosts were found 1.1–1.8 s in, not ~0.3 s. A failed connect is an
+ * call's answers and the dead hosts were found 1.1–1.8 s in, not ~0.4 s. A failed connect is an
  * answer (something refused it), so such a node keeps its place.
  */
 export async function silentAtRollCall(rollCall: RollCall, hosts: readonly HostSpec[], signal: AbortSignal): Promise<Set<string>> {

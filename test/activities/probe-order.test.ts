@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { SilentLastTime } from '../../activities/probe.js';
-import { silentFor } from '../../activities/roll-call.js';
+import { bannerWindow, silentFor } from '../../activities/roll-call.js';
 import { createLimiter } from '../../activities/transport/pool.js';
 import type { NodeProbe } from '../../src/domain/probes.js';
 import { subnet } from '../helpers/subnets.js';
@@ -117,6 +117,10 @@ describe('silentFor (the roll call’s question)', () => {
     servers.push(closes);
     const ask = (port: number) => silentFor(`127.${S}.0.4`, port, 200, never);
     expect(await Promise.all([ask(silent.port), ask(banner.port), ask(refused), ask(closes.port)])).toEqual([true, false, false, false]);
+  });
+
+  it('waits for the banner twice the connect time plus 50 ms, never more than the full window', () => {
+    expect([bannerWindow(0.4, 250), bannerWindow(20, 250), bannerWindow(150, 250), bannerWindow(2_000, 250)]).toEqual([50.8, 90, 250, 250]);
   });
 
   it('stops at once, not silent, when its signal aborts', async () => {
