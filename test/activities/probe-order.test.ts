@@ -167,4 +167,18 @@ describe('createLimiter', () => {
     await Promise.all([holder, ...queued]);
     expect(order).toEqual(['first-1', 'first-2', 'a', 'b', 'c']);
   });
+
+  it('counts the slots free right now, none while calls wait, all again once they are done', async () => {
+    const limit = createLimiter(2);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    expect(limit.free()).toBe(2);
+    const held = [limit(() => gate)];
+    expect(limit.free()).toBe(1);
+    held.push(limit(() => gate), limit(() => gate));
+    expect(limit.free()).toBe(0);
+    open();
+    await Promise.all(held);
+    expect(limit.free()).toBe(2);
+  });
 });
