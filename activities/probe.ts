@@ -122,12 +122,12 @@ export interface SilentRouting {
   check: (host: HostSpec, signal: AbortSignal) => Promise<RoutingCheck>;
 }
 
-/** Starts `routing.check` for `host` once it has been silent for half the probe deadline. */
 /** What a node gets when its batch routes nothing (the health monitor, §6.1): one shared object. */
 const NO_ROUTING = { heard: (): void => undefined, settle: async (_dark: boolean): Promise<RoutingCheck | undefined> => undefined };
 /** Why a started routing check is stopped: made once, as the race's RACE_OVER. */
 const NOT_DARK = Object.assign(new Error('the node answered: no routing check needed'), { name: 'AbortError', code: 'ABORT_ERR' });
 
+/** Starts `routing.check` for `host` once it has been silent for half the probe deadline. */
 function routeWhenSilent(host: HostSpec | undefined, probe: ProbePolicy, routing: SilentRouting | undefined, cancel: AbortSignal) {
   if (!host || !routing) return NO_ROUTING;
   // Made only when the check starts: most nodes answer before the timer fires.
@@ -260,14 +260,13 @@ export async function probeNodes(
     const queue = (i: number, first: boolean): void => void (slots[i] = limiter(probeOne(nodes[i]!), { first }));
     const known = nodes.map((name) => silentLastTime?.has(name) ?? false);
     known.forEach((k, i) => k && queue(i, true));
-    const rest = nodes.flatMap((name, i) => (known[i] ? [] : [{ i, host: byName.get(name) }]));
+    const rest = nodes.flatMap((name, i) => (known[i] ? [] : [i]));
     const silentNow =
       rest.length > limiter.free() && rollCallPays(rollCall, spec.hosts.length, probe.concurrency) && !cancel.aborted
-        ? await silentAtRollCall(rollCall, rest.flatMap((r) => (r.host ? [r.host] : [])), cancel)
+        ? await silentAtRollCall(rollCall, rest.flatMap((i) => byName.get(nodes[i]!) ?? []), cancel)
         : new Set<string>();
-    const isSilentNow = (host: HostSpec | undefined): boolean => host !== undefined && silentNow.has(host.name);
-    for (const { i, host } of rest) if (isSilentNow(host)) queue(i, true);
-    for (const { i, host } of rest) if (!isSilentNow(host)) queue(i, false);
+    for (const i of rest) if (silentNow.has(nodes[i]!)) queue(i, true);
+    for (const i of rest) if (!silentNow.has(nodes[i]!)) queue(i, false);
     const results = await Promise.all(slots);
     throwIfCancelled(cancel);
     silentLastTime?.record(results);
