@@ -37,6 +37,9 @@ import {
   type WatchSyncResult,
 } from './wait.js';
 import { ConfigInvalidError, SshConnectError } from './errors.js';
+import { type PeerCheckPlan, runPeerChecks } from './corroborate.js';
+import { lookAgain, votersAliveSeenByCluster } from './look-again.js';
+import { type FreshLook, type PeerCheck, planPeerChecks } from '../src/domain/corroboration.js';
 import { sharedInFlight } from './transport/shared-in-flight.js';
 
 export { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
@@ -115,6 +118,11 @@ export function createActivities(deps: ActivityDeps) {
     connectTimeoutMs: policy.probe.connectTimeoutMs,
   });
   const status = (host: Parameters<typeof statusOf>[0], signal: AbortSignal) => statusOf(host, fetchOpts(signal));
+  // A handful of nodes (one and the leader sources): no roll call, no silent-first memory.
+  const lookDeps = () => {
+    const spec = cluster();
+    return { spec, ssh, probe: (names: string[]) => withProbeAgent((agent) => probeNodes(spec, names, policy.probe, agent, { limiter: sweepSlots.limiter })) };
+  };
 
   const tailscaleView = async (): Promise<TailscaleView> => {
     const spec = cluster();
@@ -146,7 +154,12 @@ export function createActivities(deps: ActivityDeps) {
     async heartbeatSweep(input: { withSync?: boolean } = {}): Promise<HeartbeatSweep> {
       const spec = cluster();
       const [probes, sync] = await Promise.all([
-        withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, sweepSlots)),
+        // §11: the nodes the worker cannot reach are checked from a healthy peer before they count
+        // as misses; a healthy sweep plans no check and costs nothing more.
+        withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, sweepSlots)).then(async (p) => ({
+          probes: p,
+          checks: await runPeerChecks(planPeerChecks(p), ssh),
+        })),
         input.withSync
           ? admin.syncStatus(cancellationSignal()).then(
               (s) => ({ stalled: s.stalled, inProgress: s.inProgress, progress: s.progress }),
@@ -154,7 +167,7 @@ export function createActivities(deps: ActivityDeps) {
             )
           : undefined,
       ]);
-      return { ...summarizeSweep(probes), ...(sync !== undefined && { sync }) };
+      return { ...summarizeSweep(probes.probes, probes.checks), ...(sync !== undefined && { sync }) };
     },
 
     /** §6 tell people: every configured target, each retried on its own; outcomes, never secrets. */
@@ -218,6 +231,29 @@ export function createActivities(deps: ActivityDeps) {
         ? { budget: input.routeSilent, check: (h: HostSpec, s: AbortSignal) => routingCheck(h, policy.probe.connectTimeoutMs, s) }
         : undefined;
       return withProbeAgent((agent) => probeNodes(cluster(), input.nodes, policy.probe, agent, { ...sweepSlots, ...(routing && { routing }) }));
+    },
+
+    /**
+     * §6.3/§11 from healthy peers: does another node reach each suspect's P2P and SSH ports?
+     * The workflow plans which suspects and peers (src/domain/corroboration.ts), at most a few.
+     */
+    async peerChecks(input: { checks: PeerCheckPlan[] }): Promise<PeerCheck[]> {
+      const hb = periodicHeartbeat(() => ({ checking: input.checks.length }));
+      try {
+        return await runPeerChecks(input.checks, ssh);
+      } finally {
+        hb.stop();
+      }
+    },
+
+    /** §11 right before a change: the node as the cluster sees it now (healthy, down, or only the worker's blind spot). */
+    async lookAgain(input: { node: string }): Promise<FreshLook> {
+      return lookAgain(input.node, lookDeps());
+    },
+
+    /** §4.3 quorum guard: voters alive as the cluster sees them (a voter only the worker cannot see counts as alive). */
+    async votersAliveSeenByCluster(input: { voters: string[] }): Promise<{ alive: string[]; fromPeers: string[] }> {
+      return votersAliveSeenByCluster(input.voters, lookDeps());
     },
 
     /** §3.3 Tailscale's view of the config nodes (LocalAPI socket, else the CLI). */

@@ -30,9 +30,11 @@ export interface SshRunInput {
   node: string;
   step: string;
   via?: SshVia;
+  /** `peer-check`: the node that `node` looks at (a configured name: its address comes from the config). */
+  target?: string;
 }
 
-export function commandFor(spec: ClusterSpec, host: HostSpec, step: SshStep): string {
+export function commandFor(spec: ClusterSpec, host: HostSpec, step: SshStep, target?: HostSpec): string {
   const backbone = findHost(spec, spec.backbone);
   try {
     return sshCommand(step, {
@@ -40,6 +42,7 @@ export function commandFor(spec: ClusterSpec, host: HostSpec, step: SshStep): st
       backbone: backbone.name,
       // reach-backbone curls the backbone's P2P port; p2p-local-status the node's own.
       p2pPort: step === 'reach-backbone' ? backbone.ports.p2p : host.ports.p2p,
+      ...(target && { target: { host: target.host, p2pPort: target.ports.p2p, sshPort: target.ports.ssh } }),
     });
   } catch (err) {
     if (err instanceof UnsafeCatalogParameterError) throw new ConfigInvalidError(err.message, { cause: err });
@@ -326,11 +329,11 @@ export function createSshRunner(cluster: () => ClusterSpec): SshRunner {
   }
 
   return {
-    async run({ node, step, via = 'auto' }, cap = OUTPUT_CAP_BYTES) {
+    async run({ node, step, via = 'auto', target }, cap = OUTPUT_CAP_BYTES) {
       if (!isSshStep(step)) throw new UnknownSshStepError(String(step));
       const spec = cluster();
       const host = findHost(spec, node);
-      const command = commandFor(spec, host, step);
+      const command = commandFor(spec, host, step, target !== undefined ? findHost(spec, target) : undefined);
       const signal = cancellationSignal();
       const started = performance.now();
       const hb = periodicHeartbeat(() => ({ node, step }));

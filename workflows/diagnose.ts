@@ -2,6 +2,7 @@
 // history does not grow with the cluster; drills down only into sick nodes.
 import { patched } from '@temporalio/workflow';
 import { classify } from '../src/domain/classify.js';
+import { type PeerCheck, planPeerChecks } from '../src/domain/corroboration.js';
 import type { ProcedureInput } from '../src/domain/procedure-input.js';
 import type { NodeProbe, RoutingCheck, SyncStatus, TailscaleView } from '../src/domain/probes.js';
 import type { DiagnoseReport } from '../src/domain/report.js';
@@ -23,11 +24,12 @@ export interface DiagnoseInput extends ProcedureInput {
   leaderlessForMs?: number;
 }
 
-const DRILL_KINDS = new Set(['p2p-down', 'partition', 'tailscale-down']);
+// A node only the worker cannot reach still answers SSH: its §3.5 view is the evidence a human wants.
+const DRILL_KINDS = new Set(['p2p-down', 'partition', 'tailscale-down', 'unreachable-from-worker']);
 const DARK_KINDS = new Set(['host-down', 'ip-changed']);
 
 /** The steps progress shows from the start. */
-const PLAN = ['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'classify', 'drill down', 'routing', 'decide'] as const;
+const PLAN = ['load cluster', 'probe nodes', 'tailscale status', 'sync status', 'corroborate', 'classify', 'drill down', 'routing', 'decide'] as const;
 /** patched() id: a failed diagnose marks its outcome `failed` like every other procedure (runReport). */
 const FAILED_OUTCOME_PATCH = 'diagnose-failed-outcome';
 /**
@@ -35,6 +37,11 @@ const FAILED_OUTCOME_PATCH = 'diagnose-failed-outcome';
  * timeout wait; the routingChecks activity only covers dark nodes the batches did not route.
  */
 const ROUTING_IN_SWEEP_PATCH = 'diagnose-routing-in-sweep';
+/**
+ * patched() id: nodes the worker cannot reach are checked from healthy peers, and findings are
+ * corroborated with the cluster's view (DESIGN §11). Older runs classified the worker's view alone.
+ */
+const CORROBORATED_PATCH = 'diagnose-corroborated';
 
 export async function diagnose(input: DiagnoseInput = {}): Promise<DiagnoseReport> {
   return runReport('diagnose', input, PLAN, (run) => runChecks(run, input), FAILED_OUTCOME_PATCH);
@@ -73,6 +80,8 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
       }),
   ]);
 
+  const peerChecks = patched(CORROBORATED_PATCH) ? await corroborate(run, probes) : undefined;
+
   // Routing results ride on the probes only as far as the routing step below.
   const routedInSweep = new Map<string, RoutingCheck>();
   for (const p of probes) if (p.routing) routedInSweep.set(p.name, p.routing);
@@ -89,6 +98,7 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
         syncStallMs: input.syncStallMs ?? 0,
       },
       ...(input.leaderlessForMs !== undefined && { leaderlessForMs: input.leaderlessForMs }),
+      ...(peerChecks !== undefined && { peerChecks }),
     }),
   );
   run.note('classify', `${c.findings.length} finding(s): ${summarize(c.findings.map((f) => f.kind))}`);
@@ -120,6 +130,28 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
   if (c.escalate.needed) run.escalate(`${summary}; ESCALATE: ${c.escalate.reasons.join('; ')}`);
   else run.complete(summary);
   return report;
+}
+
+/**
+ * §6.3/§11: the nodes the worker cannot reach, checked from healthy peers when the answering
+ * nodes' /status counts cannot tell which of them the cluster sees alive. A failed check is a
+ * note: the findings then rest on the counts and the worker's view.
+ */
+async function corroborate(run: ProcedureRun<(typeof PLAN)[number]>, probes: NodeProbe[]): Promise<PeerCheck[]> {
+  const plan = planPeerChecks(probes);
+  if (plan.length === 0) {
+    run.skip('corroborate', 'the /status counts of the answering nodes decide (no peer check needed)');
+    return [];
+  }
+  const checks = await run
+    .step('corroborate', () => batch.peerChecks({ checks: plan }), { detail: `checking ${plan.length} node(s) from healthy peers over SSH` })
+    .catch((err: unknown): PeerCheck[] => {
+      run.note('corroborate', `failed: ${errorText(err)}`);
+      return [];
+    });
+  const alive = checks.filter((c) => c.p2p === 'answers').map((c) => c.node);
+  run.note('corroborate', `${checks.length} checked from peers; the cluster sees ${alive.length > 0 ? alive.join(', ') : 'none of them'} alive`);
+  return checks;
 }
 
 /** Routing for `nodes`: the sweep's results, plus one routingChecks activity for those it lacks. */

@@ -1,6 +1,7 @@
 // recover-node (runbook §4.5): look from the node (over the fallback when the primary is dead),
 // then networkd, Tailscale and P2P restarts, each gated, verifying after each and stopping as
 // soon as the node has rejoined.
+import { patched } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { quick } from './runtime/activities.js';
@@ -8,6 +9,7 @@ import { errorText } from './runtime/error-text.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
 import {
+  lookAgain,
   lookAtNode,
   restartDaemon,
   restartTailscale,
@@ -31,6 +33,7 @@ const PLAN = [
   'check node',
   'check reachability from node',
   'check cluster reachability',
+  'look again',
   'approve restart systemd-networkd',
   'restart systemd-networkd',
   'approve restart tailscale',
@@ -42,6 +45,13 @@ const PLAN = [
   'verify rejoined',
 ] as const;
 type Step = (typeof PLAN)[number] | TailscaleRestartStep;
+
+/**
+ * patched() id: least invasive first (DESIGN §11). The networkd stage runs only when the node
+ * cannot reach the backbone, the Tailscale stage only then or when its Tailscale address is dead;
+ * a node whose network is fine goes straight to the P2P stage. Older runs tried all three.
+ */
+export const LEAST_INVASIVE_PATCH = 'recover-node-least-invasive';
 
 export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureResult> {
   const node = requireNode(input);
@@ -63,21 +73,52 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     }
 
     await unreachableGuard(run, opts.unreachableFraction);
-    // Each stage: approval first (no slot is held while a human decides), then the change and
-    // its verification under a blast-radius slot; stop as soon as the node has rejoined.
+    // Each stage: approval first (no slot is held while a human decides), then, under a
+    // blast-radius slot, a fresh look (§11: the approval may be minutes old), the change and its
+    // verification; stop as soon as the node has rejoined.
+    let unchanged: string | undefined;
     const stage = (name: Step, change: () => Promise<unknown>, verifyMs: number): Promise<boolean> =>
       slots.with(run, name, node, opts.slotWaitMs, async () => {
+        const look = await lookAgain(run, 'look again', node);
+        if (!look.act) {
+          unchanged = look.why;
+          return true;
+        }
         await change();
         return verifyRejoined(run, 'verify rejoined', node, verifyMs);
       });
+    const untouched = (): ProcedureResult => {
+      for (const step of ['restart systemd-networkd', 'restart tailscale', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const) {
+        if (run.progress.steps.find((x) => x.name === step)?.state === 'pending') run.skip(step, 'nothing changed');
+      }
+      return run.complete(`${node}: ${unchanged}`);
+    };
 
-    await run.approve('restart systemd-networkd', 'high', `sudo systemctl restart systemd-networkd on ${node} (§4.5)`);
-    if (await stage('restart systemd-networkd', () => sshStep(run, 'restart systemd-networkd', node, 'networkd-restart', via), stageVerifyMs)) {
-      return run.complete(`${node} rejoined after a networkd restart`);
+    const reachesBackbone = reach?.exitCode === 0;
+    const leastInvasive = patched(LEAST_INVASIVE_PATCH);
+    const networkAtFault = !leastInvasive || !reachesBackbone;
+    // The primary address is the node's Tailscale one: answering only on the fallback means its Tailscale is down.
+    const tailscaleAtFault = networkAtFault || look.via === 'fallback';
+
+    if (networkAtFault) {
+      await run.approve('restart systemd-networkd', 'high', `sudo systemctl restart systemd-networkd on ${node} (§4.5)`);
+      if (await stage('restart systemd-networkd', () => sshStep(run, 'restart systemd-networkd', node, 'networkd-restart', via), stageVerifyMs)) {
+        return unchanged !== undefined ? untouched() : run.complete(`${node} rejoined after a networkd restart`);
+      }
+    } else {
+      run.skip('approve restart systemd-networkd', 'not needed: the node reaches the backbone, its network is fine');
+      run.skip('restart systemd-networkd', 'not needed: the node reaches the backbone');
     }
 
-    await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node} (§4.5)`);
-    if (await stage('restart tailscale', () => restartTailscale(run, node, via), stageVerifyMs)) return run.complete(`${node} rejoined after a Tailscale restart`);
+    if (tailscaleAtFault) {
+      await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node} (§4.5)`);
+      if (await stage('restart tailscale', () => restartTailscale(run, node, via), stageVerifyMs)) {
+        return unchanged !== undefined ? untouched() : run.complete(`${node} rejoined after a Tailscale restart`);
+      }
+    } else {
+      run.skip('approve restart tailscale', 'not needed: the node answers on its Tailscale address and reaches the backbone');
+      run.skip('restart tailscale', 'not needed: its Tailscale works');
+    }
 
     await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.5)`);
     const rejoined = await stage(
@@ -90,8 +131,10 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
       },
       opts.verifyTimeoutMs,
     );
-    if (run.dryRun) return run.complete(`dry run: would restart networkd, Tailscale and P2P on ${node}`);
-    if (!rejoined) throw new EscalationRequired([`${node} has not rejoined after networkd, Tailscale and P2P restarts`]);
-    return run.complete(`${node} rejoined after networkd, Tailscale and P2P restarts`);
+    if (unchanged !== undefined) return untouched();
+    const restarted = [networkAtFault && 'networkd', tailscaleAtFault && 'Tailscale', 'P2P'].filter(Boolean).join(', ').replace(/, (?=[^,]*$)/, ' and ');
+    if (run.dryRun) return run.complete(`dry run: would restart ${restarted} on ${node}`);
+    if (!rejoined) throw new EscalationRequired([`${node} has not rejoined after ${restarted} restarts`]);
+    return run.complete(`${node} rejoined after ${restarted} restart${restarted.includes(' and ') ? 's' : ''}`);
   });
 }

@@ -5,13 +5,13 @@ import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartDaemon, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
+import { lookAgain, lookAtNode, restartDaemon, verifyRejoined, voterQuorumGuard } from './runtime/node-steps.js';
 import { EscalationRequired } from './runtime/procedure.js';
 import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
 /** The steps progress shows from the start. */
-const PLAN = ['check node', 'check cluster reachability', 'approve restart p2p', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const;
+const PLAN = ['check node', 'check cluster reachability', 'approve restart p2p', 'look again', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const;
 
 /** patched() id: the slot is held through "verify rejoined", not released at "healthy" (issue 11 item 3). */
 export const SLOT_THROUGH_REJOIN_PATCH = 'restart-p2p-slot-through-rejoin';
@@ -27,15 +27,23 @@ export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult>
     }
     await unreachableGuard(run, opts.unreachableFraction);
     await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.1)`);
-    const { healthy, rejoined } = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, async () => {
+    const { healthy, rejoined, unchanged } = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, async () => {
+      // The first look may be minutes old (an approval, a queue for the slot, another procedure
+      // on the same node): what the node is now decides whether anything changes.
+      const look = await lookAgain(run, 'look again', node);
+      if (!look.act) return { healthy: true, rejoined: true, unchanged: look.why };
       if (!run.dryRun) await voterQuorumGuard(node); // checked under the slot, right before the stop
       const up = await restartDaemon(run, node, '', opts.verifyTimeoutMs);
       // A restarted daemon answers `running` before it has rejoined (§4.1 "verify it rejoined"):
       // until then it is still down for the cluster, so the slot (one voter at a time) stays held
       // and no other procedure's quorum guard counts it alive. Older runs released here.
-      if (!up || !patched(SLOT_THROUGH_REJOIN_PATCH)) return { healthy: up, rejoined: undefined };
-      return { healthy: up, rejoined: await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs) };
+      if (!up || !patched(SLOT_THROUGH_REJOIN_PATCH)) return { healthy: up, rejoined: undefined, unchanged: undefined };
+      return { healthy: up, rejoined: await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs), unchanged: undefined };
     });
+    if (unchanged !== undefined) {
+      for (const step of ['stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const) run.skip(step, 'nothing changed');
+      return run.complete(`${node}: ${unchanged}`);
+    }
     if (!healthy) throw new EscalationRequired([`P2P daemon on ${node} did not become healthy after a restart`]);
     if (!(rejoined ?? (await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs))) && !run.dryRun) {
       throw new EscalationRequired([`${node} runs P2P again but has not rejoined the cluster (partition? try recover-node)`]);

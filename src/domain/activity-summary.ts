@@ -32,6 +32,9 @@ const ACTIVITIES: Record<string, { section: string; words: string }> = {
   reachability: { section: '§6.1', words: 'measure how much of the cluster is unreachable' },
   recentConfigChanges: { section: '§6.2', words: 'read recent config changes' },
   notify: { section: '§6.3', words: 'notify on-call' },
+  peerChecks: { section: '§6.3', words: 'check unreachable nodes from healthy peers' },
+  lookAgain: { section: '§11', words: 'look at the node again before changing it' },
+  votersAliveSeenByCluster: { section: '§4.3', words: 'count the voters alive as the cluster sees them' },
 };
 
 /** The runbook section and words of each catalogued SSH command (src/domain/ssh-catalog.ts). */
@@ -48,6 +51,7 @@ const SSH_STEPS: Record<SshStep, { section: string; words: string }> = {
   'networkd-restart': { section: '§4.5', words: 'restart systemd-networkd' },
   'reach-backbone': { section: '§4.5', words: 'check reachability of the backbone' },
   'force-full-sync': { section: '§4.4', words: 'force full resync' },
+  'peer-check': { section: '§6.3', words: 'check the node from a peer' },
 };
 
 /** Nodes named in full up to this many; beyond, a count. */

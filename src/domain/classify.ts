@@ -4,6 +4,7 @@ import type { Provider } from './cluster-spec.js';
 import { quorumSize } from './cluster-spec.js';
 import { looksCutOff as looksPartitioned, typicalAlive } from './leader-view.js';
 import type { EscalationPolicy } from './policy.js';
+import { describeSeenBy, type PeerCheck, type SeenBy, seenByAll } from './corroboration.js';
 import type { NodeProbe, SyncStatus, TailscaleView } from './probes.js';
 import type { ClusterSummary, Finding, NodeReport, Recommendation } from './report.js';
 
@@ -24,6 +25,12 @@ export interface ClassifyInput {
   escalation: EscalationPolicy;
   /** How long the cluster has been without a leader, when a caller has been watching. */
   leaderlessForMs?: number;
+  /**
+   * Checks run from healthy peers (DESIGN §11). Present (even empty): findings are corroborated
+   * with the peers' view and carry `seenBy`. Absent: the worker's view alone, as in reports
+   * recorded before corroboration (their histories replay to the same decisions).
+   */
+  peerChecks?: PeerCheck[];
 }
 
 export interface Classification {
@@ -73,9 +80,22 @@ export function classify(input: ClassifyInput): Classification {
 
   const unreachable = new Set<string>();
   const partitioned = new Set<string>();
+  /** Nodes the worker cannot reach on P2P while the cluster sees them alive (§11). */
+  const blind = new Set<string>();
+  const seen = input.peerChecks !== undefined ? seenByAll(input.probes, input.peerChecks) : undefined;
+  const push = (f: Finding): void => {
+    const by = f.node !== undefined ? seen?.get(f.node) : undefined;
+    findings.push(by ? { ...f, seenBy: by } : f);
+  };
   for (const meta of input.nodes) {
     const probe = probeBy.get(meta.name);
     const peer = peerBy.get(meta.name);
+    const by = seen?.get(meta.name);
+    if (probe && by && by.worker !== 'answers' && by.peers === 'alive') {
+      blind.add(meta.name);
+      push({ kind: 'unreachable-from-worker', node: meta.name, evidence: blindEvidence(meta.host, probe, by) });
+      continue;
+    }
     // Only a configured Tailscale address can have moved; a public host is not compared.
     const expectedIp = meta.tailscaleIp;
     const movedTo =
@@ -85,7 +105,7 @@ export function classify(input: ClassifyInput): Classification {
     const anyAnswer = p2p.ok || http.ok || ssh.ok;
     const moved = movedTo !== undefined && probe.via !== 'primary';
     if (moved) {
-      findings.push({
+      push({
         kind: 'ip-changed',
         node: meta.name,
         evidence: `config says ${meta.tailscaleIp}, Tailscale reports ${movedTo} (online); primary address does not answer`,
@@ -98,7 +118,7 @@ export function classify(input: ClassifyInput): Classification {
     }
     if (!anyAnswer) {
       unreachable.add(meta.name);
-      findings.push({
+      push({
         kind: 'host-down',
         node: meta.name,
         evidence: `no answer on p2p/http/ssh at ${meta.host}${probe.via === 'none' ? ' or its fallback' : ''} (${p2p.error ?? 'no answer'})`,
@@ -106,14 +126,14 @@ export function classify(input: ClassifyInput): Classification {
       continue;
     }
     if (probe.via === 'fallback' && !moved) {
-      findings.push({
+      push({
         kind: 'tailscale-down',
         node: meta.name,
         evidence: `primary ${meta.host} does not answer, fallback does${peer && !peer.online ? '; Tailscale shows the node offline' : ''}`,
       });
     }
     if (!p2p.ok) {
-      findings.push({
+      push({
         kind: 'p2p-down',
         node: meta.name,
         evidence: `p2p port ${p2p.error ?? 'failed'} while ${http.ok ? 'http' : 'ssh'} answers`,
@@ -122,7 +142,7 @@ export function classify(input: ClassifyInput): Classification {
     }
     if (probe.status && looksPartitioned(probe.status, majorityAlive)) {
       partitioned.add(meta.name);
-      findings.push({
+      push({
         kind: 'partition',
         node: meta.name,
         evidence: `node sees ${probe.status.alive_peers}/${probe.status.total_peers} peers (health ${probe.status.cluster_health}); the cluster sees ${majorityAlive}`,
@@ -150,6 +170,11 @@ export function classify(input: ClassifyInput): Classification {
   if (leaderId === null && input.leaderlessForMs !== undefined && input.leaderlessForMs > input.escalation.leaderlessMs) {
     escalateReasons.push(`no leader for ${Math.round(input.leaderlessForMs / 60_000)} minutes`);
   }
+  if (total > 0 && blind.size / total > input.escalation.unreachableFraction) {
+    escalateReasons.push(
+      `the worker cannot reach ${blind.size} of ${total} nodes that the cluster sees alive: check the worker's own network (firewall, its Tailscale); nothing was changed`,
+    );
+  }
   if (input.sync?.stalled) escalateReasons.push('data sync completely stalled');
   const failing = input.nodes.filter((n) => unreachable.has(n.name));
   const providers = new Set(failing.map((n) => n.provider));
@@ -165,13 +190,14 @@ export function classify(input: ClassifyInput): Classification {
   });
 
   const votersTotal = input.nodes.filter((n) => n.voter).length;
+  // A voter the peers see alive counts as alive, whatever the worker sees (§11 quorum guard).
   const votersAlive = input.nodes.filter(
-    (n) => n.voter && probeBy.get(n.name)?.checks.p2p.ok && !partitioned.has(n.name),
+    (n) => n.voter && ((probeBy.get(n.name)?.checks.p2p.ok && !partitioned.has(n.name)) || blind.has(n.name)),
   ).length;
   const view = connected.find((p) => p.status!.leader_id === leaderId)?.status;
   const cluster: ClusterSummary = {
     leader_id: leaderId,
-    alive_peers: connected.length,
+    alive_peers: connected.length + blind.size,
     total_peers: total,
     health: view?.cluster_health ?? 'unknown',
     voters_alive: votersAlive,
@@ -198,4 +224,10 @@ export function classify(input: ClassifyInput): Classification {
   });
 
   return { cluster, nodes, findings, escalate: { needed: escalateReasons.length > 0, reasons: escalateReasons }, recommended };
+}
+
+function blindEvidence(host: string, probe: NodeProbe, by: SeenBy): string {
+  const { p2p, http, ssh } = probe.checks;
+  const answered = [http.ok && 'http', ssh.ok && 'ssh'].filter(Boolean).join(' and ');
+  return `the worker gets no answer from p2p at ${host} (${p2p.error ?? 'no answer'})${answered ? ` while ${answered} answer` : ''}, but the cluster sees the node alive (${describeSeenBy(by)}): the worker's own network, not the node`;
 }

@@ -1,4 +1,5 @@
 // The diagnose report (DESIGN §6). Pure data.
+import type { SeenBy } from './corroboration.js';
 import type { CheckResult, RoutingCheck, Via } from './probes.js';
 
 export const FINDING_KINDS = [
@@ -9,6 +10,8 @@ export const FINDING_KINDS = [
   'leader-lost',
   'sync-stalled',
   'ip-changed',
+  // DESIGN §11: the worker cannot reach a node the cluster sees alive. Reported, never remediated.
+  'unreachable-from-worker',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -17,6 +20,8 @@ export interface Finding {
   /** Absent for cluster-wide findings (leader-lost, sync-stalled). */
   node?: string;
   evidence: string;
+  /** How a node finding was corroborated; absent in reports made before corroboration. */
+  seenBy?: SeenBy;
 }
 
 /** The procedures diagnose may recommend (all of them runbook procedures: workflows/registry.ts checks it). */

@@ -15,6 +15,7 @@ export const SSH_STEPS = [
   'networkd-restart', // §4.5
   'reach-backbone', // §4.5
   'force-full-sync', // §4.4
+  'peer-check', // §6.3 from a healthy peer: does another node reach this one's P2P and SSH ports?
 ] as const;
 
 export type SshStep = (typeof SSH_STEPS)[number];
@@ -36,6 +37,8 @@ export interface CatalogParams {
   /** Node name (or address) of the backbone, already validated by the config schema. */
   backbone: string;
   p2pPort: number;
+  /** `peer-check` only: the node the peer looks at, its configured address and ports. */
+  target?: { host: string; p2pPort: number; sshPort: number };
 }
 
 const SAFE_WORD = /^[A-Za-z0-9._~/-]+$/;
@@ -56,7 +59,8 @@ export function isSshStep(s: string): s is SshStep {
 }
 
 export function sshCommand(step: SshStep, p: CatalogParams): string {
-  for (const [k, v] of Object.entries({ serviceDir: p.serviceDir, backbone: p.backbone })) {
+  const words: Record<string, string> = { serviceDir: p.serviceDir, backbone: p.backbone, ...(p.target && { target: p.target.host }) };
+  for (const [k, v] of Object.entries(words)) {
     if (!SAFE_WORD.test(v)) throw new UnsafeCatalogParameterError(k, v);
   }
   const port = String(Math.trunc(p.p2pPort));
@@ -129,5 +133,17 @@ export function sshCommand(step: SshStep, p: CatalogParams): string {
         'asyncio.run(daemon.force_full_sync())',
         '" > logs/full-sync.log 2>&1 &',
       ].join('\n');
+    case 'peer-check': {
+      // Read-only, run on a healthy peer: curl's exit status per port tells refused (7), timed
+      // out (28) and unresolved (6) apart; an SSH server answers HTTP with its banner, so any
+      // other status on the SSH port means it took the connection (src/domain/corroboration.ts).
+      if (!p.target) throw new UnsafeCatalogParameterError('target', '(none)');
+      const { host, p2pPort, sshPort } = p.target;
+      const curl = 'curl -s -o /dev/null --connect-timeout 3 -m 4';
+      return [
+        `${curl} -w "p2p %{http_code} " http://${host}:${Math.trunc(p2pPort)}/status; echo "exit $?"`,
+        `${curl} http://${host}:${Math.trunc(sshPort)}/ 2>/dev/null; echo "ssh exit $?"`,
+      ].join('\n');
+    }
   }
 }

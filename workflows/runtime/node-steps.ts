@@ -149,8 +149,39 @@ export async function verifyRejoined<S extends string>(run: ProcedureRun<S>, nam
   return w.reached;
 }
 
-/** Voters whose daemon runs and is connected, each as it reports itself. */
+/** patched() id: the quorum guard counts a voter the peers see alive as alive (DESIGN §11). */
+export const QUORUM_SEEN_BY_CLUSTER = 'quorum-seen-by-cluster';
+/** patched() id: a fresh look at the node right before each change, with its slot held (DESIGN §11). */
+export const LOOK_AGAIN_PATCH = 'look-again-before-change';
+
+/**
+ * DESIGN §11, right before a change (after its approval, with its slot held): the node as the
+ * cluster sees it now. `act`: go on. `skip`: it is healthy already, or only the worker cannot see
+ * it; the step changes nothing. Worse than what was approved (now host-down): escalate.
+ * Runs recorded before the fresh look go on without one.
+ */
+export async function lookAgain<S extends string>(run: ProcedureRun<S>, step: S, node: string): Promise<{ act: true } | { act: false; why: string }> {
+  if (!patched(LOOK_AGAIN_PATCH)) return { act: true };
+  const look = await run.step(step, () => quick.lookAgain({ node }));
+  if (look.state === 'healthy') {
+    run.note(step, `already healthy: nothing changed (${look.detail})`);
+    return { act: false, why: 'already healthy: nothing changed' };
+  }
+  if (look.state === 'unreachable-from-worker') {
+    run.note(step, `only the worker cannot reach ${node}: nothing changed (${look.detail})`);
+    return { act: false, why: 'the cluster sees it alive, only the worker cannot reach it: nothing changed' };
+  }
+  if (look.state === 'host-down') {
+    run.note(step, `now host-down: ${look.detail}`);
+    throw new EscalationRequired([`${node} is now down on every port (${look.detail}): worse than what was approved; only a human can fix it`]);
+  }
+  run.note(step, `${look.state}: ${look.detail}`);
+  return { act: true };
+}
+
+/** Voters whose daemon runs and is connected, as the cluster sees them (older runs: as each reports itself). */
 export async function votersAlive(voters: string[]): Promise<string[]> {
+  if (patched(QUORUM_SEEN_BY_CLUSTER)) return (await quick.votersAliveSeenByCluster({ voters })).alive;
   const rs = await Promise.all(voters.map(async (v) => ({ v, r: await quick.p2pStatus({ node: v }) })));
   return rs.filter(({ r }) => r.ok && r.status?.status === 'running' && r.status.cluster_health !== 'partitioned').map(({ v }) => v);
 }
