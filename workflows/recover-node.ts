@@ -135,6 +135,6 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     const restarted = [networkAtFault && 'networkd', tailscaleAtFault && 'Tailscale', 'P2P'].filter(Boolean).join(', ').replace(/, (?=[^,]*$)/, ' and ');
     if (run.dryRun) return run.complete(`dry run: would restart ${restarted} on ${node}`);
     if (!rejoined) throw new EscalationRequired([`${node} has not rejoined after ${restarted} restarts`]);
-    return run.complete(`${node} rejoined after ${restarted} restart${restarted.includes(' and ') ? 's' : ''}`);
+    return run.complete(`${node} rejoined after ${restarted.includes(' and ') ? `${restarted} restarts` : `a ${restarted} restart`}`);
   });
 }
