@@ -1,6 +1,7 @@
 // blind-to-worker seen from both sides, and the peer check a healthy node runs for a node the
 // worker cannot reach (DESIGN §11): from outside the node's P2P and health ports refuse while
 // SSH answers; from inside the cluster nothing changed. Subnet 38.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCluster } from '../../src/config/loader.js';
 import { sshCommand } from '../../src/domain/ssh-catalog.js';
@@ -47,13 +48,31 @@ const fetchError = (url: string): Promise<string | undefined> =>
     (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.name,
   );
 
+/** GET over one kept-alive connection per agent: the status code, or the socket error's code. */
+function keptAlive(agent: http.Agent, url: string): Promise<string> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(res.statusCode)));
+      })
+      .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
+
 const statusOf = async (i: number) => (await getJson(`http://${configured(i).host}:${configured(i).ports.p2p}/status`)).body;
 
 describe('blind-to-worker', () => {
   it('from outside: P2P and health refuse at once on both addresses; SSH still answers and runs commands', async () => {
     const t = sim.state().nodes[2]!;
+    // Connections the worker already holds are cut too, not only new ones.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const open = [`http://${t.host}:8770/status`, `http://${t.fallback_host}:8765/health`];
+    for (const url of open) expect(await keptAlive(agent, url)).toBe('200');
     sim.fault(t.name, 'blind-to-worker');
     try {
+      for (const url of open) expect(await keptAlive(agent, url)).not.toBe('200');
+      agent.destroy();
       expect(sim.state().nodes[2]!.faults).toEqual(['blind-to-worker']);
       for (const addr of [t.host, t.fallback_host]) {
         expect(await tcpProbe(addr, 8770)).toBe('refused');
