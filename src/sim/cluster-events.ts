@@ -13,6 +13,8 @@ export interface ClusterEvents {
   host: [node: SimNode];
   /** admin-down set or cleared; the coordinator's :8001 opens or closes. */
   admin: [coordinator: SimNode];
+  /** blind-to-worker set or cleared; the node's P2P and health ports close or open to outside. */
+  blind: [node: SimNode];
   /** ssh-stall set or cleared. */
   'ssh-stall': [node: SimNode];
   /** The node's Tailscale-side servers move (ip-changed set or cleared). */

@@ -84,6 +84,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
     if (n.sshStalled) f.push('ssh-stall');
     if (n.ignoresSigterm) f.push('p2p-ignores-sigterm');
     if (n.slowRejoin) f.push('slow-rejoin');
+    if (n.blindToWorker) f.push('blind-to-worker');
     return f;
   }
 

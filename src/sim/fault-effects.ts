@@ -64,6 +64,14 @@ export function applyNodeFault(c: SimCluster, n: SimNode, kind: NodeFault, clear
         c.emit('ssh-stall', n);
       }
       break;
+    case 'blind-to-worker':
+      // Nothing in the model changes (the daemon, the mesh, the leader): only what the outside
+      // sees, so only --clear removes it; a daemon restart does not.
+      if (n.blindToWorker !== !clear) {
+        n.blindToWorker = !clear;
+        c.emit('blind', n);
+      }
+      break;
     case 'p2p-ignores-sigterm':
       n.ignoresSigterm = !clear;
       break;

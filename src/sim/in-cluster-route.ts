@@ -1,6 +1,8 @@
 // §4.5 `curl http://<name-or-address>:port/…` run on a node: where the simulated network
 // delivers it from there, and what answers. Mirrors what the real sockets do from outside
-// (node-network.ts): partitions and host-down time out, Tailscale-down resets, closed ports refuse.
+// (node-network.ts): partitions and host-down time out, Tailscale-down resets, closed ports refuse,
+// the SSH port accepts and speaks SSH. blind-to-worker is not consulted: it only closes the real
+// sockets, which only the outside uses.
 import { isIP } from 'node:net';
 import type { SimCluster } from './cluster.js';
 import { type ApiContext, handleApi, SIM_PORTS } from './http-api.js';
@@ -14,6 +16,7 @@ export function routeFromNode(
   api: ApiContext,
   ownerOf: (addr: string) => AddressOwner | undefined,
   from: SimNode,
+  sshPort: number,
   req: { host: string; port: number; method: string; path: string; headers: Record<string, string>; command: string },
 ): Reach {
   const { host, port, method } = req;
@@ -39,6 +42,9 @@ export function routeFromNode(
     if (target.hostDown) return { kind: 'timeout' };
     if (via === 'primary' && !target.tailscaleUp) return { kind: 'reset' };
   }
+  // Every node's sshd listens on every address; it sends its banner first, so an HTTP client
+  // connects and then reads something that is not HTTP.
+  if (port === sshPort) return { kind: 'not-http' };
   const open =
     port === SIM_PORTS.http_api ||
     (port === SIM_PORTS.p2p && target.daemon === 'running') ||

@@ -1,7 +1,9 @@
 // Every node's servers on its own loopback addresses, and the faults that act below HTTP and
 // SSH: raw TCP is accepted here first, so host-down can accept and never answer, tailscale-down
 // can reset, a stopped daemon or admin service refuses, ssh-stall goes silent. The sockets
-// follow the model through its typed events (cluster-events.ts).
+// follow the model through its typed events (cluster-events.ts). Every socket here comes from
+// outside the cluster (the worker, tests; peers reach each other through in-cluster-route.ts),
+// which is what lets blind-to-worker close a node's P2P and health ports to the outside only.
 import http from 'node:http';
 import net from 'node:net';
 import type { ParsedKey } from 'ssh2';
@@ -117,6 +119,10 @@ export class NodeNetwork {
     const c = this.d.cluster;
     c.on('daemon', (n) => this.syncP2p(n));
     c.on('admin', (n) => this.syncAdmin(n));
+    c.on('blind', (n) => {
+      this.syncP2p(n);
+      this.syncHealth(n);
+    });
     c.on('ssh-stall', (n) => {
       if (n.sshStalled) {
         for (const [s, m] of this.tracked) if (m.node === n && m.port === this.d.sshPort) this.stall(s);
@@ -236,8 +242,9 @@ export class NodeNetwork {
   }
 
   private portsOf(n: SimNode): number[] {
-    const ports: number[] = [this.d.sshPort, SIM_PORTS.http_api];
-    if (n.daemon === 'running' || n.hostDown) ports.push(SIM_PORTS.p2p);
+    const ports: number[] = [this.d.sshPort];
+    if (!n.blindToWorker) ports.push(SIM_PORTS.http_api);
+    if (this.p2pListens(n)) ports.push(SIM_PORTS.p2p);
     if (n === this.d.cluster.coordinator && !this.d.cluster.adminDown) ports.push(SIM_PORTS.admin);
     return ports;
   }
@@ -253,10 +260,29 @@ export class NodeNetwork {
     if (down) this.dropSockets((m) => m.node === n && m.port === SIM_PORTS.admin);
   }
 
-  /** Makes :8770 listen exactly when the daemon runs (or the host swallows everything). */
+  /**
+   * :8770 listens when the daemon runs (or the host swallows everything), except under
+   * blind-to-worker: not listening is how the outside gets a fast, real ECONNREFUSED (a REJECT
+   * rule's RST) rather than a hang.
+   */
+  private p2pListens(n: SimNode): boolean {
+    return (n.daemon === 'running' || n.hostDown) && !n.blindToWorker;
+  }
+
+  /** blind-to-worker: :8765 closes to the outside (refused) and open connections drop. */
+  private syncHealth(n: SimNode): void {
+    if (this.stopping) return;
+    for (const addr of [this.d.cluster.liveHost(n), n.fallback]) {
+      if (n.blindToWorker) this.unlisten(addr, SIM_PORTS.http_api);
+      else this.listen(addr, SIM_PORTS.http_api).catch(() => undefined);
+    }
+    if (n.blindToWorker) this.dropSockets((m) => m.node === n && m.port === SIM_PORTS.http_api);
+  }
+
+  /** Makes :8770 listen exactly when p2pListens says so. */
   private syncP2p(n: SimNode): void {
     if (this.stopping) return;
-    const want = n.daemon === 'running' || n.hostDown;
+    const want = this.p2pListens(n);
     for (const addr of [this.d.cluster.liveHost(n), n.fallback]) {
       if (want) this.listen(addr, SIM_PORTS.p2p).catch(() => undefined);
       else this.unlisten(addr, SIM_PORTS.p2p);

@@ -66,7 +66,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     tailscaleJson: (self) => statusJson(cluster, self, tailnet),
     tailscaleText: (self) => statusText(cluster, self),
     request: (from, host, port, method, path, headers, command) =>
-      routeFromNode(cluster, api, (addr) => network.ownerOf(addr), from, { host, port, method, path, headers, command }),
+      routeFromNode(cluster, api, (addr) => network.ownerOf(addr), from, o.sshPort, { host, port, method, path, headers, command }),
     dropPrimarySessions: (n) => network.dropPrimarySessions(n),
     detach: (job) => clock.detach(job),
     sleep: (ms) => clock.sleep(ms),

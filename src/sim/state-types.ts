@@ -52,6 +52,12 @@ export interface SimNode {
   roguePeer: boolean;
   /** slow-primary: HTTP on the primary (Tailscale) address answers late, as over a congested relay. */
   slowPrimary: boolean;
+  /**
+   * blind-to-worker: its P2P and health ports refuse every real socket (all of which come from
+   * outside the cluster: the worker, tests), as an egress rule on the worker's host would; SSH
+   * and everything inside the cluster see it as usual.
+   */
+  blindToWorker: boolean;
   /** Fields merged over this node's `/status` answer (a confused or hostile daemon); null: none. */
   statusOverride: Record<string, unknown> | null;
 }
@@ -85,6 +91,7 @@ export function newNode(l: NodeLayout, subnet: number, now: number): SimNode {
     tailscaleId: 100_000 + l.index,
     roguePeer: false,
     slowPrimary: false,
+    blindToWorker: false,
     statusOverride: null,
   };
 }

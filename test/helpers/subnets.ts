@@ -25,6 +25,7 @@ export const SUBNETS = {
   'sim/faults': sim(12, IP_CHANGED),
   'sim/scale': sim(13),
   'sim/cli': sim(14),
+  'sim/blind-to-worker': sim(38),
   'activities/probe': raw(41),
   'activities/ssh': raw(42),
   'activities/routing': raw(43),
@@ -84,6 +85,7 @@ export const SUBNETS = {
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),
+  'sim/in-cluster-route': raw(39),
 } as const satisfies Record<string, Entry>;
 
 /**

@@ -17,6 +17,7 @@ Faults (node-level unless marked cluster):
   ssh-stall       SSH logs in, then goes silent, never closes  fix: only --clear
   p2p-ignores-sigterm  daemon survives pkill (SIGTERM)      fix: only --clear
   slow-rejoin     a restarted daemon says running ~30 s (scaled) before it rejoins  fix: only --clear
+  blind-to-worker :8770 and :8765 refuse the worker; SSH and the cluster see it healthy  fix: only --clear
   leader-lost     cluster: leader steps down           fix: POST /admin/trigger-election or a voter p2p restart (§4.3)
   election-stuck  cluster: elections never finish      fix: restart the daemon of every voter
   sync-stalled    cluster: sync progress frozen        fix: force_full_sync on the coordinator (§4.4)`;

@@ -14,6 +14,8 @@ export interface Sink {
 export type Reach =
   | { kind: 'ok'; response: ApiResponse }
   | { kind: 'refused' }
+  /** Connected, and the server spoke first in another protocol (an sshd's banner). */
+  | { kind: 'not-http' }
   | { kind: 'reset' }
   | { kind: 'timeout' }
   | { kind: 'unresolved' };

@@ -66,6 +66,39 @@ describe('curl', () => {
     expect(t.slept.at(-1)).toBe(3000 * TIME_SCALE);
   });
 
+  it('-w prints %{http_code} even when no HTTP answer came (000); `$?` after `;` is curl\'s status', async () => {
+    const t = testShell();
+    const line = 'curl -s -o /dev/null --connect-timeout 3 -m 4 -w "p2p %{http_code} " http://x:8770/status; echo "exit $?"';
+    const out = async (reach: typeof t.reach): Promise<string> => {
+      t.reach = reach;
+      const r = await t.run(line);
+      expect(r).toMatchObject({ code: 0, err: '' });
+      return r.out;
+    };
+    expect(await out(ok(200, '{"node_id":"x"}'))).toBe('p2p 200 exit 0\n');
+    expect(await out({ kind: 'refused' })).toBe('p2p 000 exit 7\n');
+    expect(await out({ kind: 'reset' })).toBe('p2p 000 exit 56\n');
+    expect(await out({ kind: 'unresolved' })).toBe('p2p 000 exit 6\n');
+    expect(await out({ kind: 'not-http' })).toBe('p2p 000 exit 1\n');
+    expect(await out({ kind: 'timeout' })).toBe('p2p 000 exit 28\n');
+    expect(t.slept).toEqual([3000 * TIME_SCALE]);
+    // -f: the HTTP status is still written out.
+    t.reach = ok(503, '{}');
+    expect((await t.run("curl -sf -o /dev/null -w '%{http_code}' http://x:8770/status; echo \" $?\"")).out).toBe('503 22\n');
+  });
+
+  it('a server that speaks first in another protocol (an sshd): connected, then exit 1 as curl 7.66+ does', async () => {
+    const t = testShell();
+    t.reach = { kind: 'not-http' };
+    expect(await t.run('curl -sS http://x:2222/')).toMatchObject({ code: 1, out: '', err: 'curl: (1) Received HTTP/0.9 when not allowed\n' });
+    // 2> redirections: the message goes where they say, the status stays.
+    expect(await t.run('curl -sS http://x:2222/ 2>/dev/null; echo "ssh exit $?"')).toMatchObject({ out: 'ssh exit 1\n', err: '' });
+    expect(await t.run('curl -sS http://x:2222/ 2>&1; echo "ssh exit $?"')).toMatchObject({
+      out: 'curl: (1) Received HTTP/0.9 when not allowed\nssh exit 1\n',
+      err: '',
+    });
+  });
+
   it('bad usage: no URL, an unknown short option, an unreadable header file', async () => {
     const t = testShell();
     expect((await t.run('curl -s')).code).toBe(2);

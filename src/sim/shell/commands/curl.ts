@@ -101,27 +101,38 @@ const curl: Command = async (args, x) => {
     if (!o.silent || o.showErr) x.io.err.write(`curl: (${code}) ${msg}\n`);
     return code;
   };
+  // curl writes -w's text even when the transfer failed (after its error message), with
+  // %{http_code} 000 when no HTTP response came back: `-w "p2p %{http_code} "` then `000`.
+  const done = (code: number, httpCode = 0): number => {
+    if (o.writeOut !== undefined) {
+      x.io.out.write(o.writeOut.replace(/%\{http_code\}/g, String(httpCode).padStart(3, '0')).replace(/\\n/g, '\n'));
+    }
+    return code;
+  };
   const r = x.world.request(x.s.node, host, port, verb, path, o.headers, x.text);
   switch (r.kind) {
     case 'unresolved':
-      return say(6, `Could not resolve host: ${host}`);
+      return done(say(6, `Could not resolve host: ${host}`));
     case 'refused':
-      return say(7, `Failed to connect to ${host} port ${port} after 0 ms: Couldn't connect to server`);
+      return done(say(7, `Failed to connect to ${host} port ${port} after 0 ms: Couldn't connect to server`));
     case 'reset':
-      return say(56, 'Recv failure: Connection reset by peer');
+      return done(say(56, 'Recv failure: Connection reset by peer'));
+    case 'not-http':
+      // curl 7.66+ refuses a reply without an HTTP status line (an sshd's banner) unless told
+      // --http0.9: exit 1 (CURLE_UNSUPPORTED_PROTOCOL).
+      return done(say(1, 'Received HTTP/0.9 when not allowed'));
     case 'timeout': {
       // An unreachable target: curl waits out its connect timeout (scaled) and prints nothing.
       const secs = Math.min(o.connectTimeout ?? o.maxTime ?? 300, o.maxTime ?? Infinity);
       await x.world.sleep(secs * 1000 * x.world.timeScale);
-      return say(28, `Connection timed out after ${Math.round(secs * 1000)} milliseconds`);
+      return done(say(28, `Connection timed out after ${Math.round(secs * 1000)} milliseconds`));
     }
     case 'ok': {
       const res = r.response;
-      if (o.fail && res.status >= 400) return say(22, `The requested URL returned error: ${res.status}`);
+      if (o.fail && res.status >= 400) return done(say(22, `The requested URL returned error: ${res.status}`), res.status);
       if (o.outFile !== undefined && o.outFile !== '/dev/null') x.world.cluster.files(x.s.node).set(absPath(o.outFile, x.s.cwd), res.body);
       else if (o.outFile === undefined) x.io.out.write(res.body);
-      if (o.writeOut !== undefined) x.io.out.write(o.writeOut.replace(/%\{http_code\}/g, String(res.status)).replace(/\\n/g, '\n'));
-      return 0;
+      return done(0, res.status);
     }
   }
 };
