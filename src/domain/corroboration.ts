@@ -118,7 +118,7 @@ export function seenByAll(probes: readonly NodeProbe[], checks: readonly PeerChe
 
 /**
  * Reads the `peer-check` command's output (src/domain/ssh-catalog.ts): curl's exit status for
- * each port. 6: name not resolved, 7: refused or reset, 28: timed out; any other status on the
+ * each port. 6: name not resolved, 7/56: refused or reset, 28: timed out; any other status on the
  * SSH port means the connection was taken (an SSH server does not speak HTTP: curl exits 1).
  */
 export function parsePeerCheck(node: string, from: string, stdout: string): PeerCheck {
@@ -137,7 +137,8 @@ export function parsePeerCheck(node: string, from: string, stdout: string): Peer
 
 function exitSight(exit: number): PortSight | undefined {
   if (exit === 6) return 'unresolved';
-  if (exit === 7) return 'refused';
+  // 56: reset after connecting (a Tailscale address whose node's Tailscale is down).
+  if (exit === 7 || exit === 56) return 'refused';
   if (exit === 28) return 'timeout';
   return undefined;
 }

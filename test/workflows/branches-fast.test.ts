@@ -81,6 +81,20 @@ function fakeActivities(w: World): RunbookActivities {
       record('p2pStatus', input);
       return w.alive.has(input.node) ? { ok: true, status: status(w, input.node), via: 'primary' as const } : { ok: false, error: 'ECONNREFUSED' };
     },
+    // §11: the fresh look and the quorum count as the cluster sees it; this world has no blind spots.
+    async lookAgain(input: { node: string }) {
+      record('lookAgain', input);
+      const up = w.alive.has(input.node);
+      return { node: input.node, state: up ? ('healthy' as const) : ('p2p-down' as const), detail: up ? 'running' : 'ECONNREFUSED' };
+    },
+    async votersAliveSeenByCluster(input: { voters: string[] }) {
+      record('votersAliveSeenByCluster', input);
+      return { alive: input.voters.filter((v) => w.alive.has(v)), fromPeers: [] };
+    },
+    async peerChecks(input: { checks: Array<{ node: string; peers: string[] }> }) {
+      record('peerChecks', input);
+      return input.checks.map((c) => ({ node: c.node, from: c.peers[0]!, p2p: 'refused' as const, ssh: 'answers' as const }));
+    },
     async leaderView() {
       record('leaderView', {});
       const answered = all().filter((n) => w.alive.has(n));
