@@ -41,8 +41,8 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
     await sim?.stop();
   });
 
-  async function ssh(step: string, via: SshVia = 'auto'): Promise<SshResult> {
-    return (await runActivity(() => acts.sshRun({ node: node.name, step, via }))).result;
+  async function ssh(step: string, via: SshVia = 'auto', target?: string): Promise<SshResult> {
+    return (await runActivity(() => acts.sshRun({ node: node.name, step, via, ...(target !== undefined && { target }) }))).result;
   }
   const log = (name: string): string => {
     const f = join(node.serviceDir, 'logs', name);
@@ -63,6 +63,8 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
 
   interface StepCase {
     via?: SshVia;
+    /** The node a `peer-check` looks at. */
+    target?: () => string;
     before?: () => Promise<unknown> | unknown;
     check: (r: SshResult) => Promise<void> | void;
   }
@@ -171,6 +173,19 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
         expect(r).toMatchObject({ exitCode: 6, stdout: '' });
       },
     },
+    'peer-check': {
+      // The node looks at itself by its configured address: real curl against its running daemon
+      // and against the real OpenSSH server, whose banner is no HTTP answer (src/domain/corroboration.ts).
+      before: daemonRunning,
+      target: () => node.name,
+      check: (r) => {
+        expect(r.exitCode).toBe(0);
+        expect(r.stdout).toMatch(/^p2p 200 exit 0$/m);
+        const ssh = /^ssh exit (\d+)$/m.exec(r.stdout);
+        expect(ssh, r.stdout).not.toBeNull();
+        expect([6, 7, 28]).not.toContain(Number(ssh![1]));
+      },
+    },
     'force-full-sync': {
       before: () => rmSync(join(node.home, '.realnode', 'release-sync'), { force: true }),
       check: async (r) => {
@@ -197,7 +212,7 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
     const c = CASES[step];
     if (!c) throw new Error(`catalog step ${step} has no real-node case: add one to CASES in test/realnode/catalog.test.ts`);
     await c.before?.();
-    await c.check(await ssh(step, c.via));
+    await c.check(await ssh(step, c.via, c.target?.()));
   });
 
   it('after p2p-stop and p2p-start exactly one daemon runs, outliving the session, and /status answers', async () => {

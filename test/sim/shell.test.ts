@@ -212,6 +212,8 @@ describe('catalog steps (src/domain/ssh-catalog.ts), each run over real SSH', ()
         'networkd-restart',
         'reach-backbone',
         'force-full-sync',
+        // Its outputs per target state: test/sim/blind-to-worker.test.ts.
+        'peer-check',
       ].sort(),
     );
   });
