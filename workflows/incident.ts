@@ -143,7 +143,8 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
       const report = await diagnoseNow(label, details.rounds + 1);
       // §6.1: more than half unreachable, leaderless too long, sync stalled, one provider down.
       if (report.escalate.needed) throw new EscalationRequired(report.escalate.reasons);
-      const relevant = report.findings.filter((f) => node === undefined || f.node === undefined || f.node === node);
+      // §11: a node only the worker cannot reach is reported (in the diagnose child), never remediated.
+      const relevant = report.findings.filter((f) => f.kind !== 'unreachable-from-worker' && (node === undefined || f.node === undefined || f.node === node));
       // §7 ClusterHealthCritical: a human decides; nothing is changed.
       if (mode === 'escalate-only') {
         throw new EscalationRequired([`${alert.alertname}: escalate-only (§7); diagnose found ${describeFindings(report.findings)}`]);

@@ -1,0 +1,127 @@
+// DESIGN §11 on the simulator through a real worker and dev server: a node the worker cannot
+// reach while the cluster sees it alive (`blind-to-worker`) is reported as
+// `unreachable-from-worker`, never remediated; many of them escalate naming the worker's own
+// network. What changed is read from the simulator's mutation log.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { startWorkflow } from '../../src/client/start.js';
+import type { DiagnoseReport } from '../../src/domain/report.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
+import { activityDeps } from '../../src/worker/deps.js';
+import { runActivity } from '../activities/helpers.js';
+import { ADMIN_KEY, testPolicy } from '../helpers/cluster.js';
+import { useClusterHarness } from '../helpers/harness.js';
+import { startProcedure } from '../helpers/procedures.js';
+import { subnet } from '../helpers/subnets.js';
+import { uniqueId } from '../helpers/temporal-env.js';
+
+const harness = useClusterHarness({ name: 'vantage', nodes: 8, subnet: subnet('workflows/vantage'), voters: 3 });
+let env: TestWorkflowEnvironment;
+let sim: SimulatorHandle;
+beforeAll(() => {
+  ({ env, sim } = harness);
+});
+
+const names = (): string[] => sim.state().nodes.map((n) => n.name);
+const workers = (): string[] => sim.state().nodes.filter((n) => n.role === 'worker').map((n) => n.name);
+const voters = (): string[] => sim.state().nodes.filter((n) => n.role === 'voter').map((n) => n.name);
+const sshMutations = (): number => sim.state().mutations.filter((m) => m.source === 'ssh').length;
+
+async function diagnose(): Promise<DiagnoseReport> {
+  const h = await startWorkflow(env.client, 'diagnose', { taskQueue: harness.taskQueue, workflowId: uniqueId('diagnose'), input: {} });
+  return (await h.result()) as DiagnoseReport;
+}
+
+describe('a node blind to the worker', () => {
+  it('diagnose: unreachable-from-worker, seen alive from a peer, recommended nothing, no escalation', async () => {
+    const [blind] = workers();
+    sim.fault(blind!, 'blind-to-worker');
+    const r = await diagnose();
+    expect(r.findings).toEqual([
+      expect.objectContaining({
+        kind: 'unreachable-from-worker',
+        node: blind,
+        seenBy: { worker: 'p2p-silent', peers: 'alive' },
+      }),
+    ]);
+    expect(r.recommended).toEqual([]);
+    expect(r.escalate.needed).toBe(false);
+    expect(r.cluster.alive_peers).toBe(8);
+  });
+
+  it('a blind node beside a dead daemon: the peer check tells them apart', async () => {
+    // One dead daemon makes the counts ambiguous (7 alive of 8, two nodes silent to the worker).
+    const [blind, dead] = workers();
+    sim.fault(blind!, 'blind-to-worker');
+    sim.fault(dead!, 'p2p-down');
+    const r = await diagnose();
+    const byNode = new Map(r.findings.map((f) => [f.node, f]));
+    expect(byNode.get(blind)).toMatchObject({ kind: 'unreachable-from-worker', seenBy: { peers: 'alive', fromPeer: { p2p: 'answers', ssh: 'answers' } } });
+    expect(byNode.get(dead)).toMatchObject({ kind: 'p2p-down', seenBy: { peers: 'dead', fromPeer: { p2p: 'refused' } } });
+    expect(r.recommended.map((x) => `${x.procedure}:${x.node}`)).toEqual([`restart-p2p:${dead}`]);
+  });
+
+  it('restart-p2p on it changes nothing: the fresh look finds the cluster sees it alive', async () => {
+    const [blind] = workers();
+    sim.fault(blind!, 'blind-to-worker');
+    const before = sshMutations();
+    const h = await startProcedure(env, harness.taskQueue, 'restart-p2p', { node: blind! });
+    const r = await h.result();
+    expect(r).toMatchObject({ status: 'completed', summary: expect.stringMatching(/only the worker cannot reach it: nothing changed/) });
+    expect(sshMutations()).toBe(before);
+  });
+
+  it('an incident for the whole cluster mutates nothing', async () => {
+    const [blind] = workers();
+    sim.fault(blind!, 'blind-to-worker');
+    const before = sshMutations();
+    const h = await startWorkflow(env.client, 'connectivity-incident', {
+      taskQueue: harness.taskQueue,
+      workflowId: uniqueId('incident'),
+      input: {
+        alert: { alertname: 'ClusterConnectivityDegraded', fingerprint: 'f1', startsAt: new Date().toISOString(), status: 'firing', labels: {} },
+        procedure: 'connectivity-incident',
+        mode: 'remediate',
+        target: 'cluster',
+        resolveWaitMs: 1_000,
+        slotsWorkflowId: `slots-${harness.taskQueue}`,
+      },
+    });
+    const r = await h.result();
+    expect(r.status).toBe('completed');
+    expect(sshMutations()).toBe(before);
+  });
+
+  it('the quorum guard counts a voter only the worker cannot see as alive', async () => {
+    const [v1, v2] = voters();
+    sim.fault(v2!, 'blind-to-worker');
+    const acts = createActivities(activityDeps({ hostsFile: sim.hostsFile, policy: testPolicy(), adminKey: ADMIN_KEY }));
+    const { result } = await runActivity(() => acts.votersAliveSeenByCluster({ voters: voters() }));
+    expect(result.alive).toEqual(voters());
+    expect(result.fromPeers).toEqual([v2]);
+    expect(result.alive).toContain(v1);
+  });
+
+  it('the heartbeat sweep keeps it out of the misses', async () => {
+    const [blind, dead] = workers();
+    sim.fault(blind!, 'blind-to-worker');
+    sim.fault(dead!, 'p2p-down');
+    const acts = createActivities(activityDeps({ hostsFile: sim.hostsFile, policy: testPolicy(), adminKey: ADMIN_KEY }));
+    const { result } = await runActivity(() => acts.heartbeatSweep({}));
+    expect(result.missed).toEqual([{ node: dead, kind: 'p2p-down' }]);
+    expect(result.unreachableFromWorker).toEqual([blind]);
+  });
+});
+
+describe('more than half the nodes blind to the worker', () => {
+  it("diagnose escalates naming the worker's own network and recommends nothing", async () => {
+    const blind = names().slice(0, 5);
+    for (const n of blind) sim.fault(n, 'blind-to-worker');
+    const r = await diagnose();
+    expect(r.findings.map((f) => f.kind)).toEqual(Array(5).fill('unreachable-from-worker'));
+    expect(r.recommended).toEqual([]);
+    expect(r.escalate.needed).toBe(true);
+    expect(r.escalate.reasons).toEqual([expect.stringMatching(/worker cannot reach 5 of 8 nodes that the cluster sees alive: check the worker's own network/)]);
+  });
+});
