@@ -7,13 +7,13 @@ import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAtNode, restartTailscale, sessionVia, type TailscaleRestartStep } from './runtime/node-steps.js';
+import { lookAgain, lookAtNode, restartTailscale, sessionVia, type TailscaleRestartStep } from './runtime/node-steps.js';
 import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
 import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
 /** The steps progress shows from the start. */
-const PLAN = ['check node', 'check cluster reachability', 'approve restart tailscale', 'restart tailscale', 'verify tailscale online'] as const;
+const PLAN = ['check node', 'check cluster reachability', 'approve restart tailscale', 'look again', 'restart tailscale', 'verify tailscale online'] as const;
 type Step = (typeof PLAN)[number] | TailscaleRestartStep;
 
 export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResult> {
@@ -29,7 +29,18 @@ export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResul
     // Primary dead: the fallback address carries a session that survives `tailscale down`.
     const path = look.via === 'fallback' ? 'over the fallback address' : 'detached from the SSH session';
     await run.approve('restart tailscale', 'high', `sudo tailscale down && sudo tailscale up on ${node}, ${path} (§4.2)`);
-    await slots.with(run, 'restart tailscale', node, opts.slotWaitMs, () => restartTailscale(run, node, sessionVia(look)));
+    // §11: the approval may be minutes old; with the slot held, the node as it is now decides.
+    const unchanged = await slots.with(run, 'restart tailscale', node, opts.slotWaitMs, async () => {
+      const now = await lookAgain(run, 'look again', node, { needPrimary: true });
+      if (!now.act) return now.why;
+      await restartTailscale(run, node, sessionVia(look));
+      return undefined;
+    });
+    if (unchanged !== undefined) {
+      run.skip('restart tailscale', 'nothing changed');
+      run.skip('verify tailscale online', 'nothing changed');
+      return run.complete(`${node}: ${unchanged}`);
+    }
     if (!(await verifyOnline(run, node, opts.verifyTimeoutMs))) {
       throw new EscalationRequired([`${node}: Tailscale did not come back online after down/up`]);
     }

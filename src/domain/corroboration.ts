@@ -154,6 +154,8 @@ export interface FreshLook {
   node: string;
   state: 'healthy' | 'p2p-down' | 'cut-off' | 'host-down' | 'unreachable-from-worker';
   detail: string;
+  /** The address that answered the worker: `fallback` alone means the node's Tailscale address is dead. */
+  via?: 'primary' | 'fallback';
   seenBy?: SeenBy;
 }
 
@@ -166,6 +168,11 @@ export function freshLookAt(node: string, probes: readonly NodeProbe[], checks: 
   const p = probes.find((x) => x.name === node);
   if (!p) return { node, state: 'host-down', detail: 'not probed' };
   const by = seenByAll(probes, checks).get(node)!;
+  const look = freshLookOf(node, p, probes, by);
+  return p.via === 'none' ? look : { ...look, via: p.via };
+}
+
+function freshLookOf(node: string, p: NodeProbe, probes: readonly NodeProbe[], by: SeenBy): FreshLook {
   if (p.checks.p2p.ok && p.status) {
     const others = probes.filter((x) => x.name !== node && x.checks.p2p.ok && x.status).map((x) => x.status!);
     const typical = typicalAlive(others.length > 0 ? others : [p.status]);

@@ -59,6 +59,17 @@ describe('look again right before acting', () => {
     expect(r.summary).toMatch(/now down on every port.*worse than what was approved/);
     expect(changesOn(node)).toEqual([]);
   });
+
+  it('fix-tailscale approved after Tailscale came back by itself: nothing changed', async () => {
+    const node = workerNode(4);
+    sim.fault(node, 'tailscale-down');
+    const h = await startProcedure(env, harness.taskQueue, 'fix-tailscale', { node, extra: humansDecide });
+    await waitForApproval(h);
+    sim.fault(node, 'tailscale-down', { clear: true });
+    await h.signal(approveSignal, { by: 'alice' });
+    expect(await h.result()).toMatchObject({ status: 'completed', summary: `${node}: already healthy: nothing changed` });
+    expect(changesOn(node)).toEqual([]);
+  });
 });
 
 describe('least invasive first', () => {

@@ -160,10 +160,16 @@ export const LOOK_AGAIN_PATCH = 'look-again-before-change';
  * it; the step changes nothing. Worse than what was approved (now host-down): escalate.
  * Runs recorded before the fresh look go on without one.
  */
-export async function lookAgain<S extends string>(run: ProcedureRun<S>, step: S, node: string): Promise<{ act: true } | { act: false; why: string }> {
+export async function lookAgain<S extends string>(
+  run: ProcedureRun<S>,
+  step: S,
+  node: string,
+  /** fix-tailscale: healthy only when the node answers on its primary (Tailscale) address. */
+  o: { needPrimary?: boolean } = {},
+): Promise<{ act: true } | { act: false; why: string }> {
   if (!patched(LOOK_AGAIN_PATCH)) return { act: true };
   const look = await run.step(step, () => quick.lookAgain({ node }));
-  if (look.state === 'healthy') {
+  if (look.state === 'healthy' && (!o.needPrimary || look.via === 'primary')) {
     run.note(step, `already healthy: nothing changed (${look.detail})`);
     return { act: false, why: 'already healthy: nothing changed' };
   }
