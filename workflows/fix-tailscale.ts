@@ -1,13 +1,13 @@
 // fix-tailscale (runbook §4.2). `tailscale down` cuts an SSH session that rides on Tailscale,
 // so the runbook's heredoc would stop half-way: run down/up over the fallback address, or
 // detached from the session when the node has no fallback, then verify the node is back.
-import { sleep } from '@temporalio/workflow';
+import { patched, sleep } from '@temporalio/workflow';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import { type RecoveryInput, recoveryOptions } from './recovery-input.js';
 import { quick } from './runtime/activities.js';
 import { RemediationSlots } from './runtime/blast-radius.js';
 import { unreachableGuard } from './runtime/guard.js';
-import { lookAgain, lookAtNode, restartTailscale, sessionVia, type TailscaleRestartStep } from './runtime/node-steps.js';
+import { lookAgain, lookAtNode, restartTailscale, sessionVia, type TailscaleRestartStep, voterQuorumGuard } from './runtime/node-steps.js';
 import { EscalationRequired, type ProcedureRun } from './runtime/procedure.js';
 import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
@@ -16,13 +16,23 @@ import { runProcedure } from './runtime/run-procedure.js';
 const PLAN = ['check node', 'check cluster reachability', 'approve restart tailscale', 'look again', 'restart tailscale', 'verify tailscale online'] as const;
 type Step = (typeof PLAN)[number] | TailscaleRestartStep;
 
+/**
+ * patched() id: a node whose primary address answers is left alone when Tailscale's status cannot
+ * be read (treated as online, and said so), and a voter's quorum is counted under the slot before
+ * its Tailscale goes down (it can take the voter off the mesh). Older runs did neither.
+ */
+export const TAILSCALE_QUORUM_PATCH = 'fix-tailscale-quorum';
+
 export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResult> {
   const node = requireNode(input);
   const opts = recoveryOptions(input);
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure<Step>('fix-tailscale', input, PLAN, async (run) => {
     const look = await lookAtNode(run, 'check node', node);
-    if (look.via === 'primary' && (await tailscaleOnline(node)) === true) {
+    const online = look.via === 'primary' ? await tailscaleOnline(node) : false;
+    const guarded = patched(TAILSCALE_QUORUM_PATCH);
+    if (online === true || (online === undefined && guarded)) {
+      if (online === undefined) run.note('check node', 'Tailscale status cannot be read: treating the node as online (its primary address answers)');
       return run.complete(`${node}: Tailscale already up (primary address answers); nothing changed`);
     }
     await unreachableGuard(run, opts.unreachableFraction);
@@ -33,6 +43,8 @@ export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResul
     const unchanged = await slots.with(run, 'restart tailscale', node, opts.slotWaitMs, async () => {
       const now = await lookAgain(run, 'look again', node, { needPrimary: true });
       if (!now.act) return now.why;
+      // `tailscale down` can take a voter off the mesh: count the quorum first, as a P2P stop does.
+      if (guarded && !run.dryRun) await voterQuorumGuard(node);
       await restartTailscale(run, node, sessionVia(look));
       return undefined;
     });

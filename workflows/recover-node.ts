@@ -77,6 +77,7 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     // blast-radius slot, a fresh look (§11: the approval may be minutes old), the change and its
     // verification; stop as soon as the node has rejoined.
     let unchanged: string | undefined;
+    const leastInvasive = patched(LEAST_INVASIVE_PATCH);
     const stage = (name: Step, change: () => Promise<unknown>, verifyMs: number): Promise<boolean> =>
       slots.with(run, name, node, opts.slotWaitMs, async () => {
         const look = await lookAgain(run, 'look again', node);
@@ -84,6 +85,9 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
           unchanged = look.why;
           return true;
         }
+        // networkd and Tailscale restarts can take a voter off the mesh as a P2P stop does (that
+        // stage counts the quorum itself): count it under the slot first.
+        if (name !== 'stop p2p daemon' && leastInvasive && !run.dryRun) await voterQuorumGuard(node);
         await change();
         return verifyRejoined(run, 'verify rejoined', node, verifyMs);
       });
@@ -95,7 +99,6 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
     };
 
     const reachesBackbone = reach?.exitCode === 0;
-    const leastInvasive = patched(LEAST_INVASIVE_PATCH);
     const networkAtFault = !leastInvasive || !reachesBackbone;
     // The primary address is the node's Tailscale one: answering only on the fallback means its Tailscale is down.
     const tailscaleAtFault = networkAtFault || look.via === 'fallback';

@@ -72,6 +72,32 @@ describe('look again right before acting', () => {
   });
 });
 
+describe('quorum before every voter change', () => {
+  it('fix-tailscale on a voter while another voter is down: the quorum is counted first, nothing changes', async () => {
+    const [, v2, v3] = sim.state().nodes.filter((n) => n.role === 'voter').map((n) => n.name);
+    sim.fault(v3!, 'p2p-down');
+    sim.fault(v2!, 'tailscale-down');
+    const h = await startProcedure(env, harness.taskQueue, 'fix-tailscale', { node: v2!, autoApprove: true });
+    const r = await h.result();
+    expect(r).toMatchObject({ status: 'escalated', summary: expect.stringMatching(/restarting voter .* below the quorum/) });
+    expect(changesOn(v2!)).toEqual([]);
+  });
+});
+
+describe('Tailscale status that cannot be read', () => {
+  it('fix-tailscale on a node whose primary address answers treats it as online, says so, and changes nothing', async () => {
+    const node = workerNode(0);
+    const taskQueue = `${harness.taskQueue}-no-tailscale`;
+    const worker = await harness.createWorker({
+      taskQueue,
+      wrap: (real) => ({ ...real, tailscaleStatus: () => Promise.reject(new Error('tailscaled is not running')) }),
+    });
+    const r = await worker.runUntil(async () => (await startProcedure(env, taskQueue, 'fix-tailscale', { node, autoApprove: true })).result());
+    expect(r).toMatchObject({ status: 'completed', summary: expect.stringMatching(/Tailscale already up/) });
+    expect(changesOn(node)).toEqual([]);
+  });
+});
+
 describe('least invasive first', () => {
   it('recover-node on a dead daemon restarts only the daemon (no networkd, no Tailscale)', async () => {
     const node = workerNode(2);
