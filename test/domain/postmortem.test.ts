@@ -9,6 +9,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { describe, expect, it } from 'vitest';
 import { buildPostmortem, decodeHistory, postmortemOf, renderPostmortem } from '../../src/postmortem/index.js';
 import type { RunRecord } from '../../src/postmortem/history.js';
+import { postmortemHint } from '../../src/domain/progress.js';
 import { ADMIN_KEY } from '../helpers/cluster.js';
 import { recordLog, registerSecrets } from '../helpers/test-logs.js';
 import { RECORDING_WEBHOOK_TOKEN } from '../fixtures/postmortem-secrets.js';
@@ -138,5 +139,12 @@ describe('postmortem draft from recorded histories', () => {
 
   it('a history that is not there is a clear error, not an empty draft', () => {
     expect(() => buildPostmortem('no-such-run', runs(recorded('incident-healed')))).toThrow(/no history for no-such-run/);
+  });
+});
+
+describe("the closed run's Web UI details", () => {
+  it('name the postmortem command, escaped when the ID cannot sit in a code span', () => {
+    expect(postmortemHint('incident-x-1')).toBe('**Postmortem draft**: `runbook postmortem incident-x-1`');
+    expect(postmortemHint('odd`id')).toBe('**Postmortem draft**: runbook postmortem odd\\`id');
   });
 });
