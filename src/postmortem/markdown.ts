@@ -59,6 +59,10 @@ export function renderPostmortem(pm: Postmortem): string {
   const healed = pm.outcome === 'resolved' || pm.outcome === 'completed';
   line(`| ${healed ? 'resolved (time to resolve)' : `ended ${esc(pm.outcome)} (not resolved)`} | ${k.end ?? 'still running'} | ${k.end ? since(k.end) : '–'} |`);
   line();
+  if (pm.kind === 'monitor-recovery') {
+    line(`Time to detect is not in these histories: the missed heartbeats before the start are in the health monitor's own history (${esc(pm.requestedBy ?? 'the monitor')}).`);
+    line();
+  }
   line(`Time spent waiting for people: ${formatDuration(k.waitingForHumansMs)}.`);
   line();
 

@@ -207,7 +207,8 @@ function describeActivity(a: ActivityRecord): { kind: 'command' | 'check' | 'ver
         deliveries.length === 0
           ? 'no target configured'
           : deliveries.map((d) => `${plain(d['kind'], 20)}:${plain(d['target'], 60)} ${d['ok'] === true ? 'ok' : 'FAILED'}`).join(', ');
-      const action = str(input['action']) ?? 'trigger';
+      // `event` (approval-requested, approval-decided, …) where the notifier names one; else the page's action.
+      const action = plain(str(input['event']) ?? str(input['action']) ?? 'trigger', 40);
       return { kind: 'notification', text: `notification (${action}): ${failed ? tail.slice(2) : to}`, ok, change: false };
     }
     default:
