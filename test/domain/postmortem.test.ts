@@ -11,6 +11,7 @@ import { buildPostmortem, decodeHistory, postmortemOf, renderPostmortem } from '
 import type { RunRecord } from '../../src/postmortem/history.js';
 import { postmortemHint } from '../../src/domain/progress.js';
 import { ADMIN_KEY } from '../helpers/cluster.js';
+import { expectNoSecrets } from '../helpers/secrets.js';
 import { recordLog, registerSecrets } from '../helpers/test-logs.js';
 import { RECORDING_WEBHOOK_TOKEN } from '../fixtures/postmortem-secrets.js';
 
@@ -46,6 +47,10 @@ describe('postmortem draft from recorded histories', () => {
     // The data behind the draft: every timeline line of the Markdown is one entry of the JSON.
     expect(md.split('\n').filter((l) => /^- \d{4}-\d\d-\d\dT/.test(l))).toHaveLength(model.timeline.length);
     expect(JSON.parse(json)).toMatchObject({ workflowId: r.root, title: model.title });
+  });
+
+  it.each(CASES)('%s: the recorded histories themselves hold no secret', (c) => {
+    for (const [id, h] of histories(recorded(c))) expectNoSecrets(h, SECRETS, `${c}: ${id}`);
   });
 
   it.each(CASES)('%s: the same histories give the same bytes, whatever order they are read in', (c) => {
