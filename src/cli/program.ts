@@ -4,6 +4,7 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerMonitorCommands } from './commands/monitor.js';
+import { registerPostmortemCommand } from './commands/postmortem.js';
 import { registerReplayCommands } from './commands/replay.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSimCommands } from './commands/sim.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerInspectCommands(program);
   registerMonitorCommands(program);
   registerReplayCommands(program);
+  registerPostmortemCommand(program);
   registerConfigCommands(program);
   registerSimCommands(program);
   return program;

@@ -127,3 +127,12 @@ function renderDecisions(decisions: readonly DecisionRecord[]): string {
   );
   return `**Decisions**\n${lines.join('\n')}`;
 }
+
+/**
+ * The line a closed run's details end with: the command that drafts its postmortem from the
+ * histories (DESIGN §13). An ID that cannot sit in a code span is shown escaped instead.
+ */
+export function postmortemHint(workflowId: string): string {
+  const command = /[`\r\n]/.test(workflowId) ? escapeMarkdown(`runbook postmortem ${workflowId}`) : `\`runbook postmortem ${workflowId}\``;
+  return `**Postmortem draft**: ${command}`;
+}

@@ -52,6 +52,8 @@ export const SUBNETS = {
   'sim/status-override': sim(74),
   'workflows/unreachable-guard': sim(76),
   'fixtures/record-human-histories': sim(77),
+  'fixtures/record-postmortem-histories': sim(69),
+  'cli/postmortem': sim(72),
   'prod/connect-tls': sim(80),
   'prod/worker-process': sim(81),
   'realnode/catalog': sim(83),

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Risk } from '../../src/domain/policy.js';
 import type { EscalationBundle, ProcedureInput, ProcedureResult } from '../../src/domain/procedure-input.js';
-import { moveToRunOrder, type Progress, renderProgress, type StepProgress, stepEntry } from '../../src/domain/progress.js';
+import { moveToRunOrder, postmortemHint, type Progress, renderProgress, type StepProgress, stepEntry } from '../../src/domain/progress.js';
 import {
   RunbookAwaitingApproval,
   RunbookNode,
@@ -69,6 +69,8 @@ export class ProcedureRun<in S extends string = string> {
   private readonly modes: { low: 'auto' | 'require'; high: 'auto' | 'require' };
   /** Markdown shown under the step list (the incident's child workflows). */
   private appendix = '';
+  /** Set when the run ends: from then on the details offer the postmortem command. */
+  private closed = false;
 
   constructor(
     readonly procedure: string,
@@ -295,6 +297,7 @@ export class ProcedureRun<in S extends string = string> {
   fail(): void {
     this.progress.status = 'failed';
     upsertSearchAttributes([{ key: RunbookOutcome, value: 'failed' }]);
+    this.closed = true;
     this.render();
   }
 
@@ -302,6 +305,7 @@ export class ProcedureRun<in S extends string = string> {
     this.progress.status = status;
     for (const s of this.progress.steps) if (s.state === 'pending') s.state = 'skipped';
     upsertSearchAttributes([{ key: RunbookOutcome, value: status }]);
+    this.closed = true;
     this.render(summary);
     return {
       procedure: this.procedure,
@@ -315,8 +319,13 @@ export class ProcedureRun<in S extends string = string> {
     };
   }
 
-  /** Web UI "current details", kept current on every change. */
+  /**
+   * Web UI "current details", kept current on every change. User metadata, not a command: a
+   * change to what it says needs no patched() and replays against every recorded history.
+   */
   private render(summary?: string): void {
-    setCurrentDetails(renderProgress(this.progress, workflowInfo().workflowId, summary, this.appendix));
+    const { workflowId } = workflowInfo();
+    const appendix = this.closed ? [this.appendix, postmortemHint(workflowId)].filter(Boolean).join('\n\n') : this.appendix;
+    setCurrentDetails(renderProgress(this.progress, workflowId, summary, appendix));
   }
 }
