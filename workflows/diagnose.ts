@@ -150,7 +150,8 @@ async function corroborate(run: ProcedureRun<(typeof PLAN)[number]>, probes: Nod
       return [];
     });
   const alive = checks.filter((c) => c.p2p === 'answers').map((c) => c.node);
-  run.note('corroborate', `${checks.length} checked from peers; the cluster sees ${alive.length > 0 ? alive.join(', ') : 'none of them'} alive`);
+  const named = alive.length > 10 ? `${alive.slice(0, 10).join(', ')} and ${alive.length - 10} more` : alive.join(', ');
+  run.note('corroborate', `${checks.length} checked from peers; the cluster sees ${alive.length > 0 ? named : 'none of them'} alive`);
   return checks;
 }
 

@@ -125,6 +125,17 @@ export function classify(input: ClassifyInput): Classification {
       });
       continue;
     }
+    if (probe.via === 'fallback' && !moved && seen !== undefined && p2p.ok && peer?.online === true && input.tailscale?.backendState === 'Running') {
+      // §11: only the primary (Tailscale) path from the worker fails, while the tailnet shows the
+      // node online and its daemon answers: the worker's own Tailscale, not the node's.
+      blind.add(meta.name);
+      push({
+        kind: 'unreachable-from-worker',
+        node: meta.name,
+        evidence: `primary ${meta.host} does not answer the worker, fallback does, yet Tailscale shows the node online and its daemon answers: the worker's own Tailscale path, not the node`,
+      });
+      continue;
+    }
     if (probe.via === 'fallback' && !moved) {
       push({
         kind: 'tailscale-down',

@@ -60,6 +60,21 @@ describe('the issue review case: 4 of 10 nodes blind to the worker, every peer r
   });
 });
 
+describe("the worker's own Tailscale", () => {
+  it('every node answers only on its fallback while the tailnet shows them online: the worker, not the nodes', () => {
+    const nodes = meta(4);
+    const probes = nodes.map((n) => ({ ...healthy(n.name, 4), via: 'fallback' as const }));
+    const tailscale = { backendState: 'Running', peers: nodes.map((n) => ({ name: n.name, online: true, ips: [n.host] })) };
+    const c = classify({ nodes, probes, tailscale, escalation, peerChecks: [] });
+    expect(c.findings.map((f) => f.kind)).toEqual(Array(4).fill('unreachable-from-worker'));
+    expect(c.recommended).toEqual([]);
+    expect(c.escalate.reasons).toEqual([expect.stringMatching(/worker's own network/)]);
+    // A node Tailscale shows offline is still the node's own Tailscale.
+    const offline = { ...tailscale, peers: tailscale.peers.map((p, i) => (i === 0 ? { ...p, online: false } : p)) };
+    expect(classify({ nodes, probes, tailscale: offline, escalation, peerChecks: [] }).findings[0]).toMatchObject({ kind: 'tailscale-down', node: 'n0' });
+  });
+});
+
 describe('counts and peer checks', () => {
   it('the counts confirm dead daemons: no peer check is planned and the finding stands', () => {
     const probes = [healthy('n0', 5, 4), healthy('n1', 5, 4), healthy('n2', 5, 4), healthy('n3', 5, 4), p2pSilent('n4')];
