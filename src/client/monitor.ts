@@ -14,6 +14,7 @@ export function monitorInput(policy: RunbookPolicy): MonitorInput {
     failureThreshold: policy.failureThreshold,
     recoveryBackoffMs: policy.recoveryBackoffMs,
     maxRecoveryAttempts: policy.monitor.maxRecoveryAttempts,
+    flapWindowMs: policy.monitor.flapWindowMs,
     unreachableFraction: policy.escalation.unreachableFraction,
     leaderlessMs: policy.escalation.leaderlessMs,
     syncStallMs: policy.escalation.syncStallMs,

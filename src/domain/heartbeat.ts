@@ -14,6 +14,12 @@ export interface HeartbeatSweep {
   missed: Array<{ node: string; kind: MissKind }>;
   /** The leader a strict majority of answering nodes name (§4.3), else null. */
   leader: string | null;
+  /**
+   * Nodes the worker cannot reach on some port while the cluster (the peers' `/status`, a check
+   * from a healthy peer) sees them alive and joined (DESIGN §11). Never in `missed`: the worker's
+   * vantage point is at fault, not the node, so they are shown and never recovered.
+   */
+  unreachableFromWorker?: string[];
   /** §4.4 sync status when asked for; `error` when the admin API did not answer. */
   sync?: Pick<SyncStatus, 'stalled' | 'inProgress' | 'progress'> | { error: string };
 }
