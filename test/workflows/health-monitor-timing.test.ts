@@ -297,15 +297,16 @@ describe('health-monitor (time-skipping)', () => {
     }
 
     it('counts recoveries across heals, escalates once after the limit, leaves the node alone; a full window without a miss re-arms it', async () => {
-      // Fails 2 beats after each heal until beat 40; clean until 75; fails again at 75.
-      const { rec } = await flap({}, { again: 2, clearAt: 40, relapseAt: 75, maxCycles: 85 });
+      // Fails 2 beats after each heal until beat 50 (held from ~15: its misses keep it held past
+      // 15 + 30); clean from 50, so re-armed at 80; fails again at 85.
+      const { rec } = await flap({}, { again: 2, clearAt: 50, relapseAt: 85, maxCycles: 95 });
       const starts = rec.children.map((c) => c.cycle);
       // Three recoveries, each followed by a heal (one answered heartbeat must not reset the
       // count); the fourth failure is flapping. None while it flaps, none in the clean window,
       // one after the relapse (the window re-armed it).
       expect(starts).toHaveLength(4);
       expect(starts.slice(0, 3).every((c) => c < 20)).toBe(true);
-      expect(starts[3]).toBeGreaterThanOrEqual(76);
+      expect(starts[3]).toBeGreaterThanOrEqual(86);
       const triggers = rec.notifications.filter((n) => n.action === 'trigger');
       expect(triggers).toHaveLength(1);
       expect(triggers[0]!.summary).toMatch(/^n2: flapping: 3 recoveries in 30 min/);
