@@ -230,7 +230,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
   /** DESIGN §11: a host that answers on no port cannot be fixed remotely; say so once and watch. */
   const escalateHostDown = (node: string, w: NodeWatch): void => {
     w.escalatedFor = 'host-down';
-    escalate(w, `node-${node}`, node, [`${node} missed ${w.misses} heartbeats: host down (no P2P, health or SSH answer): only a human can fix it`], [node]);
+    escalate(w, `node-${node}`, node, [`${node} missed ${w.misses} heartbeats (host-down): no P2P, health or SSH answer; host down: only a human can fix it`], [node]);
   };
 
   /** More than maxRecoveryAttempts recoveries within the window: escalate once and leave the node alone. */

@@ -199,7 +199,7 @@ describe('health-monitor (time-skipping)', () => {
     expect(rec.children).toEqual([]);
     const triggers = rec.notifications.filter((n) => n.action === 'trigger');
     expect(triggers).toHaveLength(1);
-    expect(triggers[0]!.summary).toMatch(/n4 missed 3 heartbeats: host down .*only a human can fix it/);
+    expect(triggers[0]!.summary).toMatch(/n4 missed 3 heartbeats \(host-down\).*host down: only a human can fix it/);
     // Back: the page is resolved with the same key.
     expect(rec.notifications.filter((n) => n.action === 'resolve').map((n) => n.dedupKey)).toEqual([triggers[0]!.dedupKey]);
   });
