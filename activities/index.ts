@@ -10,6 +10,7 @@ import type { AddressSide, NodeProbe, P2pStatus, RoutingCheck, SshResult, SshVia
 import { createAdminClient } from './admin.js';
 import { recentConfigChanges } from './config-changes.js';
 import { createNotifier } from './notify/index.js';
+import { type NodeOwner, openProceduresOnNode } from './procedure-owners.js';
 import type { SendPolicy } from './notify/send.js';
 import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
 import { type AddressChange, addressChanges, sha256 } from './address-changes.js';
@@ -173,6 +174,11 @@ export function createActivities(deps: ActivityDeps) {
     /** §6 tell people: every configured target, each retried on its own; outcomes, never secrets. */
     async notify(input: NotifyInput): Promise<NotifyResult> {
       return notifier(input);
+    },
+
+    /** DESIGN §11 one owner per node: the procedures open on a node now (visibility query). */
+    async openProceduresOnNode(input: { node: string }): Promise<NodeOwner[]> {
+      return openProceduresOnNode(deps.cluster, input);
     },
 
     /** §6.2 item 4: the hosts file's recent backups and what each changed (newest first, bounded). */

@@ -36,6 +36,8 @@ export const progressQuery = defineQuery<Progress>('progress');
 
 /** health-monitor: finish the current heartbeat and complete (running recoveries carry on). */
 export const stopMonitorSignal = defineSignal('stop-monitor');
+/** health-monitor: act on a node held as flapping (or escalated) again, as if it were new. */
+export const resumeNodeSignal = defineSignal<[{ node: string }]>('resume-node');
 /** connectivity-incident: Alertmanager fired the same alert occurrence again (a repeat or duplicate). */
 export const alertSignal = defineSignal<[AlertRef]>('alert');
 /** connectivity-incident: Alertmanager says the alert resolved; the incident verifies and finishes. */

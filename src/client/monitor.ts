@@ -4,7 +4,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import { MONITOR_WORKFLOW_ID, type MonitorInput, type MonitorProgress } from '../domain/monitor.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 import { TASK_QUEUE } from '../temporal/settings.js';
-import { progressQuery, stopMonitorSignal } from '../../workflows/messages.js';
+import { progressQuery, resumeNodeSignal, stopMonitorSignal } from '../../workflows/messages.js';
 import { startWorkflow } from './start.js';
 
 /** Policy values copied into the input, so history records what the monitor used. */
@@ -14,6 +14,7 @@ export function monitorInput(policy: RunbookPolicy): MonitorInput {
     failureThreshold: policy.failureThreshold,
     recoveryBackoffMs: policy.recoveryBackoffMs,
     maxRecoveryAttempts: policy.monitor.maxRecoveryAttempts,
+    flapWindowMs: policy.monitor.flapWindowMs,
     unreachableFraction: policy.escalation.unreachableFraction,
     leaderlessMs: policy.escalation.leaderlessMs,
     syncStallMs: policy.escalation.syncStallMs,
@@ -43,6 +44,11 @@ export async function stopMonitor(client: Client): Promise<void> {
   await client.workflow.getHandle(MONITOR_WORKFLOW_ID).signal(stopMonitorSignal);
 }
 
+/** Re-arms a node the monitor holds as flapping (or escalated): it counts and acts on it afresh. */
+export async function resumeNode(client: Client, node: string): Promise<void> {
+  await client.workflow.getHandle(MONITOR_WORKFLOW_ID).signal(resumeNodeSignal, { node });
+}
+
 export async function monitorStatus(client: Client): Promise<MonitorProgress> {
   return (await client.workflow.getHandle(MONITOR_WORKFLOW_ID).query(progressQuery)) as MonitorProgress;
 }
@@ -59,8 +65,15 @@ export function formatMonitor(p: MonitorProgress): string {
   for (const n of m.nodes) {
     out.push(
       `  ${n.node.padEnd(24)} ${String(n.misses).padStart(3)} missed (${n.kind}), ${n.attempts} attempt(s)` +
-        `${n.recovering ? ', recovering' : ''}${n.incident ? ', ESCALATED' : ''}${n.lastOutcome ? `; last: ${n.lastOutcome}` : ''}`,
+        `${n.recovering ? `, ${n.procedure ?? 'recovering'} running` : ''}${n.incident ? ', ESCALATED' : ''}` +
+        `${n.heldBy ? `; worked on by ${n.heldBy}` : ''}${n.lastOutcome ? `; last: ${n.lastOutcome}` : ''}`,
     );
+  }
+  // Older monitors' progress has neither list.
+  const blind = m.unreachableFromWorker ?? [];
+  if (blind.length > 0) out.push(`  unreachable from the worker, alive for the cluster (never recovered): ${blind.join(', ')}`);
+  for (const f of m.flapping ?? []) {
+    out.push(`  ${f.node.padEnd(24)} FLAPPING: ${f.recoveries} recoveries in the window; left alone until \`runbook monitor resume ${f.node}\``);
   }
   for (const n of m.notifications.slice(-5)) out.push(`  notified ${n.at}: ${n.summary} -> ${n.sent}`);
   return out.join('\n');

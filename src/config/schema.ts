@@ -240,6 +240,8 @@ export const runbookPolicySchema = z
         max_recovery_attempts: z.number().int().min(1).default(D.monitor.maxRecoveryAttempts),
         /** Start force-election / repair-sync on their own (else only track and escalate). */
         remediate_cluster: z.boolean().default(D.monitor.remediateCluster),
+        /** More than max_recovery_attempts recoveries of a node within this window: flapping. */
+        flap_window_minutes: z.number().positive().default(minutes(D.monitor.flapWindowMs)),
       })
       .strict()
       .default({}),

@@ -29,6 +29,7 @@ const ACTIVITIES: Record<string, { section: string; words: string }> = {
   detectAddressChanges: { section: '§4.6', words: 'detect changed addresses' },
   applyHostsPatch: { section: '§4.6', words: 'write the hosts file' },
   heartbeatSweep: { section: '§5.3', words: 'heartbeat every node' },
+  openProceduresOnNode: { section: '§5.2', words: 'ask which procedures work' },
   reachability: { section: '§6.1', words: 'measure how much of the cluster is unreachable' },
   recentConfigChanges: { section: '§6.2', words: 'read recent config changes' },
   notify: { section: '§6.3', words: 'notify on-call' },

@@ -22,7 +22,7 @@ export const POLICY_DEFAULTS: Frozen<RunbookPolicy> = {
   probe: { connectTimeoutMs: 3_000, totalTimeoutMs: 3_000, batchSize: 250, concurrency: 128 },
   maxNodesRemediated: 2,
   // Off: a monitor that restarts daemons on its own is an operator's choice for a cluster.
-  monitor: { enabled: false, maxRecoveryAttempts: 3, remediateCluster: true },
+  monitor: { enabled: false, maxRecoveryAttempts: 3, remediateCluster: true, flapWindowMs: 60 * 60_000 },
   notifications: [{ kind: 'log', name: 'log' }],
   // §8 routing of the runbook's five alerts, and §9 incident limits (alert-routing.ts).
   alerts: DEFAULT_ALERT_ROUTES,

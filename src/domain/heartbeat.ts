@@ -16,8 +16,9 @@ export interface HeartbeatSweep {
   /** The leader a strict majority of answering nodes name (§4.3), else null. */
   leader: string | null;
   /**
-   * Nodes the worker cannot reach while the cluster sees them alive (DESIGN §11): never in
-   * `missed`, never recovered. Absent from sweeps made before corroboration.
+   * Nodes the worker cannot reach on some port while the cluster (the peers' `/status`, a check
+   * from a healthy peer) sees them alive and joined (DESIGN §11). Never in `missed`: the worker's
+   * vantage point is at fault, not the node, so they are shown and never recovered.
    */
   unreachableFromWorker?: string[];
   /** §4.4 sync status when asked for; `error` when the admin API did not answer. */

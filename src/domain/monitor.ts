@@ -14,8 +14,10 @@ export interface MonitorInput {
   failureThreshold?: number;
   /** §5.2 RECOVERY_BACKOFF: pause after a recovery attempt that did not heal the node. */
   recoveryBackoffMs?: number;
-  /** recover-node attempts per node, then the monitor escalates it. */
+  /** Recoveries per node while it stays down, then the monitor escalates it; also the flapping limit. */
   maxRecoveryAttempts?: number;
+  /** More than maxRecoveryAttempts recoveries of one node within this window: flapping. */
+  flapWindowMs?: number;
   /** §6.1 limits. */
   unreachableFraction?: number;
   leaderlessMs?: number;
@@ -39,15 +41,21 @@ export interface MonitorInput {
 export interface NodeWatch {
   misses: number;
   kind: MissKind;
-  /** recover-node attempts in this episode. */
+  /** Recoveries in this episode. */
   attempts: number;
   /** Epoch ms before which no new attempt starts (recovery backoff). */
   nextAttemptAt?: number;
-  /** Workflow ID of the recover-node running now. */
+  /** Workflow ID of the recovery running now (or being started). */
   recovering?: string;
+  /** The procedure it runs (restart-p2p, recover-node). */
+  procedure?: string;
+  /** Another procedure works on the node (an incident's child, a CLI run): the monitor waits. */
+  heldBy?: string;
   lastOutcome?: string;
   /** Set once the episode is escalated; the key resolves it when the node heals. */
   incident?: string;
+  /** The kind of miss the escalation was for: a host-down page ends when the host answers at all. */
+  escalatedFor?: MissKind;
 }
 
 /** A cluster-wide condition (leaderless, sync stalled, too many unreachable), tracked the same way. */
@@ -60,6 +68,21 @@ export interface ClusterWatch {
   incident?: string;
 }
 
+/**
+ * A node's recoveries within the flap window, kept across heals and continue-as-new: one
+ * answered heartbeat between two crashes must not make a flapping node look new.
+ */
+export interface FlapWatch {
+  /** Epoch ms of each recovery started within the window. */
+  starts: number[];
+  /** Epoch ms of the node's last missed heartbeat. */
+  lastMissAt?: number;
+  /** Set while the node is flapping: the monitor escalated and leaves it alone. */
+  heldSince?: number;
+  /** The flapping episode's notification key. */
+  incident?: string;
+}
+
 export interface MonitorState {
   cycles: number;
   runs: number;
@@ -68,6 +91,10 @@ export interface MonitorState {
   leaderless?: ClusterWatch;
   syncStall?: ClusterWatch & { progress: number };
   unreachable?: ClusterWatch;
+  /** Many nodes the worker cannot reach while the cluster sees them alive: its own network. */
+  workerBlind?: ClusterWatch;
+  /** Per node: recoveries within the flap window, and whether it is held as flapping. */
+  flaps?: Record<string, FlapWatch>;
   lastSyncProgress?: { progress: number; at: number };
   notifications: Array<{ at: string; summary: string; sent: string }>;
 }
@@ -84,6 +111,10 @@ export interface MonitorProgress extends Progress {
     leaderlessForMs: number;
     syncStalledForMs: number;
     nodes: Array<{ node: string } & NodeWatch>;
+    /** Nodes the worker cannot reach that the cluster sees alive: shown, never recovered. */
+    unreachableFromWorker: string[];
+    /** Nodes held as flapping: recoveries in the window, since when; `runbook monitor resume <node>` re-arms. */
+    flapping: Array<{ node: string; recoveries: number; since: number }>;
     /** The latest notifications: when, what, and to whom it went. */
     notifications: Array<{ at: string; summary: string; sent: string }>;
     doing: string;

@@ -49,6 +49,8 @@ export interface MonitorPolicy {
   maxRecoveryAttempts: number;
   /** Start force-election / repair-sync on a leaderless cluster or a stalled sync. */
   remediateCluster: boolean;
+  /** A node recovered more than maxRecoveryAttempts times within this window is flapping. */
+  flapWindowMs: number;
 }
 
 export interface RunbookPolicy {

@@ -20,11 +20,15 @@ export interface ClusterOptions {
   serviceDir: string;
   /** Duration of a full sync at timeScale 1 (default 2000 ms). */
   syncMs?: number;
+  /** flapping: how long a started daemon runs before it dies again, at timeScale 1 (default FLAP_AFTER_MS). */
+  flapAfterMs?: number;
 }
 
 const MAX_MUTATIONS = 20_000;
 /** slow-rejoin: how long a restarted daemon runs before it rejoins, at timeScale 1. */
 export const REJOIN_MS = 30_000;
+/** flapping: how long a started daemon runs before it crashes again, at timeScale 1. */
+export const FLAP_AFTER_MS = 10_000;
 
 export class SimCluster extends EventEmitter<ClusterEvents> {
   readonly nodes: SimNode[];
@@ -85,6 +89,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
     if (n.ignoresSigterm) f.push('p2p-ignores-sigterm');
     if (n.slowRejoin) f.push('slow-rejoin');
     if (n.blindToWorker) f.push('blind-to-worker');
+    if (n.flapping) f.push('flapping');
     return f;
   }
 
@@ -216,6 +221,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
       if (this.stopped || n.daemon !== 'starting') return;
       n.daemon = 'running';
       n.daemonSince = Date.now();
+      if (n.flapping) this.scheduleFlap(n);
       if (!n.slowRejoin) return this.joinMesh(n);
       // slow-rejoin: /status already says `running` (what "wait until p2p healthy" sees), the
       // node counts nowhere until it rejoins (issue 11 item 3: a guard must not count it alive).
@@ -229,6 +235,22 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
       n.daemonTimer.unref();
     }, delay);
     n.daemonTimer.unref();
+  }
+
+  /**
+   * flapping: the daemon that just started crashes again after flapAfterMs (scaled), as a daemon
+   * with a bad config or a leaking dependency does; each restart buys the same few seconds.
+   */
+  scheduleFlap(n: SimNode): void {
+    clearTimeout(n.flapTimer);
+    n.flapTimer = setTimeout(() => {
+      n.flapTimer = undefined;
+      if (this.stopped || !n.flapping || n.daemon === 'stopped') return;
+      this.appendLog(n, 'ERROR p2p_daemon: fatal error in event loop, exiting (flapping)');
+      // A crash, not a signal: ignoresSigterm does not keep it alive.
+      this.killDaemon(n, 'KILL');
+    }, Math.max(0, (this.opts.flapAfterMs ?? FLAP_AFTER_MS) * this.opts.timeScale));
+    n.flapTimer.unref();
   }
 
   /** A running daemon (re)joins the P2P mesh. */

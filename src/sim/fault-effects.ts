@@ -84,6 +84,17 @@ export function applyNodeFault(c: SimCluster, n: SimNode, kind: NodeFault, clear
         c.joinMesh(n);
       }
       break;
+    case 'flapping':
+      // Set: the daemon dies now and after every later start. Cleared: the pending crash is
+      // called off and a dead daemon runs again, so a cleared cluster is a healthy one.
+      n.flapping = !clear;
+      if (!clear) c.killDaemon(n, 'KILL');
+      else {
+        clearTimeout(n.flapTimer);
+        n.flapTimer = undefined;
+        applyNodeFault(c, n, 'p2p-down', true);
+      }
+      break;
     case 'ip-changed':
       if (!clear) c.moveTo(n, c.nextMovedAddress());
       else if (n.movedTo !== null) c.moveTo(n, null);

@@ -25,9 +25,11 @@ export interface SimulatorOptions {
   slowPrimaryMs?: number;
   /** Duration of a full data sync at timeScale 1 (default 2000 ms). */
   syncMs?: number;
+  /** `flapping` fault: how long a started daemon runs before it dies again, at timeScale 1 (default 10,000). */
+  flapAfterMs?: number;
 }
 
-export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs'>> & { outDir: string | undefined; syncMs: number | undefined };
+export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs' | 'flapAfterMs'>> & { outDir: string | undefined; syncMs: number | undefined; flapAfterMs: number | undefined };
 
 /** The options with defaults filled in; a SimUsageError names the first one out of bounds. */
 export function validateOptions(o: SimulatorOptions): ValidOptions {
@@ -52,5 +54,6 @@ export function validateOptions(o: SimulatorOptions): ValidOptions {
     slowPrimaryMs: int('slowPrimaryMs', o.slowPrimaryMs ?? 600, 0, 60_000),
     outDir: o.outDir,
     syncMs: o.syncMs,
+    flapAfterMs: o.flapAfterMs === undefined ? undefined : int('flapAfterMs', o.flapAfterMs, 0, 3_600_000),
   };
 }

@@ -49,6 +49,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     daemonStartMs: o.daemonStartMs,
     serviceDir: SIM_SERVICE_DIR,
     ...(o.syncMs !== undefined && { syncMs: o.syncMs }),
+    ...(o.flapAfterMs !== undefined && { flapAfterMs: o.flapAfterMs }),
   });
   const tailnet: TailnetInfo = {
     suffix: `tailnet-${createHash('sha256').update(`${o.seed}/${o.subnet}`).digest('hex').slice(0, 4)}.ts.net`,

@@ -38,6 +38,10 @@ export interface SimNode {
   ignoresSigterm: boolean;
   /** slow-rejoin: a restarted daemon reports `running` for a while before it rejoins the mesh. */
   slowRejoin: boolean;
+  /** flapping: every daemon start is followed by a crash `flapAfterMs` (scaled) after it runs. */
+  flapping: boolean;
+  /** The pending crash of a flapping daemon. */
+  flapTimer: NodeJS.Timeout | undefined;
   /** Running but not rejoined yet (slow-rejoin): out of the mesh, sees no leader and no peers. */
   joining: boolean;
   /** null: not partitioned; 0 needs networkd restart, 1 needs tailscale down+up, 2 needs p2p restart (§4.5). */
@@ -82,6 +86,8 @@ export function newNode(l: NodeLayout, subnet: number, now: number): SimNode {
     sshStalled: false,
     ignoresSigterm: false,
     slowRejoin: false,
+    flapping: false,
+    flapTimer: undefined,
     joining: false,
     partitionStage: null,
     tailscaleWentDown: false,

@@ -133,6 +133,13 @@ describe('runbook.yaml', () => {
     expect(p.recoveryBackoffMs).toBe(10_000);
     expect(p.escalation).toEqual({ unreachableFraction: 0.5, leaderlessMs: 300_000, syncStallMs: 600_000 });
     expect(p.approval.modes).toEqual({ low: 'auto', high: 'require' });
+    expect(p.monitor.flapWindowMs).toBe(60 * 60_000);
+  });
+
+  it('reads monitor.flap_window_minutes and rejects a window that is not positive', () => {
+    expect(loadPolicy(file('monitor:\n  flap_window_minutes: 15\n', 'runbook.yaml')).monitor.flapWindowMs).toBe(15 * 60_000);
+    const bad = file('monitor:\n  flap_window_minutes: 0\n', 'runbook.yaml');
+    expect(problemsOf(() => loadPolicy(bad)).map((p) => [p.path, p.line])).toEqual([['monitor.flap_window_minutes', 2]]);
   });
 
   it('rejects bad values and unknown keys with lines', () => {

@@ -68,6 +68,7 @@ export const SUBNETS = {
   'cli/dev-alerting#missing-binaries': sim(22),
   'workflows/health-monitor': sim(23),
   'workflows/health-monitor#receiver': raw(24),
+  'workflows/health-monitor-heal': sim(46),
   'activities/notify': raw(25),
   'activities/probe-park': raw(26),
   'activities/probe-routing': raw(37),

@@ -150,6 +150,25 @@ describe('faults', () => {
     sim.fault(v.name, 'slow-rejoin', { clear: true });
   });
 
+  it('flapping: the daemon dies now and again flapAfterMs after each restart; --clear brings it back for good', async () => {
+    const w = st().nodes.filter((n) => n.role === 'worker')[1]!;
+    sim.fault(w.name, 'flapping');
+    expect(byName(w.name)).toMatchObject({ daemon: 'stopped', faults: ['p2p-down', 'flapping'] });
+    // A restart works, then the daemon dies on its own (10 s, scaled to 0.5 s here): twice.
+    for (let i = 0; i < 2; i++) {
+      await restartP2p(w.host);
+      await until(() => byName(w.name).daemon === 'stopped', `${w.name} crashed again (${i + 1})`);
+      expect(await tcpProbe(w.host, 8770)).toBe('refused');
+    }
+    sim.fault(w.name, 'flapping', { clear: true });
+    expect(byName(w.name)).toMatchObject({ daemon: 'running', faults: [] });
+    // Cleared: a restarted daemon has no crash pending.
+    await restartP2p(w.host);
+    expect(sim.cluster.byName.get(w.name)!.flapTimer).toBeUndefined();
+    expect(byName(w.name).faults).toEqual([]);
+    expect(await healthy()).toBe(true);
+  });
+
   it('host-down: every port on both addresses accepts and never answers (no SSH banner); only --clear fixes it', async () => {
     const w = worker();
     sim.fault(w.name, 'host-down');

@@ -73,7 +73,7 @@ describe('lazy modules', () => {
   it("messages.ts's definitions are what the SDK's define* functions return for the same names", () => {
     const made: Record<string, (name: string) => unknown> = { signal: defineSignal, query: defineQuery, update: defineUpdate };
     const defs = Object.values(messages) as unknown as Array<{ type: string; name: string }>;
-    expect(defs.map((d) => d.name).sort()).toEqual(['alert', 'alert-resolved', 'approve', 'decide', 'progress', 'reject', 'stop-monitor']);
+    expect(defs.map((d) => d.name).sort()).toEqual(['alert', 'alert-resolved', 'approve', 'decide', 'progress', 'reject', 'resume-node', 'stop-monitor']);
     for (const d of defs) expect(d).toStrictEqual(made[d.type]!(d.name));
   });
 });

@@ -1,6 +1,6 @@
 // health-monitor end to end: a real dev server, the simulator and a local PagerDuty receiver (both
 // on subnets from test/helpers/subnets.ts). Nobody types: the monitor notices p2p-down and heals
-// it through recover-node; it notices host-down and escalates without mutating anything, pages once, and
+// it through restart-p2p; it notices host-down and escalates without mutating anything, pages once, and
 // resolves the page with the same dedup_key when the host is back.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,7 @@ describe('health-monitor against the simulator', () => {
     expect((await h.result()).status).toBe('completed');
   });
 
-  it('notices p2p-down and heals the node through recover-node, with nobody typing', async () => {
+  it('notices p2p-down and heals the node through restart-p2p, with nobody typing', async () => {
     const node = workerNode(0);
     const h = await startMonitor();
     await waitFor('the first heartbeat', async () => (await h.query(progressQuery) as MonitorProgress).monitor.cycles >= 1, { timeoutMs: 30_000 });
@@ -91,9 +91,9 @@ describe('health-monitor against the simulator', () => {
       return q.monitor.nodes.length === 0 && q.monitor.answered === 6 ? q : undefined;
     }, { timeoutMs: 30_000 });
     expect(p.monitor.leader).not.toBeNull();
-    // recover-node did it (its P2P restart went over SSH), under the monitor's fixed child ID.
-    const child = await env.client.workflow.getHandle(`${h.workflowId}-recover-node-${node}`).result();
-    expect(child).toMatchObject({ procedure: 'recover-node', node, status: 'completed' });
+    // restart-p2p did it (least invasive first, over SSH), under the monitor's fixed child ID.
+    const child = await env.client.workflow.getHandle(`${h.workflowId}-restart-p2p-${node}`).result();
+    expect(child).toMatchObject({ procedure: 'restart-p2p', node, status: 'completed' });
     expect(sim.state().mutations.some((m) => m.node === node && m.source === 'ssh' && m.command.includes('p2p_daemon'))).toBe(true);
     expect(pd.received).toEqual([]);
     await h.signal(stopMonitorSignal);

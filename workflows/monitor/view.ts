@@ -28,6 +28,11 @@ export class MonitorView {
     this.last = { at: new Date().toISOString(), ms, sweep };
     this.intervalMs = cfg.heartbeatIntervalMs;
     const running = Object.entries(this.state.nodes).filter(([, w]) => w.recovering).map(([n]) => n);
+    if (this.state.workerBlind) {
+      this.activity = `holding: the worker cannot reach ${sweep.unreachableFromWorker?.length ?? 0} nodes the cluster sees alive (its own network)`;
+      this.render();
+      return;
+    }
     this.activity = running.length > 0 ? `watching; recovering ${running.join(', ')}` : 'watching';
     this.render();
   }
@@ -49,6 +54,10 @@ export class MonitorView {
     const s = this.state;
     const now = Date.now();
     const sweep = this.last?.sweep;
+    const blind = sweep?.unreachableFromWorker ?? [];
+    const flapping = Object.entries(s.flaps ?? {})
+      .filter(([, f]) => f.heldSince !== undefined)
+      .map(([node, f]) => ({ node, recoveries: f.starts.length, since: f.heldSince! }));
     const nodes = Object.entries(s.nodes)
       .sort(([, a], [, b]) => b.misses - a.misses)
       .slice(0, SHOWN_NODES)
@@ -66,7 +75,10 @@ export class MonitorView {
         (n): StepProgress => ({
           name: `node ${n.node}`,
           state: n.incident ? 'failed' : n.recovering ? 'running' : 'pending',
-          detail: `${n.misses} missed (${n.kind}); ${n.attempts} recovery attempt(s)${n.recovering ? ', recover-node running' : ''}${n.incident ? ', ESCALATED' : ''}${n.lastOutcome ? `; last: ${n.lastOutcome}` : ''}`,
+          detail:
+            `${n.misses} missed (${n.kind}); ${n.attempts} recovery attempt(s)${n.recovering ? `, ${n.procedure ?? 'recover-node'} running` : ''}` +
+            `${n.incident ? ', ESCALATED' : ''}${s.flaps?.[n.node]?.heldSince !== undefined ? ', FLAPPING (left alone)' : ''}` +
+            `${n.heldBy ? `; worked on by ${n.heldBy}` : ''}${n.lastOutcome ? `; last: ${n.lastOutcome}` : ''}`,
         }),
       ),
     ];
@@ -86,6 +98,8 @@ export class MonitorView {
         leaderlessForMs: s.leaderless ? now - s.leaderless.since : 0,
         syncStalledForMs: s.syncStall ? now - s.syncStall.since : 0,
         nodes,
+        unreachableFromWorker: blind.slice(0, SHOWN_NODES),
+        flapping: flapping.slice(0, SHOWN_NODES),
         notifications: [...s.notifications],
         doing: this.activity,
       },
@@ -103,11 +117,19 @@ export class MonitorView {
       (m.syncStalledForMs > 0 ? `; sync stalled for ${Math.round(m.syncStalledForMs / 1000)} s` : '');
     const nodes = p.steps.slice(1).map((s) => `- \`${s.state}\` ${escapeMarkdown(s.name)}: ${escapeMarkdown(s.detail ?? '')}`);
     const more = Object.keys(this.state.nodes).length - m.nodes.length;
+    const blindTotal = this.last?.sweep.unreachableFromWorker?.length ?? 0;
+    const blind =
+      blindTotal > 0
+        ? `Unreachable from the worker, alive for the cluster (never recovered): ${m.unreachableFromWorker.map(escapeMarkdown).join(', ')}${blindTotal > m.unreachableFromWorker.length ? ` and ${blindTotal - m.unreachableFromWorker.length} more` : ''}`
+        : '';
+    const flapping = m.flapping.length > 0 ? `Flapping, left alone until \`runbook monitor resume <node>\`: ${m.flapping.map((f) => `${escapeMarkdown(f.node)} (${f.recoveries} recoveries)`).join(', ')}` : '';
     const sent = m.notifications.slice(-5).map((n) => `- ${n.at} ${escapeMarkdown(n.summary)} → ${escapeMarkdown(n.sent)}`);
     setCurrentDetails(
       [
         head,
         nodes.length > 0 ? `Nodes missing heartbeats:\n${nodes.join('\n')}${more > 0 ? `\n- … and ${more} more` : ''}` : 'Every node answers.',
+        blind,
+        flapping,
         sent.length > 0 ? `Notifications:\n${sent.join('\n')}` : '',
         this.summary ? escapeMarkdown(this.summary) : '',
       ]

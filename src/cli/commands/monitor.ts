@@ -1,7 +1,7 @@
 // `runbook monitor start|stop|status`: the health monitor (DESIGN §9, runbook §5.2–5.3).
 import type { Command } from 'commander';
 import { MONITOR_WORKFLOW_ID } from '../../domain/monitor.js';
-import { policyFor } from '../context.js';
+import { hostsFileFor, policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
 
 export function registerMonitorCommands(program: Command): void {
@@ -35,6 +35,32 @@ export function registerMonitorCommands(program: Command): void {
         throw new UsageError(`cannot stop ${MONITOR_WORKFLOW_ID}: ${(err as Error).message}`);
       }
       console.log(`asked ${MONITOR_WORKFLOW_ID} to stop`);
+    });
+
+  monitor
+    .command('resume')
+    .argument('<node>', 'a node of the hosts file')
+    .description('act on a node held as flapping (or escalated) again: its recoveries are counted afresh')
+    .option('--config <file>', 'hosts file the node is checked against (default $RUNBOOK_CONFIG, the dev stack\'s, or config/)')
+    .addHelpText(
+      'after',
+      '\nA node recovered more than monitor.max_recovery_attempts times within monitor.flap_window_minutes is ' +
+        'flapping: the monitor escalates once and leaves it alone until this command, or until a full window passes ' +
+        'without a missed heartbeat. `runbook monitor status` lists the nodes it holds.',
+    )
+    .action(async (node: string, flags: { config?: string }) => {
+      const file = hostsFileFor(flags.config);
+      const { loadCluster } = await import('../../config/loader.js');
+      if (!loadCluster(file).hosts.some((h) => h.name === node)) throw new UsageError(`node "${node}" is not in ${file}`);
+      const { connectClient } = await import('../../client/connect.js');
+      const { resumeNode } = await import('../../client/monitor.js');
+      const { client } = await connectClient();
+      try {
+        await resumeNode(client, node);
+      } catch (err) {
+        throw new UsageError(`cannot reach ${MONITOR_WORKFLOW_ID} (is it running? \`runbook monitor start\`): ${(err as Error).message}`);
+      }
+      console.log(`asked ${MONITOR_WORKFLOW_ID} to act on ${node} again`);
     });
 
   monitor

@@ -18,6 +18,7 @@ Faults (node-level unless marked cluster):
   p2p-ignores-sigterm  daemon survives pkill (SIGTERM)      fix: only --clear
   slow-rejoin     a restarted daemon says running ~30 s (scaled) before it rejoins  fix: only --clear
   blind-to-worker :8770 and :8765 refuse the worker; SSH and the cluster see it healthy  fix: only --clear
+  flapping        the P2P daemon dies again --flap-after-ms after each start  fix: only --clear
   leader-lost     cluster: leader steps down           fix: POST /admin/trigger-election or a voter p2p restart (§4.3)
   election-stuck  cluster: elections never finish      fix: restart the daemon of every voter
   sync-stalled    cluster: sync progress frozen        fix: force_full_sync on the coordinator (§4.4)`;
@@ -67,9 +68,10 @@ export function registerSimCommands(program: Command): void {
     .option('--subnet <k>', 'primary addresses 127.<k>.x.y, fallback 127.<k+100>.x.y (1..155)', '10')
     .option('--ssh-port <p>', 'SSH port of every node', '2222')
     .option('--time-scale <f>', 'multiplies simulated durations (sleep, daemon start, sync)', '1')
+    .option('--flap-after-ms <ms>', 'the `flapping` fault: how long a started P2P daemon runs before it dies again, before --time-scale (default 10000)')
     .option('--out <dir>', 'output directory', DEFAULT_DIR)
     .addHelpText('after', '\nThe admin API key is $RUNBOOK_ADMIN_KEY (default "sim-admin-key"); it is never written to disk.')
-    .action(async (opts: { nodes: string; voters?: string; seed: string; subnet: string; sshPort: string; timeScale: string; out: string }) => {
+    .action(async (opts: { nodes: string; voters?: string; seed: string; subnet: string; sshPort: string; timeScale: string; flapAfterMs?: string; out: string }) => {
       const { startSimulator } = await import('../../sim/simulator.js');
       const { SimUsageError } = await import('../../sim/errors.js');
       const timeScale = Number(opts.timeScale);
@@ -83,6 +85,7 @@ export function registerSimCommands(program: Command): void {
           subnet: intOption('--subnet', opts.subnet, 1, 155)!,
           sshPort: intOption('--ssh-port', opts.sshPort, 1, 65535)!,
           timeScale,
+          ...(opts.flapAfterMs !== undefined && { flapAfterMs: intOption('--flap-after-ms', opts.flapAfterMs, 0, 3_600_000)! }),
           outDir: opts.out,
         });
       } catch (e) {
