@@ -2,15 +2,14 @@
 // shipped policy heals a dead P2P daemon with restart-p2p and touches nothing else; a dead host is
 // escalated, never "recovered"; a flapping node is left alone after the limit until `runbook
 // monitor resume`; nodes only the worker cannot reach are never recovered; a node another
-// procedure works on is left to it. The sweep's `unreachableFromWorker` (what corroboration with
-// the peers reports) is added by a wrapper beside the real activities.
+// procedure works on is left to it. Nodes blind to the worker come from the simulator's
+// `blind-to-worker` fault through the real sweep's peer checks.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { monitorInput } from '../../src/client/monitor.js';
 import { startWorkflow } from '../../src/client/start.js';
 import { DEFAULT_POLICY_FILE } from '../../src/config/default-files.js';
 import { loadPolicy } from '../../src/config/loader.js';
-import type { HeartbeatSweep } from '../../src/domain/heartbeat.js';
 import { MONITOR_WORKFLOW_ID, type MonitorInput, type MonitorProgress } from '../../src/domain/monitor.js';
 import type { NotifyInput } from '../../src/domain/notification.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
@@ -22,8 +21,6 @@ import { subnet } from '../helpers/subnets.js';
 import { uniqueId } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** What the sweep reports, as corroboration would rewrite it; identity unless a test says otherwise. */
-let corroborate: (s: HeartbeatSweep) => HeartbeatSweep = (s) => s;
 const notes: NotifyInput[] = [];
 
 const harness = useClusterHarness({
@@ -36,7 +33,6 @@ const harness = useClusterHarness({
   worker: () => ({
     wrap: (real) => ({
       ...real,
-      heartbeatSweep: async (input) => corroborate(await real.heartbeatSweep(input)),
       notify: async (n) => {
         notes.push(n);
         return real.notify(n);
@@ -54,7 +50,6 @@ let seen = 0;
 let testStart = '';
 beforeEach(() => {
   testStart = new Date().toISOString();
-  corroborate = (s) => s;
   notes.length = 0;
   clearFaults(sim);
   seen = sim.state().mutations.length;
@@ -165,10 +160,10 @@ describe('health-monitor acting alone on the simulator', () => {
   it('a node only the worker cannot reach is shown and never recovered; more than the fraction escalates the worker\'s network and recovers nothing', async () => {
     const [blind, other] = [workers()[0]!, workers()[1]!];
     const everyone = sim.state().nodes.map((n) => n.name);
-    // The peers see `blind` alive and joined: corroboration moves it out of the misses.
-    corroborate = (s) => ({ ...s, missed: s.missed.filter((x) => x.node !== blind), unreachableFromWorker: [blind] });
+    // The real fault and the real sweep: the peers see `blind` alive and joined, and the sweep's
+    // peer check moves it out of the misses.
     const m = await startMonitor(shipped());
-    sim.fault(blind, 'p2p-down');
+    sim.fault(blind, 'blind-to-worker');
     await m.beats(5);
     const p = await m.progress();
     expect(p.monitor.unreachableFromWorker).toEqual([blind]);
@@ -177,17 +172,17 @@ describe('health-monitor acting alone on the simulator', () => {
 
     // Now 4 of 6 blind, and `other`'s daemon really dead: the worker's view is not to be acted on.
     const four = everyone.filter((n) => n !== other).slice(0, 4);
-    corroborate = (s) => ({ ...s, missed: s.missed.filter((x) => !four.includes(x.node)), unreachableFromWorker: four });
+    for (const n of four) sim.fault(n, 'blind-to-worker');
     sim.fault(other, 'p2p-down');
     await waitFor('the worker-network escalation', () => triggers().find((t) => t.source === 'worker'), { timeoutMs: 60_000 });
     await m.beats(5);
     expect(triggers().map((t) => t.summary)).toEqual(["worker: the worker cannot reach 4 of 6 nodes that the cluster sees alive: check the worker's own network"]);
     expect(changesOn(other)).toEqual([]);
+    for (const n of four) expect(changesOn(n)).toEqual([]);
     expect((await m.progress()).monitor.doing).toMatch(/holding: the worker cannot reach 4 nodes/);
 
     // The worker sees again: resolved, and `other` is healed.
-    corroborate = (s) => s;
-    sim.fault(blind, 'p2p-down', { clear: true });
+    for (const n of four) sim.fault(n, 'blind-to-worker', { clear: true });
     await waitFor(`${other} healed`, () => sim.state().nodes.find((n) => n.name === other)!.faults.length === 0, { timeoutMs: 90_000 });
     await m.stop();
     expect(notes.filter((n) => n.action === 'resolve').map((n) => n.summary)).toContain('the worker reaches the nodes again');
