@@ -14,10 +14,21 @@ export type RoutedAlert =
       procedure: RoutableProcedure;
       mode: IncidentMode;
       target: string;
+      /** The occurrence's own incident ID (per occurrence, as before the cluster incident). */
       workflowId: string;
+      /** How the occurrence relates to the open cluster incident (CLUSTER_INCIDENT_ID), if at all. */
+      clusterIncident?: ClusterIncidentRole;
       labels: Record<string, string>;
     }
   | { kind: 'ignored'; alertname: string; reason: string };
+
+/**
+ * `opens`: a cluster-targeted occurrence in remediate mode opens the cluster incident or joins
+ * the open one. `joins`: a node-targeted one in remediate mode joins an open cluster incident
+ * (which covers every node: it remediates whatever its diagnose finds) and otherwise gets its
+ * own. Escalate-only occurrences change nothing, so they never fan out and keep their own.
+ */
+export type ClusterIncidentRole = 'opens' | 'joins';
 
 /** Quoted for a reason: capped, control characters replaced, JSON-quoted. */
 const quote = (s: string): string => JSON.stringify(capNodeText(s, 64));
@@ -52,6 +63,7 @@ export function routeAlert(alert: AlertmanagerAlert, routes: Record<string, Aler
     mode: route.mode,
     target,
     workflowId: incidentWorkflowId(route.procedure, route.mode, target, alert.startsAt),
+    ...(route.mode === 'remediate' && { clusterIncident: target === CLUSTER_TARGET ? 'opens' : 'joins' }),
     labels,
   };
 }
