@@ -75,7 +75,8 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
-      throw unavailable('signal the incident', err);
+      // The same words whether this was a firing (part of its start or signal) or a resolved.
+      throw unavailable(resolved ? 'signal the incident' : 'start or signal the incident', err);
     }
   };
 
