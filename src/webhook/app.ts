@@ -155,7 +155,7 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
       status: a.status,
       labels: routed.labels,
       ...(a.generatorURL !== undefined && { generatorURL: capNodeText(a.generatorURL, 512) }),
-      ...(routed.target !== CLUSTER_TARGET && { node: routed.target }),
+      ...(routed.node !== undefined && { node: routed.node }),
     };
     // §8: `resolved` is a signal to a running incident and never starts anything.
     const { workflowId = routed.workflowId, ...outcome } =
