@@ -13,7 +13,7 @@ import type { ProcedureResult } from '../../src/domain/procedure-input.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { incidentWorkflowId } from '../../src/webhook/route-alert.js';
 import type { WebhookServer } from '../../src/webhook/server.js';
-import { alertSignal } from '../../workflows/messages.js';
+import { alertSignal, progressQuery } from '../../workflows/messages.js';
 import { testPolicy } from '../helpers/cluster.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { subnet } from '../helpers/subnets.js';
@@ -68,6 +68,15 @@ async function incidentsInQueue(): Promise<string[]> {
 /** Waits until the open cluster incident is healthy and waiting for Alertmanager's resolved. */
 function waitingForResolved(what: string) {
   return waitForProgress(lane(), what, (p) => p.steps.some((s) => s.name === 'wait for resolved' && s.state === 'running'), { timeoutMs: 110_000 });
+}
+
+/** Waits until the cluster incident has handled its last `signal` (a workflow task completed after it). */
+async function handled(signal: string): Promise<void> {
+  await waitFor(`the cluster incident to handle its ${signal} signal`, async () => {
+    const events = (await lane().fetchHistory()).events ?? [];
+    const at = events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).lastIndexOf(signal);
+    return at >= 0 && events.slice(at).some((e) => e.workflowTaskCompletedEventAttributes);
+  });
 }
 
 /** Resolves every occurrence and returns the incident's result. */
@@ -156,6 +165,10 @@ describe('one cluster problem, one incident', () => {
     // Both occurrences must resolve before the incident counts as resolved by Alertmanager.
     const one = await post(hook.url, notification([resolvedOf(opener!)], 'resolved'), TOKEN);
     expect(one.body.accepted![0]).toMatchObject({ action: 'signalled', workflowId: CLUSTER_INCIDENT_ID });
+    await handled('alert-resolved');
+    const still = await lane().query(progressQuery);
+    expect(still.steps.find((s) => s.name === 'wait for resolved')?.state).toBe('running');
+    expect(still.steps.map((s) => s.name).filter((n) => n.startsWith('verify'))).toEqual([]);
     const result = await resolveAll([evicted]);
     expect(result.details).toMatchObject({ outcome: 'resolved', resolvedByAlertmanager: true });
     expect(result.details!.joined).toEqual([expect.objectContaining({ alertname: 'NodeEvicted', node })]);
