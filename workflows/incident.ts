@@ -40,6 +40,11 @@ export interface IncidentInput extends RecoveryInput, Omit<DiagnoseInput, keyof 
    * incident, a follow-up run): children are named after this run, never after an earlier one's.
    */
   runScopedChildIds?: boolean;
+  /**
+   * A follow-up run (the alert still fired after an earlier run ended healthy): it looks first,
+   * and runs only what its diagnose recommends, not the routed procedure regardless.
+   */
+  followUp?: boolean;
 }
 
 /**
@@ -54,7 +59,7 @@ type Plan = Array<{ procedure: string; node?: string }>;
 
 export async function connectivityIncident(input: IncidentInput): Promise<ProcedureResult<IncidentDetails>> {
   // `shared` is what every child gets: dry run, approval policy, blast radius, diagnose knobs.
-  const { alert, procedure: routed, mode, target, uiUrl, childOptions, runScopedChildIds, node: _ignored, ...shared } = input;
+  const { alert, procedure: routed, mode, target, uiUrl, childOptions, runScopedChildIds, followUp, node: _ignored, ...shared } = input;
   const maxRounds = Math.max(1, input.maxRounds ?? INCIDENT_DEFAULTS.maxRounds);
   const resolveWaitMs = input.resolveWaitMs ?? INCIDENT_DEFAULTS.resolveWaitMs;
   const node = target === CLUSTER_TARGET ? undefined : target;
@@ -187,7 +192,7 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
   };
 
   const incident = async (): Promise<ProcedureResult<IncidentDetails>> => {
-    let routedDone = routed === 'connectivity-incident';
+    let routedDone = routed === 'connectivity-incident' || (followUp === true && joins);
     let verifications = 0;
     let looks = 0;
     /** The next diagnose is a look at occurrences that joined while the incident was healthy. */

@@ -85,11 +85,17 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
    * else starts one if `reuse` allows after the closed runs; `exists` when it does not. The
    * server decides atomically, so concurrent posts (and webhooks) start one run.
    */
-  const signalWithStart = async (req: FireRequest, workflowId: string, reuse: ReusePolicy, summary = req.summary): Promise<'started' | 'joined' | 'exists'> => {
+  const signalWithStart = async (
+    req: FireRequest,
+    workflowId: string,
+    reuse: ReusePolicy,
+    o: { summary?: string; followUp?: boolean } = {},
+  ): Promise<'started' | 'joined' | 'exists'> => {
     const converter = client.options.loadedDataConverter;
+    const summary = o.summary ?? req.summary;
     // A run under an ID that had runs before (the cluster incident, a follow-up) names its
     // children after its run, so they never share an ID with an earlier run's children.
-    const input = reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE ? { ...req.input, runScopedChildIds: true } : req.input;
+    const input = reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE ? { ...req.input, runScopedChildIds: true, ...(o.followUp && { followUp: true }) } : req.input;
     // The raw call, because only its response says whether this request started the run
     // (`started`), which the 202 reports as started or joined.
     const request: proto.temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest = {
@@ -139,7 +145,7 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
         // lets a new run start once the last one closed, whatever its outcome: a cluster alert
         // that fires after an incident ended (a new node down, or the old problem still there
         // after a healthy end) gets a new look.
-        const r = await signalWithStart(req, CLUSTER_INCIDENT_ID, WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, `cluster incident: ${req.summary}`);
+        const r = await signalWithStart(req, CLUSTER_INCIDENT_ID, WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, { summary: `cluster incident: ${req.summary}` });
         return r === 'started'
           ? { action: 'started', workflowId: CLUSTER_INCIDENT_ID, reason: 'no cluster incident was open: this alert opened it; further cluster alerts, and node alerts, join it while it runs' }
           : { action: 'joined', workflowId: CLUSTER_INCIDENT_ID };
@@ -154,7 +160,8 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
       // again in a new run of the incident. Concurrent repeats start one (use existing).
       const last = await lastOutcome(own);
       if (last.outcome !== 'completed') return { action: 'ignored', reason: last.reason, workflowId: own };
-      const again = await signalWithStart(req, own, WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, `follow-up: ${req.summary}`);
+      // It looks first: the routed procedure (e.g. recover-node) runs again only if diagnose says so.
+      const again = await signalWithStart(req, own, WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, { summary: `follow-up: ${req.summary}`, followUp: true });
       return {
         action: again === 'started' ? 'started' : 'joined',
         workflowId: own,
