@@ -4,12 +4,12 @@
 // and the per-node slot); re-diagnose; at most `maxRounds` rounds; finish resolved or escalated
 // with the §6.2 bundle. Alertmanager's repeats join by signal; its `resolved` asks for a last
 // diagnose and the end.
-import { condition, executeChild, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { AlertRef, IncidentChild, IncidentDetails } from '../src/domain/incident.js';
+import { condition, executeChild, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { AlertRef, IncidentChild, IncidentDetails, JoinedOccurrence } from '../src/domain/incident.js';
 import { CLUSTER_TARGET } from '../src/domain/incident.js';
 import type { IncidentMode, RoutableProcedure } from '../src/domain/alert-routing.js';
 import { INCIDENT_DEFAULTS } from '../src/domain/alert-routing.js';
-import { escapeMarkdown } from '../src/domain/node-text.js';
+import { capNodeText, escapeMarkdown } from '../src/domain/node-text.js';
 import { startDetails } from '../src/domain/start-details.js';
 import type { ProcedureResult } from '../src/domain/procedure-input.js';
 import type { DiagnoseReport, Finding } from '../src/domain/report.js';
@@ -35,13 +35,31 @@ export interface IncidentInput extends RecoveryInput, Omit<DiagnoseInput, keyof 
   uiUrl?: string;
   /** Procedure-specific knobs handed to every child as they are (e.g. stageVerifyMs). */
   childOptions?: Record<string, unknown>;
+  /**
+   * Set by the webhook for a run under an ID that may have had runs before (the open cluster
+   * incident, a follow-up run): children are named after this run, never after an earlier one's.
+   */
+  runScopedChildIds?: boolean;
+  /**
+   * A follow-up run (the alert still fired after an earlier run ended healthy): it looks first,
+   * and runs only what its diagnose recommends, not the routed procedure regardless.
+   */
+  followUp?: boolean;
 }
+
+/**
+ * patched() id: further alert occurrences join the incident. A new occurrence (another
+ * fingerprint or startsAt) is listed in the details and progress and makes the incident look
+ * again (a diagnose round) before it may finish; Alertmanager's `resolved` counts once every
+ * occurrence it holds resolved. Histories recorded before it took every signal as a repeat.
+ */
+export const INCIDENT_JOINS = 'incident-joined-occurrences';
 
 type Plan = Array<{ procedure: string; node?: string }>;
 
 export async function connectivityIncident(input: IncidentInput): Promise<ProcedureResult<IncidentDetails>> {
   // `shared` is what every child gets: dry run, approval policy, blast radius, diagnose knobs.
-  const { alert, procedure: routed, mode, target, uiUrl, childOptions, node: _ignored, ...shared } = input;
+  const { alert, procedure: routed, mode, target, uiUrl, childOptions, runScopedChildIds, followUp, node: _ignored, ...shared } = input;
   const maxRounds = Math.max(1, input.maxRounds ?? INCIDENT_DEFAULTS.maxRounds);
   const resolveWaitMs = input.resolveWaitMs ?? INCIDENT_DEFAULTS.resolveWaitMs;
   const node = target === CLUSTER_TARGET ? undefined : target;
@@ -55,21 +73,60 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
     resolvedByAlertmanager: false,
     children: [],
   };
+  const joins = patched(INCIDENT_JOINS);
+  /** Every occurrence this incident holds (the opening one first), and whether it resolved. */
+  const occurrences = new Map<string, { resolved: boolean }>([[occurrenceKey(alert), { resolved: false }]]);
+  /** A new occurrence joined since the last diagnose started: look again before finishing. */
+  let lookAgain = false;
+  let showJoined = (): void => undefined;
   // Set before the first await: signal-with-start delivers the first signal with the start.
-  setHandler(alertSignal, () => void details.repeats++);
-  setHandler(alertResolvedSignal, () => {
-    details.resolvedByAlertmanager = true;
+  setHandler(alertSignal, (a) => {
+    details.repeats++;
+    if (!joins || !isAlertRef(a)) return;
+    const key = occurrenceKey(a);
+    if (occurrences.has(key)) return;
+    occurrences.set(key, { resolved: false });
+    // Capped: a signal may come from any client, and this is kept in the details.
+    const joined: JoinedOccurrence = {
+      alertname: capNodeText(a.alertname),
+      fingerprint: capNodeText(a.fingerprint, 64),
+      startsAt: capNodeText(a.startsAt, 64),
+      ...(a.node !== undefined && { node: capNodeText(a.node) }),
+      round: details.rounds + 1,
+    };
+    (details.joined ??= []).push(joined);
+    // A firing occurrence Alertmanager has not resolved: the incident is not resolved by it.
+    details.resolvedByAlertmanager = false;
+    lookAgain = true;
+    showJoined();
+  });
+  setHandler(alertResolvedSignal, (a) => {
+    if (!joins) {
+      details.resolvedByAlertmanager = true;
+      return;
+    }
+    // Only the occurrences it holds count: the cluster incident hears every cluster alert's
+    // `resolved`, also of occurrences an earlier run held.
+    const held = isAlertRef(a) ? occurrences.get(occurrenceKey(a)) : undefined;
+    if (held === undefined) return;
+    held.resolved = true;
+    details.resolvedByAlertmanager = [...occurrences.values()].every((o) => o.resolved);
   });
   const run = new ProcedureRun('connectivity-incident', { ...shared, ...(node !== undefined && { node }) });
   run.progress.children = details.children;
-  const { workflowId, namespace } = workflowInfo();
+  const { workflowId, namespace, runId } = workflowInfo();
+  showJoined = () => {
+    run.progress.joined = details.joined;
+    showChildren(run, details.children, details.joined);
+  };
+  if (details.joined !== undefined) showJoined();
 
   const track = (child: IncidentChild): IncidentChild => {
     details.children.push(child);
-    showChildren(run, details.children);
+    showChildren(run, details.children, details.joined);
     return child;
   };
-  const childId = (label: string): string => `${workflowId}--${label}`;
+  const childId = (label: string): string => `${workflowId}${runScopedChildIds === true && joins ? `-${runId.slice(0, 8)}` : ''}--${label}`;
   const link = (id: string): string | undefined =>
     uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` : undefined;
 
@@ -101,7 +158,7 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
     child.status = report.escalate.needed ? 'escalated' : 'completed';
     child.summary = `${report.findings.length} finding(s)`;
     run.note(label, describeFindings(report.findings));
-    showChildren(run, details.children);
+    showChildren(run, details.children, details.joined);
     return report;
   };
 
@@ -130,16 +187,22 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
       child.summary = errorText(err);
       throw new EscalationRequired([`${label} failed: ${errorText(err)}`]);
     } finally {
-      showChildren(run, details.children);
+      showChildren(run, details.children, details.joined);
     }
   };
 
   const incident = async (): Promise<ProcedureResult<IncidentDetails>> => {
-    let routedDone = routed === 'connectivity-incident';
+    let routedDone = routed === 'connectivity-incident' || (followUp === true && joins);
     let verifications = 0;
+    let looks = 0;
+    /** The next diagnose is a look at occurrences that joined while the incident was healthy. */
+    let joinedLook = false;
     for (;;) {
       const verifying = details.resolvedByAlertmanager;
-      const label = verifying ? `verify (diagnose ${++verifications})` : `diagnose (round ${details.rounds + 1})`;
+      const label = verifying ? `verify (diagnose ${++verifications})` : joinedLook ? `look again (diagnose ${++looks})` : `diagnose (round ${details.rounds + 1})`;
+      // Occurrences joining from here on arrive after this diagnose began: they get another.
+      lookAgain = false;
+      joinedLook = false;
       const report = await diagnoseNow(label, details.rounds + 1);
       // §6.1: more than half unreachable, leaderless too long, sync stalled, one provider down.
       if (report.escalate.needed) throw new EscalationRequired(report.escalate.reasons);
@@ -150,14 +213,25 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
         throw new EscalationRequired([`${alert.alertname}: escalate-only (§7); diagnose found ${describeFindings(report.findings)}`]);
       }
       if (relevant.length === 0 && routedDone) {
+        // An occurrence joined while this diagnose ran: it may name what this look missed.
+        if (joins && lookAgain) {
+          joinedLook = true;
+          continue;
+        }
         if (details.resolvedByAlertmanager) {
           return finish(`resolved: Alertmanager resolved ${alert.alertname} and diagnose confirms ${target} healthy`);
         }
         // Healthy by our probes: Alertmanager's `resolved` is the second opinion; waiting on it
         // is bounded so a lost notification never keeps an incident open for ever.
-        const heard = await run.step('wait for resolved', () => condition(() => details.resolvedByAlertmanager, resolveWaitMs, { summary: "§7 wait for Alertmanager's resolved" }), {
+        const heard = await run.step('wait for resolved', () => condition(() => details.resolvedByAlertmanager || (joins && lookAgain), resolveWaitMs, { summary: "§7 wait for Alertmanager's resolved" }), {
           detail: `healthy; waiting up to ${Math.round(resolveWaitMs / 1000)} s for Alertmanager's resolved`,
         });
+        if (joins && lookAgain) {
+          const last = details.joined?.at(-1);
+          run.note('wait for resolved', `${last ? `${last.alertname}${last.node ? ` on ${last.node}` : ''} joined` : 'an alert joined'}: looking again`);
+          joinedLook = true;
+          continue;
+        }
         if (heard) {
           run.note('wait for resolved', 'Alertmanager sent resolved: verifying');
           continue;
@@ -226,12 +300,28 @@ function describeFindings(findings: Finding[]): string {
   return findings.map((f) => `${f.kind}${f.node ? ` on ${f.node}` : ''}`).join(', ');
 }
 
-/** The Web UI's current details list each child with its status and a link. */
-function showChildren(run: ProcedureRun, children: IncidentChild[]): void {
+/** One occurrence: its fingerprint and startsAt (Alertmanager keeps both across repeats). */
+function occurrenceKey(a: AlertRef): string {
+  return `${a.fingerprint}|${a.startsAt}`;
+}
+
+/** A signal may come from any client: only a well-formed occurrence joins. */
+function isAlertRef(a: unknown): a is AlertRef {
+  const r = a as Partial<AlertRef> | null;
+  return typeof r?.alertname === 'string' && typeof r.fingerprint === 'string' && typeof r.startsAt === 'string' && (r.node === undefined || typeof r.node === 'string');
+}
+
+/** The Web UI's current details list each child with its status and a link, and who joined. */
+function showChildren(run: ProcedureRun, children: IncidentChild[], joined: JoinedOccurrence[] = []): void {
   const lines = children.map((c) => {
     const name = escapeMarkdown(`${c.procedure}${c.node ? ` on ${c.node}` : ''} (round ${c.round})`);
     const what = c.url ? `[${name}](${c.url})` : `${name} \`${c.workflowId}\``;
     return `- \`${c.status}\` ${what}${c.summary ? `: ${escapeMarkdown(c.summary)}` : ''}`;
   });
-  run.setAppendix(lines.length > 0 ? `**Child workflows**\n${lines.join('\n')}` : '');
+  const joins = joined.map((j) => `- ${escapeMarkdown(`${j.alertname}${j.node ? ` on ${j.node}` : ''}, startsAt ${j.startsAt}`)} (from round ${j.round})`);
+  const parts = [
+    ...(lines.length > 0 ? [`**Child workflows**\n${lines.join('\n')}`] : []),
+    ...(joins.length > 0 ? [`**Alerts joined**\n${joins.join('\n')}`] : []),
+  ];
+  run.setAppendix(parts.join('\n\n'));
 }

@@ -11,6 +11,18 @@ export interface AlertRef {
   /** The routed labels only, capped plain text: for the record, never for a shell. */
   labels: Record<string, string>;
   generatorURL?: string;
+  /** The configured node a node-targeted alert names (validated by the webhook). */
+  node?: string;
+}
+
+/** An alert occurrence that joined a running incident after the one that opened it. */
+export interface JoinedOccurrence {
+  alertname: string;
+  fingerprint: string;
+  startsAt: string;
+  node?: string;
+  /** The round that was next when it joined: the diagnose of that round looks at it. */
+  round: number;
 }
 
 export type ChildStatus = 'running' | 'completed' | 'escalated' | 'failed';
@@ -43,7 +55,16 @@ export interface IncidentDetails {
   /** True when Alertmanager's `resolved` came before the incident finished. */
   resolvedByAlertmanager: boolean;
   children: IncidentChild[];
+  /** Further occurrences that joined (one cluster problem, one incident: DESIGN §8). */
+  joined?: JoinedOccurrence[];
 }
 
 export const CLUSTER_TARGET = 'cluster';
+
+/**
+ * The workflow ID of "the open cluster incident": every cluster-targeted occurrence in remediate
+ * mode is signal-with-started on it, so the server, not a query, decides atomically whether it
+ * opens one or joins the one that is open (src/webhook/temporal-intake.ts, docs/alerts.md).
+ */
+export const CLUSTER_INCIDENT_ID = 'incident-cluster';
 export type { RoutableProcedure };

@@ -1,7 +1,7 @@
 // What the `progress` query returns (DESIGN §5 `status --json`), where a step goes in it, and
 // how the Web UI shows it. Pure: workflows/runtime/procedure.ts keeps it current.
 import { escapeMarkdown } from './node-text.js';
-import type { IncidentChild } from './incident.js';
+import type { IncidentChild, JoinedOccurrence } from './incident.js';
 import type { Risk } from './policy.js';
 
 export type StepState = 'pending' | 'running' | 'awaiting-approval' | 'done' | 'failed' | 'skipped';
@@ -50,6 +50,8 @@ export interface Progress {
   decisions: DecisionRecord[];
   /** connectivity-incident only: the child workflows it ran, with status and Web UI link. */
   children?: IncidentChild[];
+  /** connectivity-incident only: alert occurrences that joined it after the one that opened it. */
+  joined?: JoinedOccurrence[];
 }
 
 /**

@@ -9,13 +9,13 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '@temporalio/common';
 import type { AlertRoute } from '../domain/alert-routing.js';
-import type { AlertRef } from '../domain/incident.js';
+import { type AlertRef, CLUSTER_TARGET } from '../domain/incident.js';
 import { capNodeText } from '../domain/node-text.js';
 import { WebhookMetrics } from './metrics.js';
 import type { AlertmanagerAlert } from './payload.js';
 import { parsePayload } from './payload.js';
 import { coalesceFires } from './coalesce-fires.js';
-import { routeAlert } from './route-alert.js';
+import { type RoutedAlert, routeAlert } from './route-alert.js';
 import { type IncidentIntake, IntakeUnavailableError } from './temporal-intake.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -122,8 +122,11 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
     const routes = o.routes();
     const nodes = o.nodes();
     for (const a of alerts) metrics.alertReceived(a.status);
+    // Every alert is routed (pure: names, nodes, IDs) before the first Temporal call, so a post
+    // is either refused whole or handled whole, never half started.
+    const routed = alerts.map((a) => ({ a, routed: routeAlert(a, routes, nodes) }));
     try {
-      const accepted = await mapLimit(alerts, CONCURRENCY, (a) => handleAlert(a, routes, nodes));
+      const accepted = await mapLimit(routed, CONCURRENCY, ({ a, routed: r }) => handleAlert(a, r));
       for (const a of accepted) metrics.incident(a.action);
       // A post that only joined running incidents (a storm's repeats) is counted in /metrics and
       // in the incident's `repeats`; a line each would be hundreds a second saying nothing new.
@@ -142,8 +145,7 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
     }
   });
 
-  async function handleAlert(a: AlertmanagerAlert, routes: Record<string, AlertRoute>, nodes: ReadonlySet<string>): Promise<AcceptedAlert> {
-    const routed = routeAlert(a, routes, nodes);
+  async function handleAlert(a: AlertmanagerAlert, routed: RoutedAlert): Promise<AcceptedAlert> {
     const head = { alert: capNodeText(routed.alertname, 128), fingerprint: a.fingerprint };
     if (routed.kind === 'ignored') return { ...head, action: 'ignored', reason: routed.reason };
     const ref: AlertRef = {
@@ -153,20 +155,22 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
       status: a.status,
       labels: routed.labels,
       ...(a.generatorURL !== undefined && { generatorURL: capNodeText(a.generatorURL, 512) }),
+      ...(routed.node !== undefined && { node: routed.node }),
     };
-    const ids = { workflowId: routed.workflowId, url: o.workflowUrl(routed.workflowId) };
     // §8: `resolved` is a signal to a running incident and never starts anything.
-    const outcome =
+    const { workflowId = routed.workflowId, ...outcome } =
       a.status === 'resolved'
-        ? await fires.resolve(routed.workflowId, ref)
+        ? await fires.resolve(routed.workflowId, ref, routed.clusterIncident)
         : await fires.fire({
             workflowId: routed.workflowId,
             alert: ref,
             input: o.incidentInput({ procedure: routed.procedure, mode: routed.mode, target: routed.target, alert: ref }),
             summary: `${ref.alertname} → ${routed.procedure}${routed.mode === 'escalate-only' ? ' (escalate only)' : ''} on ${routed.target}, startsAt ${a.startsAt}`,
-            ...(routed.target !== 'cluster' && { node: routed.target }),
+            ...(routed.target !== CLUSTER_TARGET && { node: routed.target }),
+            ...(routed.clusterIncident !== undefined && { clusterIncident: routed.clusterIncident }),
           });
-    return { ...head, ...ids, ...outcome };
+    // The incident that recorded it: its own, or the open cluster incident it joined.
+    return { ...head, workflowId, url: o.workflowUrl(workflowId), ...outcome };
   }
 
   // An unexpected error is a 500 with a generic message: no stack, no request echo.

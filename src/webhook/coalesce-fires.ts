@@ -80,10 +80,10 @@ export function coalesceFires(intake: IncidentIntake, o: CoalescingOptions = {})
     healthy: () => intake.healthy(),
     inFlight: () => count(true),
     remembered: () => count(false),
-    resolve(workflowId, alert) {
+    resolve(workflowId, alert, clusterIncident) {
       const prefix = `${workflowId}\n`;
       for (const key of entries.keys()) if (key.startsWith(prefix)) entries.delete(key);
-      return intake.resolve(workflowId, alert);
+      return intake.resolve(workflowId, alert, clusterIncident);
     },
     async fire(req) {
       const key = coalescingKey(req);
@@ -92,7 +92,8 @@ export function coalesceFires(intake: IncidentIntake, o: CoalescingOptions = {})
       if (known !== undefined && !expired(known, t)) {
         o.onCoalesced?.();
         const outcome = await known.call;
-        return outcome.action === 'started' ? { action: 'joined' } : outcome;
+        // The post that made the call started the incident; this one joined what it recorded.
+        return outcome.action === 'started' ? { action: 'joined', ...(outcome.workflowId !== undefined && { workflowId: outcome.workflowId }) } : outcome;
       }
       entries.delete(key);
       sweep(t);

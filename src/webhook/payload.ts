@@ -2,6 +2,7 @@
 // Unknown fields are dropped, not refused: Alertmanager may add fields in a minor release.
 import { z } from 'zod';
 import { capNodeText } from '../domain/node-text.js';
+import { alertTimeProblem } from './alert-time.js';
 
 /** Alerts in one notification; Alertmanager's receiver `max_alerts` keeps a group below it. */
 export const MAX_ALERTS_PER_POST = 1000;
@@ -10,6 +11,11 @@ const MAX_VALUE = 4096;
 
 const labelSet = z.record(z.string().max(MAX_VALUE));
 const status = z.enum(['firing', 'resolved']);
+/** RFC 3339 and short: it goes into workflow IDs, inputs and summaries (alert-time.ts). */
+const alertTime = z.string().superRefine((v, ctx) => {
+  const problem = alertTimeProblem(v);
+  if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+});
 
 export const alertSchema = z.object({
   status,
@@ -17,9 +23,10 @@ export const alertSchema = z.object({
     message: 'every alert needs an "alertname" label',
   }),
   annotations: labelSet.default({}),
-  // RFC 3339 with any fraction of a second (Go prints nanoseconds) and a zone.
-  startsAt: z.string().datetime({ offset: true }),
-  endsAt: z.string().optional(),
+  // RFC 3339 with up to nanoseconds (Go's) and a zone; `endsAt` of a firing alert is Go's zero
+  // time, 0001-01-01T00:00:00Z, itself RFC 3339.
+  startsAt: alertTime,
+  endsAt: alertTime.optional(),
   generatorURL: z.string().max(MAX_VALUE).optional(),
   fingerprint: z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'a fingerprint is 1–64 letters or digits'),
 });
@@ -63,5 +70,12 @@ export function parsePayload(body: unknown): ParsedPayload {
   const message = first.code === 'invalid_type' && first.received === 'undefined' ? 'required field is missing' : first.message;
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
   // Zod quotes the value it refused: a hostile 70 KB label would come back whole in the 400.
-  return { ok: false, error: `${capNodeText(issuePath(first.path), 120)}: ${capNodeText(message, 200)}${more}` };
+  return { ok: false, error: `${capNodeText(issuePath(first.path), 120)}: ${capNodeText(message, 200)}${whichAlert(first.path, alerts)}${more}` };
+}
+
+/** ` (alert 2, alertname "NodeEvicted")` for a problem inside one alert: which one to fix. */
+function whichAlert(path: ReadonlyArray<string | number>, alerts: unknown): string {
+  if (path[0] !== 'alerts' || typeof path[1] !== 'number' || !Array.isArray(alerts)) return '';
+  const name = (alerts[path[1]] as { labels?: { alertname?: unknown } } | null)?.labels?.alertname;
+  return ` (alert ${path[1]}${typeof name === 'string' ? `, alertname ${JSON.stringify(capNodeText(name, 64))}` : ''})`;
 }

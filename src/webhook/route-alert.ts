@@ -14,10 +14,27 @@ export type RoutedAlert =
       procedure: RoutableProcedure;
       mode: IncidentMode;
       target: string;
+      /**
+       * The configured node the alert names: the target of a node-targeted alert, and for a
+       * cluster-targeted one (the per-node ClusterConnectivityDegraded) the node its label
+       * names, for the record of who joined. Never a shell argument.
+       */
+      node?: string;
+      /** The occurrence's own incident ID (per occurrence, as before the cluster incident). */
       workflowId: string;
+      /** How the occurrence relates to the open cluster incident (CLUSTER_INCIDENT_ID), if at all. */
+      clusterIncident?: ClusterIncidentRole;
       labels: Record<string, string>;
     }
   | { kind: 'ignored'; alertname: string; reason: string };
+
+/**
+ * `opens`: a cluster-targeted occurrence in remediate mode opens the cluster incident or joins
+ * the open one. `joins`: a node-targeted one in remediate mode joins an open cluster incident
+ * (which covers every node: it remediates whatever its diagnose finds) and otherwise gets its
+ * own. Escalate-only occurrences change nothing, so they never fan out and keep their own.
+ */
+export type ClusterIncidentRole = 'opens' | 'joins';
 
 /** Quoted for a reason: capped, control characters replaced, JSON-quoted. */
 const quote = (s: string): string => JSON.stringify(capNodeText(s, 64));
@@ -29,6 +46,8 @@ export function routeAlert(alert: AlertmanagerAlert, routes: Record<string, Aler
     return { kind: 'ignored', alertname, reason: `no route for alert ${quote(alertname)} (config/runbook.yaml alerts:)` };
   }
   let target = CLUSTER_TARGET;
+  const named = alert.labels[route.nodeLabel];
+  let node = named !== undefined && nodes.has(named) ? named : undefined;
   if (isProcedureName(route.procedure) && PROCEDURES[route.procedure].needsNode) {
     const value = alert.labels[route.nodeLabel];
     if (value === undefined) {
@@ -39,6 +58,7 @@ export function routeAlert(alert: AlertmanagerAlert, routes: Record<string, Aler
       return { kind: 'ignored', alertname, reason: `label ${route.nodeLabel}=${quote(value)} names no configured node` };
     }
     target = value;
+    node = value;
   }
   const labels: Record<string, string> = { alertname: capNodeText(alertname) };
   for (const name of route.labels) {
@@ -51,7 +71,9 @@ export function routeAlert(alert: AlertmanagerAlert, routes: Record<string, Aler
     procedure: route.procedure,
     mode: route.mode,
     target,
+    ...(node !== undefined && { node }),
     workflowId: incidentWorkflowId(route.procedure, route.mode, target, alert.startsAt),
+    ...(route.mode === 'remediate' && { clusterIncident: target === CLUSTER_TARGET ? 'opens' : 'joins' }),
     labels,
   };
 }

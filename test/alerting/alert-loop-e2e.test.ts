@@ -6,7 +6,7 @@
 // recover-node) and leader-lost (LeaderElectionStalled → force-election).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncidentDetails } from '../../src/domain/incident.js';
+import { CLUSTER_INCIDENT_ID, type IncidentDetails } from '../../src/domain/incident.js';
 import type { ProcedureResult } from '../../src/domain/procedure-input.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import type { WebhookServer } from '../../src/webhook/server.js';
@@ -39,27 +39,33 @@ afterAll(async () => {
   await hook?.close();
 });
 
-/** Incident workflows whose ID starts with `prefix` (one per alert occurrence). */
+/** Runs (`workflowId/runId`) of incident workflows whose ID starts with `prefix`. */
 async function incidents(prefix: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const w of env.client.workflow.list({ query: `WorkflowType = "connectivity-incident"` })) {
-    if (w.workflowId.startsWith(prefix)) ids.push(w.workflowId);
+    if (w.workflowId.startsWith(prefix)) ids.push(`${w.workflowId}/${w.runId}`);
   }
   return ids;
 }
 
-/** Waits for the one incident the alert opens and for its end; returns its result. */
+/**
+ * Waits for the one incident the alert opens and for its end; returns its result. Cluster alerts
+ * share the ID of the open cluster incident (a new run each time one opens), so runs count.
+ */
 async function incidentOpenedBy(prefix: string): Promise<ProcedureResult<IncidentDetails>> {
-  const [id] = await waitFor(`Alertmanager to open an incident ${prefix}…`, async () => {
-    const ids = await incidents(prefix);
-    return ids.length > 0 ? ids : undefined;
+  const before = await incidents(prefix);
+  const [run] = await waitFor(`Alertmanager to open an incident ${prefix}…`, async () => {
+    const runs = (await incidents(prefix)).filter((r) => !before.includes(r));
+    return runs.length > 0 ? runs : undefined;
   }, { timeoutMs: 90_000, intervalMs: 500 });
-  const result = await waitFor(`incident ${id} to finish`, async () => {
-    const d = await env.client.workflow.getHandle(id!).describe();
-    return d.status.name === 'RUNNING' ? undefined : ((await env.client.workflow.getHandle(id!).result()) as ProcedureResult<IncidentDetails>);
+  const [id, runId] = run!.split('/') as [string, string];
+  const h = env.client.workflow.getHandle(id, runId);
+  const result = await waitFor(`incident ${run} to finish`, async () => {
+    const d = await h.describe();
+    return d.status.name === 'RUNNING' ? undefined : ((await h.result()) as ProcedureResult<IncidentDetails>);
   }, { timeoutMs: 150_000, intervalMs: 500 });
   // Alertmanager's repeats and duplicates joined it: still exactly one incident.
-  expect(await incidents(prefix)).toEqual([id]);
+  expect((await incidents(prefix)).filter((r) => !before.includes(r))).toEqual([run]);
   return result;
 }
 
@@ -67,7 +73,7 @@ describe.runIf(alertingBinariesInstalled)('real Prometheus and Alertmanager → 
   it('p2p-down: ClusterConnectivityDegraded opens one incident, restart-p2p heals the node, resolved closes it', async () => {
     const node = sim.state().nodes.filter((n) => n.role === 'worker')[0]!.name;
     sim.fault(node, 'p2p-down');
-    const result = await incidentOpenedBy('incident-connectivity-incident-cluster-');
+    const result = await incidentOpenedBy(CLUSTER_INCIDENT_ID);
     expect(result.status, result.summary).toBe('completed');
     expect(result.details).toMatchObject({ outcome: 'resolved', resolvedByAlertmanager: true });
     expect(result.details!.children.filter((c) => c.procedure !== 'diagnose')).toEqual([
@@ -90,7 +96,7 @@ describe.runIf(alertingBinariesInstalled)('real Prometheus and Alertmanager → 
 
   it('leader-lost: LeaderElectionStalled opens one incident, force-election restores a leader, resolved closes it', async () => {
     sim.fault('cluster', 'leader-lost');
-    const result = await incidentOpenedBy('incident-force-election-cluster-');
+    const result = await incidentOpenedBy(CLUSTER_INCIDENT_ID);
     expect(result.status, result.summary).toBe('completed');
     expect(result.details!.children.filter((c) => c.procedure !== 'diagnose')).toEqual([
       expect.objectContaining({ procedure: 'force-election', status: 'completed' }),

@@ -123,6 +123,44 @@ describe('webhook app (in process)', () => {
     expect(fired.map((f) => f.node)).toEqual(['gpu-1', 'gpu-2']);
   });
 
+  it('tells the intake how each occurrence relates to the open cluster incident, and names the node of a per-node cluster alert', async () => {
+    const { send, fired } = appWith();
+    await send(notification([
+      alert({ alertname: 'ClusterConnectivityDegraded', labels: { node: 'gpu-1' }, fingerprint: 'a1' }),
+      alert({ alertname: 'ClusterConnectivityDegraded', labels: { node: 'gpu-9' }, fingerprint: 'a2' }),
+      alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-2' }, fingerprint: 'a3' }),
+      alert({ alertname: 'ClusterHealthCritical', fingerprint: 'a4' }),
+    ]));
+    expect(fired.map((f) => [f.alert.fingerprint, f.clusterIncident, f.alert.node, f.node])).toEqual([
+      // Opens or joins it; the node is for the record only (not a target, no node search attribute).
+      ['a1', 'opens', 'gpu-1', undefined],
+      // A label naming no configured node is not recorded as a node.
+      ['a2', 'opens', undefined, undefined],
+      ['a3', 'joins', 'gpu-2', 'gpu-2'],
+      // Escalate-only changes nothing: it keeps an incident of its own.
+      ['a4', undefined, undefined, undefined],
+    ]);
+  });
+
+  it('answers with the incident that recorded the alert: the open cluster incident it joined', async () => {
+    const { app } = createWebhookApp({
+      token: TOKEN,
+      intake: { fire: async () => ({ action: 'joined', workflowId: 'incident-cluster', reason: 'covered' }), resolve: async () => ({ action: 'signalled', workflowId: 'incident-cluster' }), healthy: async () => true },
+      routes: () => defaultPolicy().alerts,
+      nodes: () => new Set(['gpu-1']),
+      incidentInput: (r) => ({ ...r }),
+      workflowUrl: (id) => `http://ui/${id}`,
+    });
+    const res = await app.request('/alerts/alertmanager', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(notification([alert({ alertname: 'NodeEvicted', labels: { node: 'gpu-1' }, fingerprint: 'b1' })])),
+    });
+    expect(((await res.json()) as { accepted: unknown[] }).accepted).toEqual([
+      { alert: 'NodeEvicted', fingerprint: 'b1', workflowId: 'incident-cluster', url: 'http://ui/incident-cluster', action: 'joined', reason: 'covered' },
+    ]);
+  });
+
   it('a prototype key as alert name is just an unknown alert', async () => {
     const { send, fired } = appWith();
     const res = await send(notification([alert({ alertname: '__proto__' }), alert({ alertname: 'constructor' })]));

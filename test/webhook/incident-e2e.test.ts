@@ -1,7 +1,8 @@
 // From an alert to a healed cluster with nobody typing (issue 9): hand-built Alertmanager v4
 // notifications posted over real HTTP to the running webhook, a real Temporal dev server and
-// worker, the simulator. One incident per alert occurrence; it runs the fix as a child
-// workflow, waits for Alertmanager's `resolved`, verifies and finishes.
+// worker, the simulator. One incident per alert occurrence (one for the whole cluster while a
+// cluster alert's incident is open); it runs the fix as a child workflow, waits for
+// Alertmanager's `resolved`, verifies and finishes.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentDetails } from '../../src/domain/incident.js';
@@ -12,7 +13,7 @@ import type { WebhookServer } from '../../src/webhook/server.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { historyText } from '../helpers/secrets.js';
 import { subnet } from '../helpers/subnets.js';
-import { waitForProgress } from '../helpers/wait.js';
+import { waitFor, waitForProgress } from '../helpers/wait.js';
 import { alert, notification, post } from './alerts.js';
 import { startTestWebhook } from './test-webhook.js';
 
@@ -87,12 +88,21 @@ describe('connectivity-incident from Alertmanager notifications', () => {
     const childHandle = env.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult>>(child.workflowId);
     expect((await childHandle.result()).requestedBy).toBe(`incident ${id}`);
     expect(await (await childHandle.describe()).staticDetails()).toContain(`Started by the incident [${escapeMarkdown(id)}](http://ui.test/namespaces/default/workflows/${encodeURIComponent(id)})`);
-    // A repeat after the end starts nothing: the ID policy refuses a second run.
+    // A cluster alert still firing after the incident ended is never dropped: it opens the
+    // cluster incident again (a new run under the same ID), which looks, finds the cluster
+    // healthy and ends with Alertmanager's resolved.
     const late = await post(hook.url, fire, TOKEN);
-    expect(late.body.accepted![0]).toMatchObject({ action: 'ignored', reason: 'incident already resolved', workflowId: id });
-    const runs: string[] = [];
-    for await (const w of env.client.workflow.list({ query: `WorkflowId = "${id}"` })) runs.push(w.runId);
-    expect(runs).toHaveLength(1);
+    expect(late.body.accepted![0]).toMatchObject({ action: 'started', workflowId: id });
+    const runs = await waitFor(`two runs of ${id} to be listed`, async () => {
+      const found: string[] = [];
+      for await (const w of env.client.workflow.list({ query: `WorkflowId = "${id}"` })) found.push(w.runId);
+      return found.length === 2 ? found : undefined;
+    });
+    expect(new Set(runs).size).toBe(2);
+    const resolved = await post(hook.url, notification([{ ...(fire as { alerts: Array<Record<string, unknown>> }).alerts[0], status: 'resolved' }], 'resolved'), TOKEN);
+    expect(resolved.body.accepted![0]).toMatchObject({ action: 'signalled', workflowId: id });
+    const again = await env.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult<IncidentDetails>>>(id).result();
+    expect(again.details).toMatchObject({ outcome: 'resolved', resolvedByAlertmanager: true, rounds: 0 });
     // The token is never in the incident's history.
     expect(historyText(await env.client.workflow.getHandle(id).fetchHistory())).not.toContain(TOKEN);
   });

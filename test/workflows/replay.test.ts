@@ -22,7 +22,9 @@ describe('replay of recorded recoveries', () => {
     expect(fixtures.map((f) => f.replace('.json', '')).sort()).toEqual(
       ['diagnose', 'fix-tailscale', 'force-election', 'recover-node', 'repair-sync', 'restart-p2p', 'update-hosts',
         // test/fixtures/record-human-histories.ts
-        'recover-node-human-approved', 'force-election-rolling'].sort(),
+        'recover-node-human-approved', 'force-election-rolling',
+        // test/fixtures/record-incident-history.ts: a second alert occurrence heard while waiting
+        'connectivity-incident-joined'].sort(),
     );
   });
 
