@@ -20,6 +20,8 @@ import { errorText } from './runtime/error-text.js';
 import { gatherEscalation } from './runtime/escalation.js';
 import { notifyEscalation } from './runtime/notify-escalation.js';
 import { EscalationRequired, ProcedureRun } from './runtime/procedure.js';
+import { waitForOtherOwner } from './runtime/node-owner.js';
+import { recoveryOptions } from './recovery-input.js';
 
 export interface IncidentInput extends RecoveryInput, Omit<DiagnoseInput, keyof RecoveryInput> {
   /** The alert occurrence that opened the incident. */
@@ -167,6 +169,8 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
     const label = `${step.procedure}${step.node ? ` on ${step.node}` : ''} (round ${round})`;
     const id = childId(`r${round}-${step.procedure}${step.node ? `-${step.node}` : ''}`);
     const url = link(id);
+    // §11 one owner per node: the monitor's recovery or a CLI run on this node finishes first.
+    if (step.node !== undefined) await waitForOtherOwner(run, label, step.node, recoveryOptions(input).slotWaitMs);
     const child = track({ workflowId: id, procedure: step.procedure, ...(step.node && { node: step.node }), round, status: 'running', ...(url && { url }) });
     try {
       const result = (await run.step(label, () =>

@@ -13,6 +13,9 @@ import { runActivity } from '../activities/helpers.js';
 import { ADMIN_KEY, testPolicy } from '../helpers/cluster.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
+import { approveSignal, progressQuery } from '../../workflows/messages.js';
+import type { Progress } from '../../src/domain/progress.js';
+import { waitFor, waitForApproval } from '../helpers/wait.js';
 import { subnet } from '../helpers/subnets.js';
 import { uniqueId } from '../helpers/temporal-env.js';
 
@@ -111,6 +114,39 @@ describe('a node blind to the worker', () => {
     const { result } = await runActivity(() => acts.heartbeatSweep({}));
     expect(result.missed).toEqual([{ node: dead, kind: 'p2p-down' }]);
     expect(result.unreachableFromWorker).toEqual([blind]);
+  });
+});
+
+describe('one owner per node', () => {
+  it('an incident waits for the procedure already working on the node; its own child then changes nothing', async () => {
+    const [node] = workers();
+    sim.fault(node!, 'p2p-down');
+    const owner = await startProcedure(env, harness.taskQueue, 'restart-p2p', {
+      node: node!,
+      extra: { approval: { timeoutMs: 600_000, modes: { low: 'require', high: 'require' } } },
+    });
+    await waitForApproval(owner);
+    const incident = await startWorkflow(env.client, 'connectivity-incident', {
+      taskQueue: harness.taskQueue,
+      workflowId: uniqueId('incident'),
+      input: {
+        alert: { alertname: 'ClusterConnectivityDegraded', fingerprint: 'f2', startsAt: new Date().toISOString(), status: 'firing', labels: {} },
+        procedure: 'connectivity-incident',
+        mode: 'remediate',
+        target: 'cluster',
+        resolveWaitMs: 1_000,
+        slotsWorkflowId: `slots-${harness.taskQueue}`,
+      },
+    });
+    await waitFor('the incident to wait for the owner', async () => {
+      const p: Progress = await incident.query(progressQuery);
+      return p.steps.find((s) => s.detail?.includes(`is worked on by restart-p2p ${owner.workflowId}`));
+    });
+    await owner.signal(approveSignal, { by: 'alice' });
+    expect(await owner.result()).toMatchObject({ status: 'completed' });
+    expect(await incident.result()).toMatchObject({ status: 'completed' });
+    const changes = sim.state().mutations.filter((m) => m.node === node && m.source === 'ssh');
+    expect(changes).toHaveLength(2); // one stop and one start: the owner's
   });
 });
 
