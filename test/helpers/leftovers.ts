@@ -71,14 +71,24 @@ function currentTestFile(): string {
   return state?.filepath ? relative(process.cwd(), state.filepath) : (process.argv[1] ?? 'unknown');
 }
 
-/** Notes a process group the suite started (its leader's pid is the group's id). No-op outside vitest. */
-export function recordStarted(pid: number, command: string): void {
+/** When the process started (clock ticks since boot), or undefined when it is gone or there is no /proc. */
+export function processStart(pid: number): number | undefined {
+  return procStat(pid)?.start;
+}
+
+/**
+ * Notes a process group the suite started (its leader's pid is the group's id) in the run's
+ * registry (no-op outside vitest); returns the leader's start time.
+ */
+export function recordStarted(pid: number, command: string): number | undefined {
+  const start = processStart(pid);
   const root = process.env[TEST_LOG_DIR_ENV];
-  if (!root) return;
+  if (!root) return start;
   const dir = join(root, PROCESSES_SUBDIR);
   mkdirSync(dir, { recursive: true });
-  const entry: Registered = { pid, start: procStat(pid)?.start, command, file: currentTestFile() };
+  const entry: Registered = { pid, start, command, file: currentTestFile() };
   appendFileSync(join(dir, `${process.pid}.jsonl`), `${JSON.stringify(entry)}\n`);
+  return start;
 }
 
 function registered(root: string): Registered[] {

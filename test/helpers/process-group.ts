@@ -7,7 +7,30 @@
 // Every process started here is recorded in the run's registry (test/helpers/leftovers.ts); the
 // globalSetup teardown fails, naming it, when any of them is still running after the suite.
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
-import { recordStarted } from './leftovers.js';
+import { processStart, recordStarted } from './leftovers.js';
+
+/** Groups started by this worker and not yet seen ended, with their leader's start time. */
+const live = new Map<number, number | undefined>();
+let interruptHookInstalled = false;
+
+/**
+ * A group of its own no longer gets the terminal's Ctrl-C: vitest's main process and its workers
+ * do, and exit at once (no teardown). So on SIGINT this worker kills what it still has running,
+ * then dies of the SIGINT as it would have without this hook. Only on SIGINT: a worker's normal
+ * end must not hide a leak from the end-of-suite check.
+ */
+function installInterruptHook(): void {
+  if (interruptHookInstalled) return;
+  interruptHookInstalled = true;
+  process.once('SIGINT', () => {
+    for (const [pgid, start] of live) {
+      // A leader with another start time is a reused pid, not ours (the leader gone, its group still is).
+      const now = processStart(pgid);
+      if (now === undefined || now === start) signalGroup(pgid, 'SIGKILL');
+    }
+    process.kill(process.pid, 'SIGINT');
+  });
+}
 
 export interface GroupProcess {
   readonly child: ChildProcess;
@@ -78,7 +101,20 @@ export function spawnInGroup(command: string, args: readonly string[], options: 
     return { child, pid: -1, output: () => why, exited, stop: async () => undefined };
   }
   const pid = child.pid;
-  recordStarted(pid, [command, ...args].join(' '));
+  const start = recordStarted(pid, [command, ...args].join(' '));
+  live.set(pid, start);
+  installInterruptHook();
+  // Once the group is seen empty after the leader exited, its id may be reused: never signal it again.
+  let gone = false;
+  const ended = (): void => {
+    gone = true;
+    live.delete(pid);
+  };
+  /** The group is still ours: its leader is gone, or is the process we started (not a reused pid). */
+  const ours = (): boolean => {
+    const now = processStart(pid);
+    return now === undefined || now === start;
+  };
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
@@ -86,14 +122,13 @@ export function spawnInGroup(command: string, args: readonly string[], options: 
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       leaderExited = true;
+      if (!groupAlive(pid)) ended();
       resolve(code);
     }),
   );
-  // Once the group is seen empty after the leader exited, its id may be reused: never signal it again.
-  let gone = false;
   const stop = async ({ signal = 'SIGINT', graceMs = 10_000 }: StopOptions = {}): Promise<void> => {
     if (gone) return;
-    if (groupAlive(pid)) {
+    if (groupAlive(pid) && ours()) {
       signalGroup(pid, signal);
       if (!(await groupGoneWithin(pid, graceMs))) {
         signalGroup(pid, 'SIGKILL');
@@ -102,7 +137,7 @@ export function spawnInGroup(command: string, args: readonly string[], options: 
     }
     // The leader's exit event comes once Node reaped it (the group is empty only after that).
     if (!leaderExited) await exited;
-    gone = true;
+    ended();
   };
   return { child, pid, output: () => out, exited, stop };
 }
