@@ -2,8 +2,11 @@
 // 1. The demo test stops what it started: the run passes.
 // 2. The demo test leaves a registered group and a bare detached process running: the run fails,
 //    naming both with their command lines, and nothing of them is left running afterwards.
-// Exits 0 when both hold, 1 otherwise.
-import { execFileSync, spawnSync } from 'node:child_process';
+// 3. Ctrl-C of a run (SIGINT to vitest's whole process group, as a terminal sends it) while a
+//    test has a process group running: that group does not get the terminal's SIGINT, and must
+//    still not outlive the run.
+// Exits 0 when all hold, 1 otherwise.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +37,38 @@ for (const expected of ['left running: 3 process(es)', 'bash -c sleep 3001 & wai
 }
 const left = demoProcesses();
 if (left.length > 0) problems.push(`still running after the failed run:\n${left.join('\n')}`);
+
+// 3. Ctrl-C.
+const vitest = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'test/leak-check/vitest.config.ts'], {
+  cwd: root,
+  env: { ...process.env, LEAK_DEMO: 'interrupt' },
+  stdio: 'ignore',
+  detached: true, // a process group of its own, like a shell's foreground job
+});
+const vitestExit = new Promise((r) => vitest.once('exit', r));
+const until = async (what: string, ok: () => boolean): Promise<boolean> => {
+  const end = Date.now() + 30_000;
+  while (!ok()) {
+    if (Date.now() > end) {
+      problems.push(`Ctrl-C: timed out waiting for ${what}`);
+      return false;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+};
+if (await until('the demo group to run', () => demoProcesses().length >= 2)) {
+  process.kill(-vitest.pid!, 'SIGINT');
+  await vitestExit;
+  await until('no demo process to be left after the Ctrl-C', () => demoProcesses().length === 0);
+} else {
+  process.kill(-vitest.pid!, 'SIGKILL');
+}
+const afterCtrlC = demoProcesses();
+if (afterCtrlC.length > 0) {
+  problems.push(`still running after Ctrl-C:\n${afterCtrlC.join('\n')}`);
+  for (const l of afterCtrlC) process.kill(Number(l.trim().split(/\s+/)[0]), 'SIGKILL');
+}
 
 console.log(problems.length === 0 ? 'leak check demonstration: OK' : `leak check demonstration FAILED:\n${problems.join('\n')}`);
 process.exit(problems.length === 0 ? 0 : 1);
