@@ -47,7 +47,7 @@ export default function setup(): () => Promise<void> {
     if (canCheckLeftovers) {
       const left = await leftoversAfterExiting(root);
       if (left.length > 0) {
-        killLeftovers(left, root);
+        killLeftovers(left);
         failures.push(
           `left running: ${left.length} process(es) the test suite started were still running after it (now killed). ` +
             `End every process you start on every path (test/helpers/process-group.ts, docs/testing.md):\n${describeLeftovers(left)}`,

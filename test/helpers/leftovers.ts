@@ -3,11 +3,11 @@
 // (test/helpers/test-logs.ts): one JSON line per process group, with the leader's start time so
 // that a reused pid (pid_max can be as low as 32768) is never mistaken for ours.
 //
-// After the suite, a process counts as left over when it is
-// - a registered leader still running, or a member of a registered group;
-// - or any other process that carries this run's RUNBOOK_TEST_LOG_DIR in its environment: every
-//   process the suite starts inherits it, also those not started through the registry (a
-//   server started by src/ code, a program `script` runs in its own session, a careless spawn).
+// After the suite, a process counts as left over when it is a registered leader still running
+// (same pid, same start time), or any other process that carries this run's RUNBOOK_TEST_LOG_DIR
+// in its environment: every process the suite starts inherits it, also those not started
+// through the registry (a server started by src/ code, a program `script` runs in its own
+// session, a careless spawn). The registry then says which test file started its group.
 // Linux only (/proc); elsewhere the check says it did not run.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -105,7 +105,12 @@ function registered(root: string): Registered[] {
 /** Whether this machine lets us look (Linux /proc). */
 export const canCheckLeftovers = existsSync('/proc/self/stat');
 
-/** The processes of the run whose log directory is `root` that still run; neither `self` (the vitest main process, which set the variable) nor its own children (vitest's workers) count. */
+/**
+ * The processes of the run whose log directory is `root` that still run; neither `self` (the
+ * vitest main process, which set the variable) nor its own children (vitest's workers) count.
+ * Other runs share the machine and pids are reused, so a process counts only when it is provably
+ * ours: a registered leader with its recorded start time, or a process with this run's variable.
+ */
 export function findLeftovers(root: string, self = process.pid): Leftover[] {
   const groups = new Map<number, Registered>();
   for (const r of registered(root)) if (r.start !== undefined) groups.set(r.pid, r);
@@ -114,15 +119,15 @@ export function findLeftovers(root: string, self = process.pid): Leftover[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const p = procStat(Number(name));
-    // Vitest's own workers (children of the main process) carry the variable too; what they started does not get this pass.
+    // Vitest's own workers carry the variable too; what they started does not get this pass.
     if (!p || p.pid === self || p.ppid === self) continue;
+    const leader = groups.get(p.pid);
+    const isLeader = leader !== undefined && leader.start === p.start;
+    if (!isLeader && !hasEnv(p.pid, marker)) continue;
+    // Which registered group it belongs to (a member starts after its leader).
     const group = groups.get(p.pgid);
-    // A member of a registered group started after its leader (an older process with a reused id is not ours).
-    if (group && p.start >= group.start!) {
-      found.push({ pid: p.pid, pgid: p.pgid, command: cmdline(p.pid), origin: `started by ${group.file} as: ${group.command}` });
-    } else if (hasEnv(p.pid, marker)) {
-      found.push({ pid: p.pid, pgid: p.pgid, command: cmdline(p.pid), origin: 'not registered; has this run\'s environment' });
-    }
+    const origin = group && p.start >= group.start! ? `started by ${group.file} as: ${group.command}` : "not registered; has this run's environment";
+    found.push({ pid: p.pid, pgid: p.pgid, command: cmdline(p.pid), origin });
   }
   return found;
 }
@@ -132,12 +137,11 @@ export function describeLeftovers(found: readonly Leftover[]): string {
   return found.map((l) => `  pid ${l.pid} (group ${l.pgid}): ${l.command}\n      ${l.origin}`).join('\n');
 }
 
-/** SIGKILL to each leftover's group when it is a registered one, else to the process: nothing stays behind a failed run. */
-export function killLeftovers(found: readonly Leftover[], root: string): void {
-  const groups = new Set(registered(root).map((r) => r.pid));
+/** SIGKILL to each leftover (each one proven ours; their groups may hold others' processes by now). */
+export function killLeftovers(found: readonly Leftover[]): void {
   for (const l of found) {
     try {
-      process.kill(groups.has(l.pgid) ? -l.pgid : l.pid, 'SIGKILL');
+      process.kill(l.pid, 'SIGKILL');
     } catch {
       // already gone
     }
