@@ -1,10 +1,15 @@
-// vitest globalSetup: one fresh shared log directory per `vitest run` (test/helpers/test-logs.ts),
-// scanned for secrets after every test file finished. A secret anywhere fails the run and names
-// the file and line (issue 11: no admin key, SSH private key or token in any history or log).
+// vitest globalSetup: one fresh shared log directory per `vitest run` (test/helpers/test-logs.ts).
+// After every test file finished:
+// - no process the suite started may still run (test/helpers/leftovers.ts): the run fails naming
+//   each with its command line and the file that started it, and they are killed, so a leak
+//   never outlives the run that found it;
+// - the directory is scanned for secrets (issue 11: no admin key, SSH private key or token in any
+//   history or log); a secret anywhere fails the run and names the file and line.
 // A clean directory is removed (kept with RUNBOOK_KEEP_TEST_LOGS=1); a dirty one is kept to look at.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canCheckLeftovers, describeLeftovers, findLeftovers, killLeftovers, type Leftover } from './helpers/leftovers.js';
 import { describeFindings, scanForSecrets } from './helpers/secret-scan.js';
 import { SECRETS_SUBDIR, TEST_LOG_DIR_ENV } from './helpers/test-logs.js';
 
@@ -20,11 +25,37 @@ function registeredSecrets(root: string): Record<string, string> {
   return out;
 }
 
-export default function setup(): () => void {
+/**
+ * What still runs once the processes that were told to stop had a moment to finish exiting (a
+ * stop that signalled without waiting is not a leak); whatever is still there after 5 s is.
+ */
+async function leftoversAfterExiting(root: string): Promise<Leftover[]> {
+  const end = Date.now() + 5_000;
+  for (;;) {
+    const found = findLeftovers(root);
+    if (found.length === 0 || Date.now() > end) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export default function setup(): () => Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'runbook-test-logs-'));
-  // Forked test workers inherit the environment of this process.
+  // Forked test workers, and every process they start, inherit the environment of this process.
   process.env[TEST_LOG_DIR_ENV] = root;
-  return () => {
+  return async () => {
+    const failures: string[] = [];
+    if (canCheckLeftovers) {
+      const left = await leftoversAfterExiting(root);
+      if (left.length > 0) {
+        killLeftovers(left);
+        failures.push(
+          `left running: ${left.length} process(es) the test suite started were still running after it (now killed). ` +
+            `End every process you start on every path (test/helpers/process-group.ts, docs/testing.md):\n${describeLeftovers(left)}`,
+        );
+      }
+    } else {
+      console.warn('leftover-process check skipped: no /proc on this machine');
+    }
     const secrets = registeredSecrets(root);
     // The environment's own secrets too (a token set for a test run must not leak either).
     for (const name of ['RUNBOOK_ADMIN_KEY', 'RUNBOOK_WEBHOOK_TOKEN', 'TEMPORAL_API_KEY']) {
@@ -32,9 +63,8 @@ export default function setup(): () => void {
       if (v && v.length >= 8) secrets[`$${name}`] = v;
     }
     const found = scanForSecrets(root, secrets, join(root, SECRETS_SUBDIR));
-    if (found.length > 0) {
-      throw new Error(`secret scan: secrets in the test logs under ${root}:\n${describeFindings(found)}`);
-    }
+    if (found.length > 0) failures.push(`secret scan: secrets in the test logs under ${root}:\n${describeFindings(found)}`);
+    if (failures.length > 0) throw new Error(failures.join('\n\n'));
     if (process.env['RUNBOOK_KEEP_TEST_LOGS'] === '1') console.log(`test logs kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
   };

@@ -1,5 +1,8 @@
 // sshRun against the real OpenSSH server. CI must install `openssh-server`: without
 // /usr/sbin/sshd this file fails when CI is set, and skips (saying why) only outside CI.
+// sshd (which forks per connection) and the bash stand-in daemon (a loop with `sleep` children)
+// run in process groups of their own, ended whole; the `sleep` stand-in has no children and
+// stays a plain child process.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,6 +10,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
+import { type GroupProcess, spawnInGroup } from '../helpers/process-group.js';
 import { cluster, fastPolicy, host, keyPair, refusedPort, runActivity, tempDir, writeSshFiles } from './helpers.js';
 
 const SSHD = '/usr/sbin/sshd';
@@ -36,7 +40,7 @@ async function waitForPort(address: string, port: number, child: ChildProcess, s
 }
 
 describe.skipIf(!present && !inCi)('sshRun against OpenSSH sshd', () => {
-  let child: ChildProcess | undefined;
+  let sshd: GroupProcess | undefined;
   let dir: string;
   let port: number;
   let stderr = '';
@@ -72,9 +76,9 @@ describe.skipIf(!present && !inCi)('sshRun against OpenSSH sshd', () => {
     );
     // sshd refuses to start without its privilege separation directory.
     if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
-    child = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    await waitForPort('127.0.0.1', port, child, () => stderr);
+    sshd = spawnInGroup(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshd.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    await waitForPort('127.0.0.1', port, sshd.child, () => stderr);
 
     const pub = readFileSync(`${hostKeyPath}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
     const files = writeSshFiles(dir, client, [`[127.0.0.1]:${port} ${pub}`]);
@@ -84,8 +88,8 @@ describe.skipIf(!present && !inCi)('sshRun against OpenSSH sshd', () => {
 
   const paths = { keyPath: '', knownHosts: '', user: '' };
 
-  afterAll(() => {
-    child?.kill('SIGTERM');
+  afterAll(async () => {
+    await sshd?.stop({ signal: 'SIGTERM' });
   });
 
   const activities = () => {
@@ -120,7 +124,8 @@ describe.skipIf(!present && !inCi)('sshRun against OpenSSH sshd', () => {
   it('p2p-stop fails, and says so, when the daemon survives SIGTERM', async () => {
     // A daemon that ignores SIGTERM: the stop must not report success (the start would then
     // run a second daemon beside it).
-    const daemon = spawn('bash', ['-c', 'trap "" TERM; while :; do sleep 0.2; done', 'p2p_daemon'], { stdio: 'ignore' });
+    const group = spawnInGroup('bash', ['-c', 'trap "" TERM; while :; do sleep 0.2; done', 'p2p_daemon'], { stdio: 'ignore' });
+    const daemon = group.child;
     try {
       await waitFor(() => pgrep(daemon.pid!), 'the dummy daemon to show in pgrep');
       const { result } = await runActivity(() => activities().sshRun({ node: 'local-sshd', step: 'p2p-stop' }));
@@ -129,7 +134,7 @@ describe.skipIf(!present && !inCi)('sshRun against OpenSSH sshd', () => {
       expect(result.stdout).toContain(String(daemon.pid));
       expect(daemon.exitCode).toBeNull();
     } finally {
-      daemon.kill('SIGKILL');
+      await group.stop({ signal: 'SIGKILL' });
     }
   });
 });

@@ -2,7 +2,8 @@
 // installed, the stack also runs both against the simulated cluster and the given webhook URL, a
 // fault reaches the webhook as an Alertmanager post with the bearer token, and Ctrl-C leaves no
 // process behind; without them, a clear message and exit 2 before anything starts. Subnet 122.
-import { execFileSync, spawn } from 'node:child_process';
+// The stack runs in its own process group: whatever fails, the `finally` ends all of it.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -15,6 +16,8 @@ import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { alertingBinariesInstalled } from '../helpers/alerting-stack.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { spawnInGroup, tail } from '../helpers/process-group.js';
+import { step } from '../helpers/steps.js';
 import { waitFor } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-dev-alerting-'));
@@ -84,46 +87,58 @@ describe('runbook dev --alerting', () => {
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     const [PORT, UI_PORT] = [await freePort(), await freePort()];
     const simDir = join(dir, 'sim');
-    const child = spawn(
+    const dev = spawnInGroup(
       process.execPath,
       [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--alerting', '--webhook-url', hook, '--alerting-time-scale', '0.02', '--sim', '3', '--webhook-port', '0',
         '--port', String(PORT), '--ui-port', String(UI_PORT), '--data-dir', join(dir, 'data'), '--sim-dir', simDir, '--subnet', '19'],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUNBOOK_WEBHOOK_TOKEN: token } },
     );
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const { child } = dev;
+    const out = dev.output;
+    const output = { label: '`runbook dev --alerting` output', text: out };
+    const context = (): string => `--- ${output.label}:\n${tail(out())}`;
     try {
-      await waitFor('`runbook dev --alerting` to report the stack ready', () => out.includes('Ctrl-C stops the stack') || child.exitCode !== null, { timeoutMs: 120_000 });
-      expect(child.exitCode, out).toBeNull();
-      expect(out).toContain(`posting to ${hook}/alerts/alertmanager`);
-      expect(out).toContain('webhook token: from $RUNBOOK_WEBHOOK_TOKEN');
-      expect(out).not.toContain(token);
-      const prometheus = /Prometheus: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+      await waitFor('`runbook dev --alerting` to print "Ctrl-C stops the stack"', () => out().includes('Ctrl-C stops the stack') || child.exitCode !== null, {
+        timeoutMs: 120_000,
+        context,
+      });
+      const prometheus = await step('the stack is up, posting to the webhook, the token not printed', () => {
+        expect(child.exitCode).toBeNull();
+        expect(out()).toContain(`posting to ${hook}/alerts/alertmanager`);
+        expect(out()).toContain('webhook token: from $RUNBOOK_WEBHOOK_TOKEN');
+        expect(out()).not.toContain(token);
+        return /Prometheus: (http:\/\/127\.0\.0\.1:\d+)/.exec(out())![1]!;
+      }, output);
       await waitFor('Prometheus to scrape the 3 simulated nodes', async () => {
         const r = (await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent('up{job="ringrift-cluster"} == 1')}`)).json()) as { data: { result: unknown[] } };
         return r.data.result.length === 3;
-      }, { timeoutMs: 30_000, intervalMs: 250 });
+      }, { timeoutMs: 30_000, intervalMs: 250, context });
 
       const hosts = yaml.load(readFileSync(join(simDir, 'distributed_hosts.yaml'), 'utf8')) as { hosts: Array<{ name: string }> };
       const victim = hosts.hosts[2]!.name;
-      const f = await runCli(['sim', 'fault', victim, 'p2p-down', '--dir', simDir]);
-      expect(f.code, f.stderr).toBe(0);
+      await step(`\`runbook sim fault ${victim} p2p-down\` exits 0`, async () => {
+        const f = await runCli(['sim', 'fault', victim, 'p2p-down', '--dir', simDir]);
+        expect(f.code, f.stderr).toBe(0);
+      }, output);
       const post = await waitFor(`ClusterConnectivityDegraded for ${victim} at the webhook`, () =>
         posts.find((p) => p.body.alerts.some((a) => a.status === 'firing' && a.labels['alertname'] === 'ClusterConnectivityDegraded' && a.labels['node'] === victim)),
-      { timeoutMs: 60_000 });
-      expect(post.authorization).toBe(`Bearer ${token}`);
+      { timeoutMs: 60_000, context });
+      await step('the post carries the bearer token', () => expect(post.authorization).toBe(`Bearer ${token}`), output);
 
       const procs = descendants(child.pid!);
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-      await waitFor('every child of `runbook dev` to exit', () => !procs.some(alive), { timeoutMs: 15_000 }).catch(() => undefined);
-      const left = procs.filter(alive).map((p) => execFileSync('ps', ['-o', 'args=', '-p', String(p)]).toString().trim());
-      expect(left).toEqual([]);
-      await expect(fetch(`${prometheus}/-/ready`)).rejects.toThrow();
+      await step('Ctrl-C (SIGINT to `runbook dev`) exits 0', async () => {
+        child.kill('SIGINT');
+        expect(await dev.exited).toBe(0);
+      }, output);
+      await step('after Ctrl-C no child of `runbook dev` is left and Prometheus is gone', async () => {
+        await waitFor('every child of `runbook dev` to exit', () => !procs.some(alive), { timeoutMs: 15_000 }).catch(() => undefined);
+        const left = procs.filter(alive).map((p) => execFileSync('ps', ['-o', 'args=', '-p', String(p)]).toString().trim());
+        expect(left).toEqual([]);
+        await expect(fetch(`${prometheus}/-/ready`)).rejects.toThrow();
+      }, output);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // Whatever failed: SIGINT to the whole group (dev server, Prometheus, Alertmanager, …), then SIGKILL.
+      await dev.stop();
       receiver.closeAllConnections();
       receiver.close();
     }

@@ -1,6 +1,7 @@
 // `runbook dev` (what `npm start` runs): the UI answers, a procedure runs, and SIGINT stops
-// the dev server, the simulator and the worker, leaving no process behind.
-import { spawn, execFileSync } from 'node:child_process';
+// the dev server, the simulator and the worker, leaving no process behind. It runs in its own
+// process group: whatever step fails, the `finally` ends the whole group, not just `runbook dev`.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { spawnInGroup, tail } from '../helpers/process-group.js';
+import { step } from '../helpers/steps.js';
 import { waitFor } from '../helpers/wait.js';
 
 
@@ -43,42 +46,55 @@ describe('runbook dev', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbook-dev-'));
     // Ports the OS hands out now, not fixed ones another run or service may hold.
     const [PORT, UI_PORT] = [await freePort(), await freePort()];
-    const child = spawn(
+    const dev = spawnInGroup(
       process.execPath,
       [join(PROJECT_ROOT, 'bin/runbook.js'), 'dev', '--sim', '4', '--port', String(PORT), '--ui-port', String(UI_PORT),
         '--data-dir', join(dir, 'data'), '--sim-dir', join(dir, 'sim'), '--subnet', '58', '--webhook-port', '0'],
       { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const { child } = dev;
+    const out = dev.output;
+    const output = { label: '`runbook dev` output', text: out };
     try {
-      await waitFor('`runbook dev` to report the stack ready', () => out.includes('Ctrl-C stops the stack') || child.exitCode !== null, { timeoutMs: 90_000 });
-      expect(child.exitCode, out).toBeNull();
-      expect(out).toContain(`Temporal Web UI: http://127.0.0.1:${UI_PORT}`);
-      const ui = await fetch(`http://127.0.0.1:${UI_PORT}/`);
-      expect(ui.status).toBe(200);
-      // The alert webhook (DESIGN §8) runs in the stack; its token's place is printed, never the token.
-      const hook = /alert webhook: (http:\/\/127\.0\.0\.1:\d+)\/alerts\/alertmanager {2}\(bearer token in (\S+)/.exec(out);
-      expect(hook, out).not.toBeNull();
-      expect(out).not.toContain(readFileSync(hook![2]!, 'utf8').trim());
-      expect((await fetch(`${hook![1]}/healthz`)).status).toBe(200);
-      const env = { TEMPORAL_ADDRESS: `127.0.0.1:${PORT}`, RUNBOOK_CONFIG: join(dir, 'sim', 'distributed_hosts.yaml') };
-      const r = await runCli(['diagnose', '--json'], env);
-      expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout).nodes).toHaveLength(4);
+      await waitFor('`runbook dev` to print "Ctrl-C stops the stack"', () => out().includes('Ctrl-C stops the stack') || child.exitCode !== null, {
+        timeoutMs: 90_000,
+        context: () => `--- ${output.label}:\n${tail(out())}`,
+      });
+      await step('the stack is up (runbook dev still running)', () => expect(child.exitCode).toBeNull(), output);
+      await step('the Temporal Web UI answers 200', async () => {
+        expect(out()).toContain(`Temporal Web UI: http://127.0.0.1:${UI_PORT}`);
+        const ui = await fetch(`http://127.0.0.1:${UI_PORT}/`);
+        expect(ui.status).toBe(200);
+      }, output);
+      await step('the alert webhook answers and its token is not printed', async () => {
+        // The alert webhook (DESIGN §8) runs in the stack; its token's place is printed, never the token.
+        const hook = /alert webhook: (http:\/\/127\.0\.0\.1:\d+)\/alerts\/alertmanager {2}\(bearer token in (\S+)/.exec(out());
+        expect(hook).not.toBeNull();
+        expect(out()).not.toContain(readFileSync(hook![2]!, 'utf8').trim());
+        expect((await fetch(`${hook![1]}/healthz`)).status).toBe(200);
+      }, output);
+      await step('`runbook diagnose --json` against the stack sees the 4 simulated nodes', async () => {
+        const env = { TEMPORAL_ADDRESS: `127.0.0.1:${PORT}`, RUNBOOK_CONFIG: join(dir, 'sim', 'distributed_hosts.yaml') };
+        const r = await runCli(['diagnose', '--json'], env);
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout).nodes).toHaveLength(4);
+      }, output);
       const procs = descendants(child.pid!);
-      expect(procs.length).toBeGreaterThan(0); // the temporal dev server at least
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-      // Children get a moment to finish exiting (tsx's esbuild service closes on its pipe).
-      await waitFor('every child of `runbook dev` to exit', () => !procs.some(alive), { timeoutMs: 15_000 }).catch(() => undefined);
-      const left = procs.filter(alive).map((p) => execFileSync('ps', ['-o', 'args=', '-p', String(p)]).toString().trim());
-      expect(left).toEqual([]);
-      await expect(fetch(`http://127.0.0.1:${UI_PORT}/`)).rejects.toThrow();
+      await step('Ctrl-C (SIGINT to `runbook dev`) exits 0', async () => {
+        expect(procs.length).toBeGreaterThan(0); // the temporal dev server at least
+        child.kill('SIGINT');
+        expect(await dev.exited).toBe(0);
+      }, output);
+      await step('after Ctrl-C no child of `runbook dev` is left and the UI is gone', async () => {
+        // Children get a moment to finish exiting (tsx's esbuild service closes on its pipe).
+        await waitFor('every child of `runbook dev` to exit', () => !procs.some(alive), { timeoutMs: 15_000 }).catch(() => undefined);
+        const left = procs.filter(alive).map((p) => execFileSync('ps', ['-o', 'args=', '-p', String(p)]).toString().trim());
+        expect(left).toEqual([]);
+        await expect(fetch(`http://127.0.0.1:${UI_PORT}/`)).rejects.toThrow();
+      }, output);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // Whatever failed: SIGINT to the whole group (dev server, simulator, worker), then SIGKILL.
+      await dev.stop();
     }
   });
 });

@@ -1,7 +1,8 @@
 // The live view end to end (issue 15 item 1): `runbook run --wait` in a pseudo-terminal (util-linux
 // `script`, no native module) shows the steps while the run waits for approval; Ctrl-C leaves the
-// workflow running; `runbook watch` through a pipe prints one plain line per change.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// workflow running; `runbook watch` through a pipe prints one plain line per change. Both run in
+// a process group of their own, ended whole on every path (test/helpers/process-group.ts).
+import { type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { TASK_QUEUE } from '../../src/temporal/settings.js';
 import { runCli } from '../helpers/cli.js';
 import { useClusterHarness } from '../helpers/harness.js';
+import { spawnInGroup, tail } from '../helpers/process-group.js';
 import { subnet } from '../helpers/subnets.js';
 import { recordLog } from '../helpers/test-logs.js';
 import { waitFor } from '../helpers/wait.js';
@@ -29,9 +31,11 @@ const workerNode = (): string => sim.state().nodes.find((n) => n.role === 'worke
 
 /** The CLI in a pseudo-terminal: stdout and stderr are a tty, as for an operator at a shell. */
 interface PtyRun {
-  child: ChildProcessWithoutNullStreams;
+  child: ChildProcess;
   output: () => string;
   exit: Promise<number>;
+  /** Ends `script` and, through the pty's hangup, the CLI in it; SIGKILL after a grace period. */
+  stop: () => Promise<void>;
 }
 
 function runInPty(args: string[]): PtyRun {
@@ -39,31 +43,33 @@ function runInPty(args: string[]): PtyRun {
   // A wide terminal, so log-update does not wrap the frame (a pty starts at 0×0 columns).
   const cmd = `stty cols 200 rows 50; exec ${[process.execPath, join(PROJECT_ROOT, 'bin/runbook.js'), ...args].map(quote).join(' ')}`;
   // -e: script exits with the CLI's exit code; -f: flush as it comes; /dev/null: no typescript file.
-  const child = spawn('script', ['-qefc', cmd, '/dev/null'], { cwd: PROJECT_ROOT, env: { ...process.env, ...cliEnv } });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  // The CLI runs in the pty's own session, outside script's group: the pty's hangup ends it when
+  // script ends (and the end-of-suite check finds it by its environment if not).
+  const p = spawnInGroup('script', ['-qefc', cmd, '/dev/null'], { cwd: PROJECT_ROOT, env: { ...process.env, ...cliEnv } });
+  const { child } = p;
+  const out = p.output;
   const exit = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
-      recordLog('cli', `pty ${args.join(' ')}`, `$ runbook ${args.join(' ')} (in a pty)\nexit ${code}\n${out}\n`);
+      recordLog('cli', `pty ${args.join(' ')}`, `$ runbook ${args.join(' ')} (in a pty)\nexit ${code}\n${out()}\n`);
       resolve(code ?? -1);
     });
   });
-  return { child, output: () => out, exit };
+  return { child, output: out, exit, stop: () => p.stop() };
 }
 
 /** `runbook watch` with stdout and stderr as pipes (as in CI), read while it runs. */
-function watchThroughPipe(workflowId: string): { stdout: () => string; stderr: () => string; exit: Promise<number> } {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/runbook.js'), 'watch', workflowId], {
+function watchThroughPipe(workflowId: string): { stdout: () => string; stderr: () => string; exit: Promise<number>; stop: () => Promise<void> } {
+  const p = spawnInGroup(process.execPath, [join(PROJECT_ROOT, 'bin/runbook.js'), 'watch', workflowId], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...cliEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { child } = p;
   let out = '';
   let err = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   const exit = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
@@ -71,13 +77,16 @@ function watchThroughPipe(workflowId: string): { stdout: () => string; stderr: (
       resolve(code ?? -1);
     });
   });
-  return { stdout: () => out, stderr: () => err, exit };
+  return { stdout: () => out, stderr: () => err, exit, stop: () => p.stop() };
 }
 
 /** The terminal's text without escape codes, the way the operator reads the last frame. */
 const ESC = '\u001b';
 const CSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g');
 const plain = (s: string): string => s.replace(CSI, '').replace(/\r/g, '');
+
+/** The terminal's last lines, shown when a wait on it fails. */
+const terminal = (run: PtyRun) => (): string => `--- the terminal (last lines):\n${tail(plain(run.output()))}`;
 
 const startedId = (out: string): string | undefined => /started fix-tailscale: (\S+)/.exec(plain(out))?.[1];
 
@@ -87,12 +96,12 @@ describe('live progress in the CLI', () => {
     sim.fault(node, 'tailscale-down');
     const run = runInPty(['run', 'fix-tailscale', '--node', node, '--wait']);
     try {
-      const workflowId = await waitFor('the workflow ID on the terminal', () => startedId(run.output()), { timeoutMs: 60_000 });
+      const workflowId = await waitFor('the workflow ID on the terminal', () => startedId(run.output()), { timeoutMs: 60_000, context: terminal(run) });
       const approve = `runbook approve ${workflowId} --step 'approve restart tailscale' --by oncall-test`;
       await waitFor('the frame with the waiting step and the approve command', () => {
         const o = plain(run.output());
         return /WAITING\s+approve restart tailscale/.test(o) && o.includes(approve);
-      });
+      }, { context: terminal(run) });
       // Live: the run is still open while the frame shows it waiting, and the frame is redrawn
       // in place (log-update erases the previous frame's lines).
       expect((await env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
@@ -104,7 +113,7 @@ describe('live progress in the CLI', () => {
       expect(o).toMatch(/done\s+restart tailscale/);
       expect(o).toMatch(/fix-tailscale: completed: /);
     } finally {
-      run.child.kill();
+      await run.stop();
     }
   });
 
@@ -114,15 +123,15 @@ describe('live progress in the CLI', () => {
     const run = runInPty(['run', 'fix-tailscale', '--node', node, '--wait']);
     let workflowId: string | undefined;
     try {
-      workflowId = await waitFor('the workflow ID on the terminal', () => startedId(run.output()), { timeoutMs: 60_000 });
-      await waitFor('the waiting step on the terminal', () => /WAITING\s+approve restart tailscale/.test(plain(run.output())));
-      run.child.stdin.write('\x03');
+      workflowId = await waitFor('the workflow ID on the terminal', () => startedId(run.output()), { timeoutMs: 60_000, context: terminal(run) });
+      await waitFor('the waiting step on the terminal', () => /WAITING\s+approve restart tailscale/.test(plain(run.output())), { context: terminal(run) });
+      run.child.stdin!.write('\x03');
       expect(await run.exit).toBe(130);
       expect(plain(run.output())).toContain(`resume with: runbook watch ${workflowId}`);
       const d = await env.client.workflow.getHandle(workflowId).describe();
       expect(d.status.name).toBe('RUNNING');
     } finally {
-      run.child.kill();
+      await run.stop();
       if (workflowId) await env.client.workflow.getHandle(workflowId).terminate('test over');
     }
   });
@@ -135,13 +144,19 @@ describe('live progress in the CLI', () => {
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
 
     const watching = watchThroughPipe(workflowId);
-    // Approve only once the watcher has shown the waiting step: its live lines are the subject.
-    await waitFor('the waiting step in the watch output', () => /^ {2}WAITING +approve restart tailscale/m.test(watching.stderr()), {
-      timeoutMs: 60_000,
-    });
-    const ok = await runCli(['approve', workflowId, '--by', 'oncall-test'], cliEnv);
-    expect(ok.code, ok.stderr).toBe(0);
-    const w = { code: await watching.exit, stdout: watching.stdout(), stderr: watching.stderr() };
+    let w: { code: number; stdout: string; stderr: string };
+    try {
+      // Approve only once the watcher has shown the waiting step: its live lines are the subject.
+      await waitFor('the waiting step in the watch output', () => /^ {2}WAITING +approve restart tailscale/m.test(watching.stderr()), {
+        timeoutMs: 60_000,
+        context: () => `--- \`runbook watch\` stderr:\n${tail(watching.stderr())}`,
+      });
+      const ok = await runCli(['approve', workflowId, '--by', 'oncall-test'], cliEnv);
+      expect(ok.code, ok.stderr).toBe(0);
+      w = { code: await watching.exit, stdout: watching.stdout(), stderr: watching.stderr() };
+    } finally {
+      await watching.stop();
+    }
     expect(w.code, w.stderr).toBe(0);
     expect(w.stdout).toMatch(/^fix-tailscale: completed: /);
     expect(w.stderr).not.toContain(ESC);

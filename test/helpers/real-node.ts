@@ -8,7 +8,7 @@
 // Needs root to create the user and run sshd. Nothing here ever signals a process as root:
 // processes are inspected and killed by commands run AS the node's user, so they can only
 // touch that user's processes.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import type { SimulatorHandle } from '../../src/sim/index.js';
+import { spawnInGroup } from './process-group.js';
+import { TEST_LOG_DIR_ENV } from './test-logs.js';
 
 export const SSHD = '/usr/sbin/sshd';
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), 'real-node');
@@ -159,7 +161,10 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const [a, b, c, d] = o.address.split('.').map(Number) as [number, number, number, number];
   const fallback = `${a}.${b}.${c + 1}.${d}`;
   const { uid, gid, home } = ensureUser(o.user);
-  const asUserOpts = { uid, gid, cwd: home, env: { HOME: home, USER: o.user, LOGNAME: o.user, PATH: `${home}/bin:/usr/local/bin:/usr/bin:/bin` } };
+  // The run's log directory variable goes along: a daemon started here and left running is then
+  // found by the end-of-suite leftover check (test/helpers/leftovers.ts).
+  const marker = process.env[TEST_LOG_DIR_ENV] ? { [TEST_LOG_DIR_ENV]: process.env[TEST_LOG_DIR_ENV] } : {};
+  const asUserOpts = { uid, gid, cwd: home, env: { HOME: home, USER: o.user, LOGNAME: o.user, PATH: `${home}/bin:/usr/local/bin:/usr/bin:/bin`, ...marker } };
   const run = (command: string): { stdout: string; stderr: string; code: number } => {
     try {
       const stdout = execFileSync('/bin/bash', ['-c', command], { ...asUserOpts, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -235,7 +240,9 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   );
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
   let sshdLog = '';
-  const sshd: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: sshd forks per connection; stop() ends them all.
+  const sshdGroup = spawnInGroup(SSHD, ['-D', '-e', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const sshd = sshdGroup.child;
   sshd.stderr?.on('data', (chunk: Buffer) => (sshdLog += chunk.toString('utf8')));
   await waitFor(`sshd on ${o.address}:${sshPort}`, 15_000, async () => {
     if (sshd.exitCode !== null) throw new Error(`real node: sshd exited with ${sshd.exitCode}: ${sshdLog}`);
@@ -336,8 +343,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     sshdLog: () => sshdLog,
     async stop() {
       run('kill -KILL -1 2>/dev/null; true');
-      sshd.kill('SIGTERM');
-      await new Promise((r) => (sshd.exitCode !== null ? r(undefined) : sshd.once('exit', r)));
+      await sshdGroup.stop({ signal: 'SIGTERM' });
       rmSync(dir, { recursive: true, force: true });
     },
   };

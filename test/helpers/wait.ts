@@ -8,6 +8,8 @@ export interface WaitOptions {
   /** Generous: the deadline only matters when something is broken. */
   timeoutMs?: number;
   intervalMs?: number;
+  /** Shown under the failure: e.g. the tail of the output of the process that should have done it. */
+  context?: () => string;
 }
 
 /** Thrown from a poll function: the awaited state can no longer come, fail now. */
@@ -15,7 +17,7 @@ export class StopWaiting extends Error {}
 
 /**
  * Polls `fn` until it returns a truthy value and returns that value; after `timeoutMs` throws
- * "timed out waiting for <what>" with the last value or error seen.
+ * "timed out waiting for <what>" with the last value or error seen (and `context`, if given).
  */
 export async function waitFor<T>(what: string, fn: () => Promise<T> | T, o: WaitOptions = {}): Promise<NonNullable<T>> {
   const end = Date.now() + (o.timeoutMs ?? 30_000);
@@ -26,10 +28,12 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, o: Wait
       if (v) return v;
       last = v;
     } catch (e) {
-      if (e instanceof StopWaiting) throw e;
+      if (e instanceof StopWaiting) throw o.context ? new StopWaiting(`${e.message}\n${o.context()}`) : e;
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last seen: ${describe(last)}`);
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}; last seen: ${describe(last)}${o.context ? `\n${o.context()}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
   }
 }

@@ -8,5 +8,6 @@ export function startWebhookProcess(args: string[], env: NodeJS.ProcessEnv): Web
   return startRunbookProcess('webhook', ['--port', '0', ...args], env, {
     readyIn: (out) => /webhook ready.*?(http:\/\/[^\s"/]+)\/alerts\/alertmanager/.exec(out)?.[1],
     deadlineMs: 60_000,
+    readyWhen: 'a line saying "webhook ready" with its http://…/alerts/alertmanager URL',
   });
 }

@@ -1,14 +1,19 @@
 // `runbook sim start|fault|state` as child processes, and the seed's own commands run with the
 // system's ssh and curl against the written files. Subnet 14.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+// `sim start` runs in its own process group (it has a child under tsx: esbuild's service), ended
+// whole after the file whatever happened. The short `spawnSync` commands stay plain: the test
+// cannot end while they run, and each has a timeout.
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GroupProcess, spawnInGroup, tail } from '../helpers/process-group.js';
 import { tcpProbe } from './helpers.js';
 
 const BIN = join(process.cwd(), 'bin/runbook.js');
 const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+let sim: GroupProcess;
 let child: ChildProcess;
 let childOut = '';
 let exited: Promise<number | null>;
@@ -21,24 +26,22 @@ function runbook(...args: string[]): { code: number | null; stdout: string; stde
 const state = () => JSON.parse(runbook('sim', 'state', '--json', '--dir', dir).stdout);
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [BIN, 'sim', 'start', '--nodes', '6', '--subnet', '14', '--time-scale', '0.05', '--out', dir], {
+  sim = spawnInGroup(process.execPath, [BIN, 'sim', 'start', '--nodes', '6', '--subnet', '14', '--time-scale', '0.05', '--out', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  ({ child, exited } = sim);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       childOut += d.toString();
       if (childOut.includes('ready\n')) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`sim start exited ${code}`)));
+    child.on('exit', (code) => reject(new Error(`sim start exited ${code} before printing "ready"; its output:\n${tail(sim.output())}`)));
   });
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) {
-    child.kill('SIGTERM');
-    await exited;
-  }
+  // SIGTERM is how the last test stops it; here it ends whatever is left of the group.
+  await sim?.stop({ signal: 'SIGTERM' });
 });
 
 describe('runbook sim CLI', () => {
