@@ -26,7 +26,7 @@ import { phaseLine } from './lib/phases.js';
 import { cpuMsOf, memoryOf } from './lib/proc-memory.js';
 import { printSummary, type SizeResult } from './lib/result-table.js';
 import { type LoopSampling, runLoop } from './lib/runbook-loop.js';
-import { injectHostDown, startSim } from './lib/simulator.js';
+import { injectHostDown, setFault, simState, startSim } from './lib/simulator.js';
 import { startWorker } from './lib/worker.js';
 
 // ---- options ------------------------------------------------------------------------------
@@ -36,11 +36,13 @@ interface Options extends LoopSampling {
   subnet: number;
   /** Seconds to wait for one diagnose before terminating it and reporting a timeout. */
   diagnoseTimeout: number;
+  /** Nodes made blind to the worker for one more diagnose: what corroboration (peer checks) costs. */
+  blind: number;
 }
 
 function usage(msg: string): never {
   console.error(
-    `${msg}\nusage: npm run bench:diagnose -- [--sizes 64,256,1000,2000] [--loop-sample N] [--full-loop-up-to NODES] [--subnet K] [--diagnose-timeout S]`,
+    `${msg}\nusage: npm run bench:diagnose -- [--sizes 64,256,1000,2000] [--loop-sample N] [--full-loop-up-to NODES] [--subnet K] [--diagnose-timeout S] [--blind K]`,
   );
   process.exit(2);
 }
@@ -60,6 +62,7 @@ function parseOptions(): Options {
         'full-loop-up-to': { type: 'string', default: '256' },
         subnet: { type: 'string', default: '90' },
         'diagnose-timeout': { type: 'string', default: '60' },
+        blind: { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -80,7 +83,29 @@ function parseOptions(): Options {
     fullLoopUpTo: positiveInt('--full-loop-up-to', values['full-loop-up-to'], 0, 1_000_000),
     subnet: positiveInt('--subnet', values.subnet, 1, 155),
     diagnoseTimeout: positiveInt('--diagnose-timeout', values['diagnose-timeout'], 1, 3600),
+    blind: positiveInt('--blind', values.blind, 0, 10_000),
   };
+}
+
+// ---- corroboration's price ----------------------------------------------------------------
+
+/**
+ * DESIGN §11: with host-down nodes and `--blind K` more nodes the worker cannot reach (the
+ * simulator's blind-to-worker), the /status counts no longer say which silent nodes are dead, so
+ * diagnose checks up to 8 of them from healthy peers over SSH. Printed beside the diagnose just
+ * before it, on the same worker and cluster; the blind nodes are cleared afterwards.
+ */
+async function blindRun(sim: Parameters<typeof setFault>[0], down: string[], opts: Options, client: Client, taskQueue: string, nodes: number, withoutS: number): Promise<void> {
+  const state = await simState(sim);
+  const blind = state.nodes.filter((n) => n.role !== 'voter' && !down.includes(n.name)).slice(0, opts.blind).map((n) => n.name);
+  for (const n of blind) await setFault(sim, n, 'blind-to-worker');
+  const b = await runDiagnose(client, taskQueue, `${nodes}-blind`, opts.diagnoseTimeout);
+  for (const n of blind) await setFault(sim, n, 'blind-to-worker', true);
+  const ratio = withoutS > 0 ? ` (${(b.seconds / withoutS).toFixed(2)}x the diagnose before it)` : '';
+  console.log(
+    `  diagnose with ${blind.length} more node(s) blind to the worker (peer checks over SSH): ${b.seconds.toFixed(2)} s${ratio}, ` +
+      (b.error !== undefined ? `FAILED: ${b.error}` : kindCounts(b.report)),
+  );
 }
 
 // ---- one size -----------------------------------------------------------------------------
@@ -123,6 +148,7 @@ async function benchSize(nodes: number, opts: Options, client: Client, address: 
       `  worker RSS: ${(idle.rssKb / 1024).toFixed(0)} MB idle, ${(baseline.rssKb / 1024).toFixed(0)} MB after warm-up, ` +
         `peak ${(mem.hwmKb / 1024).toFixed(0)} MB (first diagnose), ${(memAgain.hwmKb / 1024).toFixed(0)} MB (after the second)`,
     );
+    if (opts.blind > 0) await blindRun(sim, down, opts, client, worker.taskQueue, nodes, again.seconds);
     await stopChild(worker.proc);
 
     const loopExpect = nodes > opts.fullLoopUpTo && opts.loopSample > 0 ? `a sample of ${opts.loopSample} addresses` : 'every address';

@@ -86,8 +86,8 @@ export const SUBNETS = {
   'bench/bench-lib': sim(32),
   'bench/bench-lib#recovery': sim(33),
   'workflows/who-did-what': sim(29),
-  'workflows/look-again': sim(20),
-  'workflows/vantage': sim(21),
+  'workflows/look-again': sim(47),
+  'workflows/vantage': sim(48),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),
