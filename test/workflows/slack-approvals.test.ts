@@ -21,6 +21,8 @@ import type { Received } from '../helpers/receiver.js';
 import { clickPayload, signedRequest, type SlackUser } from '../helpers/slack-clicks.js';
 import { subnet } from '../helpers/subnets.js';
 import { slackBlockKitMessage, slackResponseMessage } from '../helpers/vendor-schemas.js';
+import { expectNoSecrets } from '../helpers/secrets.js';
+import { registerSecrets } from '../helpers/test-logs.js';
 import { waitFor, waitForApproval } from '../helpers/wait.js';
 
 const SUBNET = subnet('workflows/slack-approvals');
@@ -29,6 +31,9 @@ const ALICE: SlackUser = { id: 'U0ALICE01', name: 'alice' };
 const BOB: SlackUser = { id: 'U0BOB0001', name: 'bob' };
 const MALLORY: SlackUser = { id: 'U0MALLORY', name: 'mallory' };
 const INCOMING = '/services/T0TEST01/B0TEST01/incoming-webhook-secret';
+const SECRETS = { 'slack signing secret': SECRET, 'slack webhook URL': INCOMING };
+/** Every run of this file, for the history scan at the end. */
+const runs: string[] = [];
 const fast = { attempts: 4, backoffMs: 100, maxBackoffMs: 400, timeoutMs: 2000 };
 
 const policy: RunbookPolicy = { ...testPolicy(), approvers: { low: [ALICE.id], high: [ALICE.id, BOB.id] } };
@@ -57,6 +62,7 @@ let hook: WebhookServer;
 const clicks: Array<Promise<ClickOutcome>> = [];
 beforeAll(async () => {
   ({ env, sim } = harness);
+  registerSecrets(SECRETS); // the shared log scan looks for them too
   const cluster = loadCluster(sim.hostsFile);
   hook = await startWebhookServer({
     client: env.client,
@@ -85,6 +91,7 @@ const messageOf = async (workflowId: string, header: RegExp): Promise<Message> =
   const r = await waitFor(`a Slack message for ${workflowId} matching ${header}`, () =>
     posted().find((x) => JSON.stringify(x.json).includes(workflowId) && header.test((x.json as Message).text)),
   );
+  if (!runs.includes(workflowId)) runs.push(workflowId);
   return slackBlockKitMessage.parse(r.json) as Message;
 };
 
@@ -197,6 +204,11 @@ describe('approvals from Slack', () => {
     // The request came first, the outcome after it, one of each.
     const mine = posted().filter((x) => JSON.stringify(x.json).includes(h.workflowId)).map((x) => (x.json as Message).text.split(':')[0]);
     expect(mine).toEqual(['Approval needed', 'Approval timed out']);
+  });
+
+  it('no history holds the signing secret or the Slack webhook URL', async () => {
+    expect(runs.length).toBeGreaterThanOrEqual(4);
+    for (const id of runs) expectNoSecrets(await env.client.workflow.getHandle(id).fetchHistory(), SECRETS, id);
   });
 
   it('Web UI signals still decide beside Slack (rejected by the CLI, told to Slack)', async () => {
