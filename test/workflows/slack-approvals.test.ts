@@ -13,7 +13,8 @@ import type { NotificationTarget, RunbookPolicy } from '../../src/domain/policy.
 import type { SimulatorHandle } from '../../src/sim/index.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/server.js';
 import type { ClickOutcome } from '../../src/webhook/slack-interactions.js';
-import { decideUpdate, progressQuery, rejectSignal } from '../../workflows/messages.js';
+import { approveSignal, decideUpdate, progressQuery, rejectSignal } from '../../workflows/messages.js';
+import { runCli } from '../helpers/cli.js';
 import { testPolicy } from '../helpers/cluster.js';
 import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
@@ -190,6 +191,34 @@ describe('approvals from Slack', () => {
       ['slack:U0ALICE01/alice', true],
       ['slack:U0BOB0001/bob', true],
     ]);
+  });
+
+  it('min_approvers 2 across the CLI and Slack: `runbook approve` and `runbook status` say "1 of 2 approvals (alice)", the CLI twice does not count, a Slack approver proceeds', async () => {
+    const node = workerNode();
+    sim.fault(node, 'tailscale-down');
+    const h = await startProcedure(env, harness.taskQueue, 'fix-tailscale', {
+      node,
+      extra: { approval: { timeoutMs: 10 * 60_000, modes: { low: 'auto', high: 'require' }, minApprovers: { high: 2 } } },
+    });
+    await waitForApproval(h, 'approve restart tailscale');
+    const asked = await messageOf(h.workflowId, /^Approval needed/);
+    const cliEnv = { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile };
+    const step = ['--step', 'approve restart tailscale'];
+    const first = await runCli(['approve', h.workflowId, ...step, '--by', 'alice'], cliEnv);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('1 of 2 approvals (alice); another person must approve');
+    const status = await runCli(['status', h.workflowId], cliEnv);
+    expect(status.stdout).toContain('1 of 2 approvals (alice)');
+    const again = await runCli(['approve', h.workflowId, ...step, '--by', 'Alice'], cliEnv);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already approved/);
+    // A signal cannot be refused: the same person's is ignored (recorded in history before the
+    // click below, so had it counted, the gate would be decided and the click find nothing waiting).
+    await h.signal(approveSignal, { by: 'ALICE ', step: 'approve restart tailscale' });
+    expect((await click(asked, 'approve', BOB)).outcome).toBe('decided');
+    const r = await h.result();
+    expect(r.status).toBe('completed');
+    expect(r.decisions?.map((d) => d.by)).toEqual(['alice', 'slack:U0BOB0001/bob']);
   });
 
   it('a gate nobody answers sends approval-timed-out and escalates as before', async () => {
