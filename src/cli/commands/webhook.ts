@@ -96,6 +96,8 @@ export function registerWebhookCommand(program: Command): void {
         namespace: settings.namespace,
         hostsFile,
         alerts: Object.keys(policy.alerts).join(','),
+        // Whether approval buttons can work: the variable's name, never its value.
+        slack: process.env['SLACK_SIGNING_SECRET'] ? `${server.url}/slack/interactions (clicks verified with $SLACK_SIGNING_SECRET)` : 'off: SLACK_SIGNING_SECRET is not set',
       });
       if (!token) logger.warn('accepting alerts without authentication (--insecure-no-token)');
       await new Promise<void>((resolve) => {
