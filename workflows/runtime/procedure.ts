@@ -326,7 +326,8 @@ export class ProcedureRun<in S extends string = string> {
     // With more than one approver each approval is its own record; the last one is `final`.
     const records = approved && minApprovers > 1 ? this.approvals : [...this.approvals, final];
     for (const r of records) this.progress.decisions.push({ step: gate, approved: r !== final || approved, ...r });
-    const who = records
+    // A rejection names the one who rejected; approvals that came before it are in `decisions`.
+    const who = (approved ? records : [final])
       .map((r) => `${r.by} at ${r.at}${r.comment ? `: ${r.comment}` : ''}`)
       .join(', ');
     if (facts) {
