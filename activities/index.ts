@@ -11,6 +11,8 @@ import { createAdminClient } from './admin.js';
 import { recentConfigChanges } from './config-changes.js';
 import { createNotifier } from './notify/index.js';
 import { type NodeOwner, openProceduresOnNode } from './procedure-owners.js';
+import { type ApprovalNotifyResult, createApprovalNotifier } from './notify/approval.js';
+import type { ApprovalEvent } from '../src/domain/approval-event.js';
 import type { SendPolicy } from './notify/send.js';
 import { type ClusterInfo, clusterInfo } from './cluster-roster.js';
 import { type AddressChange, addressChanges, sha256 } from './address-changes.js';
@@ -147,6 +149,13 @@ export function createActivities(deps: ActivityDeps) {
     ...(deps.notifySendPolicy !== undefined && { sendPolicy: deps.notifySendPolicy }),
   });
 
+  const approvalNotifier = createApprovalNotifier({
+    targets: policy.notifications,
+    ...(deps.notifyEnv !== undefined && { env: deps.notifyEnv }),
+    ...(uiUrl !== undefined && { uiUrl }),
+    ...(deps.notifySendPolicy !== undefined && { sendPolicy: deps.notifySendPolicy }),
+  });
+
   return undiciBeforeClocks({
     /**
      * §5.2 one heartbeat: every node probed (the diagnose probes), reduced to the misses and the
@@ -179,6 +188,11 @@ export function createActivities(deps: ActivityDeps) {
     /** DESIGN §11 one owner per node: the procedures open on a node now (visibility query). */
     async openProceduresOnNode(input: { node: string }): Promise<NodeOwner[]> {
       return openProceduresOnNode(deps.cluster, input);
+    },
+
+    /** DESIGN §12: a gate waits, or was decided or timed out: every target that takes approval events. */
+    async notifyApproval(input: ApprovalEvent): Promise<ApprovalNotifyResult> {
+      return approvalNotifier(input);
     },
 
     /** §6.2 item 4: the hosts file's recent backups and what each changed (newest first, bounded). */

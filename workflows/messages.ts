@@ -7,6 +7,8 @@ import type { Progress } from '../src/domain/progress.js';
 export interface Decision {
   /** Step the decision is for; absent means "the step waiting now". */
   step?: string;
+  /** The gate occurrence it is for (PendingApproval.occurrence); a Slack button names it. */
+  occurrence?: number;
   by: string;
   comment?: string;
 }
@@ -18,6 +20,9 @@ export interface DecideInput extends Decision {
 export interface DecideResult {
   step: string;
   approved: boolean;
+  /** When more than one approval is needed: who approved so far, and how many are needed. */
+  approvals?: string[];
+  needed?: number;
 }
 
 // The SDK's defineSignal/defineQuery/defineUpdate (in @temporalio/workflow) return exactly

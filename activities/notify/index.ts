@@ -8,6 +8,8 @@ import type { NotifyDelivery, NotifyInput, NotifyResult } from '../../src/domain
 import { cancellationSignal } from '../transport/context.js';
 import { pagerdutyEvent, type PayloadContext, slackMessage, webhookBody } from './payloads.js';
 import { createNotifyAgent, postJson, type SendPolicy } from './send.js';
+import { signatureHeaders } from './sign.js';
+import { targetWants } from '../../src/domain/approval-event.js';
 
 export interface NotifierDeps {
   targets: readonly NotificationTarget[];
@@ -49,11 +51,12 @@ export function createNotifier(deps: NotifierDeps): (input: NotifyInput) => Prom
     const agent = createNotifyAgent();
     try {
       const deliveries = await Promise.all(
-        deps.targets.map(async (t): Promise<NotifyDelivery> => {
+        // DESIGN §12: a target hears only the events its `events:` list (default per kind).
+        deps.targets.filter((t) => targetWants(t, input.action === 'trigger' ? 'escalation' : 'resolved')).map(async (t): Promise<NotifyDelivery> => {
           const base = { target: t.name, kind: t.kind };
-          const post = async (url: string | undefined, missing: string, body: unknown): Promise<NotifyDelivery> => {
+          const post = async (url: string | undefined, missing: string, body: unknown, headers?: (b: string) => Record<string, string>): Promise<NotifyDelivery> => {
             if (url === undefined) return { ...base, ok: false, attempts: 0, error: missing };
-            const r = await postJson(url, body, { dispatcher: agent, signal, label: t.name, ...(deps.sendPolicy && { policy: deps.sendPolicy }) });
+            const r = await postJson(url, body, { dispatcher: agent, signal, label: t.name, ...(deps.sendPolicy && { policy: deps.sendPolicy }), ...(headers && { headers }) });
             return { ...base, ...r };
           };
           switch (t.kind) {
@@ -62,7 +65,10 @@ export function createNotifier(deps: NotifierDeps): (input: NotifyInput) => Prom
               return { ...base, ok: true, attempts: 1 };
             case 'webhook': {
               const url = t.url ?? (t.urlEnv !== undefined ? secret(t.urlEnv) : undefined);
-              return post(url, `environment variable ${t.urlEnv} is not set`, webhookBody(input, ctx));
+              const key = t.secretEnv !== undefined ? secret(t.secretEnv) : undefined;
+              if (t.secretEnv !== undefined && key === undefined) return { ...base, ok: false, attempts: 0, error: `environment variable ${t.secretEnv} is not set` };
+              const event = { event: input.action === 'trigger' ? 'escalation' : 'resolved', ...webhookBody(input, ctx) };
+              return post(url, `environment variable ${t.urlEnv} is not set`, event, key !== undefined ? signatureHeaders(key) : undefined);
             }
             case 'slack':
               return post(secret(t.urlEnv), `environment variable ${t.urlEnv} is not set`, slackMessage(input, ctx));

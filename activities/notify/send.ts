@@ -38,10 +38,12 @@ export function createNotifyAgent(): LazyAgent {
 export async function postJson(
   url: string,
   body: unknown,
-  opts: { dispatcher: HttpDispatcher; signal: AbortSignal; policy?: SendPolicy; label: string },
+  opts: { dispatcher: HttpDispatcher; signal: AbortSignal; policy?: SendPolicy; label: string; headers?: (body: string) => Record<string, string> },
 ): Promise<SendOutcome> {
   const policy = opts.policy ?? SEND_POLICY;
   const text = JSON.stringify(body);
+  // Computed over the exact bytes sent (a body signature must match them).
+  const extraHeaders = opts.headers?.(text) ?? {};
   let last: SendOutcome = { ok: false, attempts: 0 };
   const { request } = await loadUndici();
   const dispatcher = await resolveDispatcher(opts.dispatcher);
@@ -51,7 +53,7 @@ export async function postJson(
     try {
       const res = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...extraHeaders, 'content-type': 'application/json' },
         body: text,
         signal: d.signal,
         dispatcher,

@@ -1,4 +1,5 @@
 // Human-readable renderings of reports and progress for the terminal.
+import { approvalTally } from '../domain/approval-event.js';
 import type { IncidentChild } from '../domain/incident.js';
 import type { Progress } from '../domain/progress.js';
 import type { DiagnoseReport } from '../domain/report.js';
@@ -48,6 +49,8 @@ export function formatProgress(p: Progress): string {
   if (p.pendingApproval) {
     const a = p.pendingApproval;
     out.push(`Waiting for approval of "${a.step}" (${a.risk}) until ${a.deadline}: ${a.detail}`);
+    const tally = approvalTally(a.minApprovers, a.approvals);
+    if (tally !== undefined) out.push(`  ${tally}`);
   }
   out.push(...formatDecisions(p.decisions));
   return out.join('\n');
@@ -152,6 +155,8 @@ export function formatStatus(v: StatusView): string {
   if (p.pendingApproval) {
     const a = p.pendingApproval;
     out.push(`WAITING FOR APPROVAL of "${a.step}" (${a.risk}) until ${a.deadline}: ${a.detail}`);
+    const tally = approvalTally(a.minApprovers, a.approvals);
+    if (tally !== undefined) out.push(`  ${tally}`);
     out.push(`  runbook approve ${v.workflowId} --step '${a.step}' --by YOUR_NAME   (or runbook reject …)`);
   }
   out.push(...formatDecisions(p.decisions));

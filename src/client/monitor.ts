@@ -19,7 +19,11 @@ export function monitorInput(policy: RunbookPolicy): MonitorInput {
     leaderlessMs: policy.escalation.leaderlessMs,
     syncStallMs: policy.escalation.syncStallMs,
     remediateCluster: policy.monitor.remediateCluster,
-    approval: { timeoutMs: policy.approval.timeoutMs, modes: policy.approval.modes },
+    approval: {
+      timeoutMs: policy.approval.timeoutMs,
+      modes: policy.approval.modes,
+      ...(policy.approval.minApprovers !== undefined && { minApprovers: policy.approval.minApprovers }),
+    },
     childInput: { maxNodesRemediated: policy.maxNodesRemediated, unreachableFraction: policy.escalation.unreachableFraction },
   };
 }

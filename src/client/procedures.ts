@@ -23,6 +23,7 @@ export function buildInput(policy: RunbookPolicy, flags: InputFlags): PolicyInpu
     approval: {
       timeoutMs: policy.approval.timeoutMs,
       modes: policy.approval.modes,
+      ...(policy.approval.minApprovers !== undefined && { minApprovers: policy.approval.minApprovers }),
       ...(flags.autoApprove && { autoApprove: true }),
     },
     ...(flags.requestedBy !== undefined && { requestedBy: flags.requestedBy }),

@@ -109,21 +109,24 @@ const POLICY_KEYS: Record<string, string[]> = {
     'max_nodes_remediated',
     'monitor',
     'notifications',
+    'approvers',
     'alerts',
     'incident',
   ],
   monitor: ['enabled', 'max_recovery_attempts', 'remediate_cluster', 'flap_window_minutes'],
   incident: ['max_rounds', 'resolve_wait_minutes'],
   escalation: ['unreachable_fraction', 'leaderless_minutes', 'sync_stall_minutes'],
-  approval: ['timeout_minutes', 'modes'],
+  approval: ['timeout_minutes', 'modes', 'min_approvers'],
   modes: ['low', 'high'],
+  min_approvers: ['low', 'high'],
+  approvers: ['low', 'high'],
   probe: ['connect_timeout_s', 'total_timeout_s', 'batch_size', 'concurrency'],
 };
 
 function policyKeysAt(path: (string | number)[]): string[] {
   if (path.length === 0) return POLICY_KEYS['']!;
   const last = path[path.length - 1];
-  if (path[0] === 'notifications') return ['kind', 'name', 'url', 'url_env', 'routing_key_env'];
+  if (path[0] === 'notifications') return ['kind', 'name', 'url', 'url_env', 'routing_key_env', 'secret_env', 'events'];
   if (path[0] === 'alerts' && path.length === 2) return ['procedure', 'node_label', 'labels', 'mode'];
   return typeof last === 'string' ? (POLICY_KEYS[last] ?? []) : [];
 }
@@ -185,7 +188,7 @@ function loadPolicyFromParsed(p: z.output<typeof runbookPolicySchema>): RunbookP
       leaderlessMs: p.escalation.leaderless_minutes * 60_000,
       syncStallMs: p.escalation.sync_stall_minutes * 60_000,
     },
-    approval: { timeoutMs: p.approval.timeout_minutes * 60_000, modes: p.approval.modes },
+    approval: { timeoutMs: p.approval.timeout_minutes * 60_000, modes: p.approval.modes, minApprovers: p.approval.min_approvers },
     probe: {
       connectTimeoutMs: p.probe.connect_timeout_s * 1000,
       totalTimeoutMs: p.probe.total_timeout_s * 1000,
@@ -200,6 +203,7 @@ function loadPolicyFromParsed(p: z.output<typeof runbookPolicySchema>): RunbookP
       flapWindowMs: p.monitor.flap_window_minutes * 60_000,
     },
     notifications: p.notifications.map(toTarget),
+    approvers: { low: [...p.approvers.low], high: [...p.approvers.high] },
     alerts: alertRoutes(p.alerts),
     incident: { maxRounds: p.incident.max_rounds, resolveWaitMs: p.incident.resolve_wait_minutes * 60_000 },
   };
@@ -208,14 +212,22 @@ function loadPolicyFromParsed(p: z.output<typeof runbookPolicySchema>): RunbookP
 /** Config spelling to the workflow-facing target: env var names only, never their values. */
 function toTarget(n: z.output<typeof notificationTarget>): NotificationTarget {
   const name = n.name ?? n.kind;
+  const events = n.events !== undefined ? { events: [...new Set(n.events)] } : {};
   switch (n.kind) {
     case 'log':
-      return { kind: 'log', name };
+      return { kind: 'log', name, ...events };
     case 'webhook':
-      return { kind: 'webhook', name, ...(n.url !== undefined && { url: n.url }), ...(n.url_env !== undefined && { urlEnv: n.url_env }) };
+      return {
+        kind: 'webhook',
+        name,
+        ...(n.url !== undefined && { url: n.url }),
+        ...(n.url_env !== undefined && { urlEnv: n.url_env }),
+        ...(n.secret_env !== undefined && { secretEnv: n.secret_env }),
+        ...events,
+      };
     case 'slack':
-      return { kind: 'slack', name, urlEnv: n.url_env };
+      return { kind: 'slack', name, urlEnv: n.url_env, ...events };
     case 'pagerduty':
-      return { kind: 'pagerduty', name, routingKeyEnv: n.routing_key_env, url: n.url };
+      return { kind: 'pagerduty', name, routingKeyEnv: n.routing_key_env, url: n.url, ...events };
   }
 }

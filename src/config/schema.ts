@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_ALERT_ROUTES, INCIDENT_DEFAULTS, ROUTABLE_PROCEDURES } from '../domain/alert-routing.js';
 import { adminUrlProblem } from '../domain/cluster-spec.js';
+import { NOTIFY_EVENTS } from '../domain/approval-event.js';
 import { POLICY_DEFAULTS } from '../domain/defaults.js';
 import { APPROVAL_MODES } from '../domain/policy.js';
 
@@ -137,8 +138,14 @@ const targetName = z.string().regex(/^[A-Za-z0-9._#@-]{1,64}$/, 'a short label: 
  * §6 notification targets (DESIGN §9). Secret-bearing URLs and routing keys are named by the
  * environment variable that holds them, so they are never in a file, a workflow input or history.
  */
+/** DESIGN §12 `events:`; absent means the kind's default (approval-event.ts). */
+const events = z
+  .array(z.enum(NOTIFY_EVENTS, { errorMap: () => ({ message: `an event is one of ${NOTIFY_EVENTS.join(', ')}` }) }))
+  .min(1, `list at least one of ${NOTIFY_EVENTS.join(', ')} (or leave events out for the default)`)
+  .optional();
+
 export const notificationTarget = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('log'), name: targetName.optional() }).strict(),
+  z.object({ kind: z.literal('log'), name: targetName.optional(), events }).strict(),
   z
     .object({
       kind: z.literal('webhook'),
@@ -146,9 +153,12 @@ export const notificationTarget = z.discriminatedUnion('kind', [
       /** Kept for old files: a URL without secrets in it. Prefer url_env. */
       url: z.string().url().optional(),
       url_env: envName.optional(),
+      /** The HMAC-SHA256 key of X-Runbook-Signature, by environment variable name. */
+      secret_env: envName.optional(),
+      events,
     })
     .strict(),
-  z.object({ kind: z.literal('slack'), name: targetName.optional(), url_env: envName }).strict(),
+  z.object({ kind: z.literal('slack'), name: targetName.optional(), url_env: envName, events }).strict(),
   z
     .object({
       kind: z.literal('pagerduty'),
@@ -156,6 +166,7 @@ export const notificationTarget = z.discriminatedUnion('kind', [
       routing_key_env: envName,
       /** Events API v2 endpoint; the EU service or a test receiver may differ. */
       url: z.string().url().default('https://events.pagerduty.com/v2/enqueue'),
+      events,
     })
     .strict(),
 ])
@@ -163,7 +174,20 @@ export const notificationTarget = z.discriminatedUnion('kind', [
     if (n.kind === 'webhook' && (n.url === undefined) === (n.url_env === undefined)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['url_env'], message: 'a webhook target needs url_env (or url), not both' });
     }
+    // A page is not a question: an approval sent to PagerDuty would wake someone with no way to answer.
+    if (n.kind === 'pagerduty' && n.events?.includes('approval')) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['events'],
+        message: 'pagerduty takes escalation and resolved only; send approvals to a slack or webhook target',
+      });
+    }
   });
+
+/** A Slack user ID (U… or W… for Enterprise Grid), as Slack shows it under "Copy member ID". */
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack user ID like U0123ABCD (profile → ⋯ → Copy member ID), not a name');
+const approverList = z.array(slackUserId).max(200).default([]);
+const minApprovers = z.number().int().min(1, 'at least 1').max(5, 'at most 5');
 
 // Alertmanager label names (Prometheus data model): the node label must be one.
 const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a Prometheus label name ([A-Za-z_][A-Za-z0-9_]*)');
@@ -218,6 +242,11 @@ export const runbookPolicySchema = z
           .object({ low: approvalMode.default(D.approval.modes.low), high: approvalMode.default(D.approval.modes.high) })
           .strict()
           .default({}),
+        /** Approvals from different people a step needs, per risk. */
+        min_approvers: z
+          .object({ low: minApprovers.default(D.approval.minApprovers?.low ?? 1), high: minApprovers.default(D.approval.minApprovers?.high ?? 1) })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),
@@ -246,6 +275,8 @@ export const runbookPolicySchema = z
       .strict()
       .default({}),
     notifications: z.array(notificationTarget).default(() => [{ kind: 'log' as const }]),
+    /** Slack user IDs allowed to decide from Slack, per risk (DESIGN §12). */
+    approvers: z.object({ low: approverList, high: approverList }).strict().default({}),
     alerts: z.record(z.string().min(1), alertRouteSchema).default({}),
     incident: z
       .object({

@@ -33,6 +33,7 @@ const ACTIVITIES: Record<string, { section: string; words: string }> = {
   reachability: { section: '§6.1', words: 'measure how much of the cluster is unreachable' },
   recentConfigChanges: { section: '§6.2', words: 'read recent config changes' },
   notify: { section: '§6.3', words: 'notify on-call' },
+  notifyApproval: { section: '§6.3', words: 'tell approvers a step waits or was decided' },
   peerChecks: { section: '§6.3', words: 'check unreachable nodes from healthy peers' },
   lookAgain: { section: '§11', words: 'look at the node again before changing it' },
   votersAliveSeenByCluster: { section: '§4.3', words: 'count the voters alive as the cluster sees them' },

@@ -17,13 +17,14 @@ export const POLICY_DEFAULTS: Frozen<RunbookPolicy> = {
   // §6.1
   escalation: { unreachableFraction: 0.5, leaderlessMs: 5 * 60_000, syncStallMs: 10 * 60_000 },
   // An unanswered approval escalates after this; restarts of one daemon proceed, the rest wait.
-  approval: { timeoutMs: 15 * 60_000, modes: { low: 'auto', high: 'require' } },
+  approval: { timeoutMs: 15 * 60_000, modes: { low: 'auto', high: 'require' }, minApprovers: { low: 1, high: 1 } },
   // §3.2 uses --connect-timeout 3..5.
   probe: { connectTimeoutMs: 3_000, totalTimeoutMs: 3_000, batchSize: 250, concurrency: 128 },
   maxNodesRemediated: 2,
   // Off: a monitor that restarts daemons on its own is an operator's choice for a cluster.
   monitor: { enabled: false, maxRecoveryAttempts: 3, remediateCluster: true, flapWindowMs: 60 * 60_000 },
   notifications: [{ kind: 'log', name: 'log' }],
+  approvers: { low: [], high: [] },
   // §8 routing of the runbook's five alerts, and §9 incident limits (alert-routing.ts).
   alerts: DEFAULT_ALERT_ROUTES,
   incident: INCIDENT_DEFAULTS,

@@ -1,5 +1,6 @@
 // Runbook policy (config/runbook.yaml) as the workflows see it. Pure data.
 import type { AlertRoute, IncidentPolicy } from './alert-routing.js';
+import type { NotifyEvent } from './approval-event.js';
 
 export type Risk = 'read' | 'low' | 'high';
 /** Whether a gated step waits for a human (`require`) or proceeds on its own (`auto`). */
@@ -11,7 +12,12 @@ export interface ApprovalPolicy {
   timeoutMs: number;
   /** Approval mode per step risk; `read` steps never wait. */
   modes: Record<Exclude<Risk, 'read'>, ApprovalMode>;
+  /** Approvals from different people a step of this risk needs (default 1 each). */
+  minApprovers?: Record<Exclude<Risk, 'read'>, number>;
 }
+
+/** Slack user IDs allowed to decide from Slack, per risk (`approvers:`; DESIGN §12). */
+export type Approvers = Record<Exclude<Risk, 'read'>, string[]>;
 
 export interface EscalationPolicy {
   /** §6.1 "More than 50% of nodes unreachable". */
@@ -35,11 +41,16 @@ export interface ProbePolicy {
  * §6 where escalations go (DESIGN §9). `name` says to whom in progress and logs; secrets are
  * referenced by environment variable name (`urlEnv`, `routingKeyEnv`) and read by the worker.
  */
-export type NotificationTarget =
+export type NotificationTarget = (
   | { kind: 'log'; name: string }
-  | { kind: 'webhook'; name: string; url?: string; urlEnv?: string }
+  /** `secretEnv`: the HMAC-SHA256 key of the `X-Runbook-Signature` header over the body. */
+  | { kind: 'webhook'; name: string; url?: string; urlEnv?: string; secretEnv?: string }
   | { kind: 'slack'; name: string; urlEnv: string }
-  | { kind: 'pagerduty'; name: string; routingKeyEnv: string; url: string };
+  | { kind: 'pagerduty'; name: string; routingKeyEnv: string; url: string }
+) & {
+  /** What the target hears of; absent means the kind's default (approval-event.ts DEFAULT_EVENTS). */
+  events?: NotifyEvent[];
+};
 
 /** §5.2–5.3 the health monitor. */
 export interface MonitorPolicy {
@@ -65,6 +76,8 @@ export interface RunbookPolicy {
   maxNodesRemediated: number;
   monitor: MonitorPolicy;
   notifications: NotificationTarget[];
+  /** Who may decide from Slack; absent: nobody (the CLI and Web UI still can). */
+  approvers?: Approvers;
   /** §8 alert routing: alert name → route (defaults for the runbook's five alerts). */
   alerts: Record<string, AlertRoute>;
   /** §9 connectivity-incident limits. */

@@ -9,6 +9,8 @@ export interface ApprovalInput {
   modes?: { low?: ApprovalMode; high?: ApprovalMode };
   /** `--auto-approve`: every gated step proceeds without waiting (an operator's explicit choice). */
   autoApprove?: boolean;
+  /** Approvals from different people a step of each risk needs (default 1). */
+  minApprovers?: { low?: number; high?: number };
 }
 
 export interface ProcedureInput {

@@ -2,6 +2,7 @@
 // how the Web UI shows it. Pure: workflows/runtime/procedure.ts keeps it current.
 import { escapeMarkdown } from './node-text.js';
 import type { IncidentChild, JoinedOccurrence } from './incident.js';
+import { approvalTally } from './approval-event.js';
 import type { Risk } from './policy.js';
 
 export type StepState = 'pending' | 'running' | 'awaiting-approval' | 'done' | 'failed' | 'skipped';
@@ -24,6 +25,12 @@ export interface PendingApproval {
   deadline: string;
   /** What the step will do, for the approver. */
   detail: string;
+  /** n-th gate of the run that waited: a decision naming another occurrence is refused. */
+  occurrence?: number;
+  /** Approvals from different people needed, when more than one. */
+  minApprovers?: number;
+  /** Who approved so far, when more than one approval is needed. */
+  approvals?: string[];
 }
 
 /** A human's approval or rejection of a gate: who, and when in workflow time (issue 15 item 3). */
@@ -109,6 +116,7 @@ export function renderProgress(p: Progress, workflowId: string, summary?: string
   const pending = p.pendingApproval;
   const ask = pending
     ? `\n\n**Waiting for approval** of \`${pending.step}\` (${pending.risk}) until ${pending.deadline}: ${escapeMarkdown(pending.detail)}\n` +
+      tallyLine(pending) +
       // Naming the step means a late or repeated approval cannot approve a later gate.
       `Approve: \`runbook approve ${workflowId} --step '${pending.step}' --by YOUR_NAME\`` +
       ` (or \`runbook reject …\`), or send the signal \`approve\` with \`{"step": "${pending.step}", "by": "YOUR_NAME"}\``
@@ -117,6 +125,12 @@ export function renderProgress(p: Progress, workflowId: string, summary?: string
   // comments: plain text, escaped so none of it renders as markdown or HTML.
   const lines = p.steps.map((s) => `- \`${STEP_LABEL[s.state]}\` ${escapeMarkdown(s.name)}${s.detail ? `: ${escapeMarkdown(s.detail)}` : ''}`);
   return [head + ask, lines.join('\n'), renderDecisions(p.decisions), appendix, escapeMarkdown(summary ?? '')].filter(Boolean).join('\n\n');
+}
+
+/** "1 of 2 approvals (alice)" on a line of its own, when a step needs more than one. */
+function tallyLine(a: PendingApproval): string {
+  const tally = approvalTally(a.minApprovers, a.approvals);
+  return tally === undefined ? '' : `${escapeMarkdown(tally)}\n`;
 }
 
 /** Who approved or rejected what, and when: the audit trail under the steps. */

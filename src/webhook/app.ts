@@ -17,6 +17,7 @@ import { parsePayload } from './payload.js';
 import { coalesceFires } from './coalesce-fires.js';
 import { type RoutedAlert, routeAlert } from './route-alert.js';
 import { type IncidentIntake, IntakeUnavailableError } from './temporal-intake.js';
+import { slackInteractions, type SlackInteractionsOptions } from './slack-interactions.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** Temporal calls in flight for one notification: a big group must not flood the frontend. */
@@ -44,6 +45,8 @@ export interface WebhookOptions {
   metrics?: WebhookMetrics;
   logger?: Logger;
   bodyLimitBytes?: number;
+  /** POST /slack/interactions: approval buttons (DESIGN §12). */
+  slack?: SlackInteractionsOptions;
 }
 
 const json401 = (message: string) => (): Response =>
@@ -67,6 +70,8 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
   );
   app.get('/metrics', (c) => c.text(metrics.text(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 
+  // Slack signs its own requests (v0): no bearer token on this route.
+  if (o.slack) app.route('/slack', slackInteractions(o.slack));
   app.use('/alerts/*', async (c, next) => {
     const started = performance.now();
     await next();

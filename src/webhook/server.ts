@@ -10,6 +10,9 @@ import type { RunbookPolicy } from '../domain/policy.js';
 import { type WebhookMetrics } from './metrics.js';
 import { createWebhookApp } from './app.js';
 import { type IncidentIntake, temporalIntake } from './temporal-intake.js';
+import { temporalGates } from './approval-gates.js';
+import type { SlackInteractionsOptions } from './slack-interactions.js';
+import { SLACK_SIGNING_SECRET_ENV } from './slack-signature.js';
 
 export interface WebhookServerOptions {
   client: Client;
@@ -29,6 +32,10 @@ export interface WebhookServerOptions {
   inputExtras?: Record<string, unknown>;
   /** Tests: wraps the Temporal intake (hold or fail its calls); the app coalesces over it. */
   wrapIntake?: (intake: IncidentIntake) => IncidentIntake;
+  /** Slack's signing secret; default $SLACK_SIGNING_SECRET (none: the Slack route answers 503). */
+  slackSigningSecret?: string;
+  /** Tests: observe each Slack click's handling (slack-interactions.ts onClick). */
+  slackOnClick?: SlackInteractionsOptions['onClick'];
 }
 
 export interface WebhookServer {
@@ -62,6 +69,13 @@ export function webhookApp(o: WebhookServerOptions): ReturnType<typeof createWeb
     }),
     ...(o.logger && { logger: o.logger }),
     ...(o.bodyLimitBytes !== undefined && { bodyLimitBytes: o.bodyLimitBytes }),
+    slack: {
+      signingSecret: o.slackSigningSecret ?? (process.env[SLACK_SIGNING_SECRET_ENV] || undefined),
+      approvers: () => o.policy.approvers,
+      gates: temporalGates(o.client),
+      ...(o.logger && { logger: o.logger }),
+      ...(o.slackOnClick && { onClick: o.slackOnClick }),
+    },
   });
   return { ...web, intake };
 }

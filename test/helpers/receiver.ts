@@ -8,6 +8,8 @@ export interface Received {
   body: string;
   json: unknown;
   at: number;
+  /** Request headers, lower-case names (a body signature rides in one). */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface Receiver {
@@ -32,7 +34,7 @@ export async function startReceiver(host: string, path = '/hook', answer: (n: nu
       } catch {
         json = undefined;
       }
-      received.push({ path: req.url ?? '', body, json, at: Date.now() });
+      received.push({ path: req.url ?? '', body, json, at: Date.now(), headers: req.headers });
       res.statusCode = r.answer(received.length);
       res.setHeader('content-type', 'application/json');
       res.end('{"status":"success"}');

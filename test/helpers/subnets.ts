@@ -88,6 +88,8 @@ export const SUBNETS = {
   'workflows/who-did-what': sim(29),
   'workflows/look-again': sim(47),
   'workflows/vantage': sim(48),
+  'workflows/slack-approvals': sim(78),
+  'activities/approval-notify': raw(79),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),

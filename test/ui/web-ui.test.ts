@@ -83,6 +83,9 @@ describe.skipIf(!haveChromium)('Temporal Web UI', () => {
     // names the runbook section, the step and the node (issue 15 item 2).
     await page.getByText('Event History').first().click();
     await page.getByText(`§4.2 restart tailscale on ${node}`).first().waitFor({ timeout: 30_000 });
+    // The list shows 100 events a page, newest first; the run's first steps are on the last page
+    // once it is longer (the approval messages add a dozen events): oldest first instead.
+    await page.getByText('Descending', { exact: true }).first().click();
     await page.getByText(`§3.2 check node on ${node}`).first().waitFor({ timeout: 30_000 });
     await page.close();
   });

@@ -32,5 +32,9 @@ export function decisionProblem(d: unknown, withApprove: boolean): string | unde
   if (withApprove && typeof d['approve'] !== 'boolean') {
     return `"approve" must be true or false (a JSON boolean), got ${d['approve'] === undefined ? 'nothing' : describe(d['approve'])}`;
   }
+  const occurrence = d['occurrence'];
+  if (occurrence !== undefined && !(typeof occurrence === 'number' && Number.isInteger(occurrence) && occurrence > 0)) {
+    return `"occurrence" must be a positive whole number, got ${describe(occurrence)}`;
+  }
   return textProblem(d, 'by', true) ?? textProblem(d, 'step', false) ?? textProblem(d, 'comment', false);
 }

@@ -19,5 +19,9 @@ export function policyDefaults(): {
 }
 
 export function approvalDefaults(): ApprovalPolicy {
-  return { timeoutMs: POLICY_DEFAULTS.approval.timeoutMs, modes: { ...POLICY_DEFAULTS.approval.modes } };
+  return {
+    timeoutMs: POLICY_DEFAULTS.approval.timeoutMs,
+    modes: { ...POLICY_DEFAULTS.approval.modes },
+    minApprovers: { low: POLICY_DEFAULTS.approval.minApprovers?.low ?? 1, high: POLICY_DEFAULTS.approval.minApprovers?.high ?? 1 },
+  };
 }

@@ -4,14 +4,16 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { approvalTally, approverIdentity } from '../../src/domain/approval-event.js';
 import type { Risk } from '../../src/domain/policy.js';
 import type { EscalationBundle, ProcedureInput, ProcedureResult } from '../../src/domain/procedure-input.js';
-import { moveToRunOrder, postmortemHint, type Progress, renderProgress, type StepProgress, stepEntry } from '../../src/domain/progress.js';
+import { moveToRunOrder, type PendingApproval, postmortemHint, type Progress, renderProgress, type StepProgress, stepEntry } from '../../src/domain/progress.js';
 import {
   RunbookAwaitingApproval,
   RunbookNode,
@@ -19,6 +21,7 @@ import {
   RunbookProcedure,
 } from '../../src/temporal/search-attributes.js';
 import { approveSignal, decideUpdate, type Decision, progressQuery, rejectSignal } from '../messages.js';
+import { APPROVAL_EVENTS, approvalEvent, evidenceOf, type GateFacts, sendApprovalEvent } from './approval-notice.js';
 import { decisionProblem } from './decision-check.js';
 import { errorText } from './error-text.js';
 import { approvalDefaults } from './policy-defaults.js';
@@ -67,6 +70,15 @@ export class ProcedureRun<in S extends string = string> {
   private humanRequired: string | undefined;
   private readonly timeoutMs: number;
   private readonly modes: { low: 'auto' | 'require'; high: 'auto' | 'require' };
+  /** Approvals from different people a gate of each risk needs. */
+  private readonly minApprovers: { low: number; high: number };
+  /** Gates that waited so far: the occurrence a Slack button is bound to. */
+  private gates = 0;
+  /** The waiting gate's approvals so far, when it needs more than one. */
+  private approvals: Array<{ by: string; at: string; comment?: string }> = [];
+  private gateStep: StepProgress | undefined;
+  /** Approval events in flight; the run waits for them before it ends, never before a step. */
+  private notices: Promise<void>[] = [];
   /** Markdown shown under the step list (the incident's child workflows). */
   private appendix = '';
   /** Set when the run ends: from then on the details offer the postmortem command. */
@@ -79,6 +91,7 @@ export class ProcedureRun<in S extends string = string> {
     const defaults = approvalDefaults();
     this.timeoutMs = input.approval?.timeoutMs ?? defaults.timeoutMs;
     this.modes = { ...defaults.modes, ...input.approval?.modes };
+    this.minApprovers = { low: 1, high: 1, ...defaults.minApprovers, ...input.approval?.minApprovers };
     this.progress = {
       procedure,
       ...(input.node !== undefined && { node: input.node }),
@@ -95,11 +108,16 @@ export class ProcedureRun<in S extends string = string> {
     setHandler(
       decideUpdate,
       async (d) => {
-        const step = this.progress.pendingApproval?.step;
+        const pending = this.progress.pendingApproval;
         // A signal may have decided within the same activation, after validation. An
         // ApplicationFailure rejects the update; a plain Error would fail the workflow task.
-        if (step === undefined || !this.receive(d.approve === true, d)) throw refused('the step was decided meanwhile');
-        return { step, approved: d.approve === true };
+        if (pending === undefined || !this.receive(d.approve === true, d)) throw refused('the step was decided meanwhile');
+        const needed = pending.minApprovers ?? 1;
+        return {
+          step: pending.step,
+          approved: d.approve === true,
+          ...(needed > 1 && d.approve === true && { approvals: this.approvals.map((a) => a.by), needed }),
+        };
       },
       {
         validator: (d) => {
@@ -111,6 +129,13 @@ export class ProcedureRun<in S extends string = string> {
           if (this.decision) throw refused(`step "${pending.step}" is already decided`);
           if (d.step !== undefined && d.step !== pending.step) {
             throw refused(`step "${d.step}" is not waiting for approval (waiting: "${pending.step}")`);
+          }
+          if (d.occurrence !== undefined && d.occurrence !== pending.occurrence) {
+            throw refused(`that request for "${pending.step}" is no longer waiting (a later request for it is)`);
+          }
+          if (d.approve === true && this.approvedAlready(d.by)) {
+            const tally = approvalTally(pending.minApprovers, pending.approvals) ?? '';
+            throw refused(`${d.by} has already approved "${pending.step}" (${tally}): another person must approve`);
           }
         },
       },
@@ -142,12 +167,37 @@ export class ProcedureRun<in S extends string = string> {
       log.warn('ignoring a malformed decision', { problem });
       return false;
     }
-    if (!pending || (d.step !== undefined && d.step !== pending.step) || this.decision) {
+    if (!pending || (d.step !== undefined && d.step !== pending.step) || (d.occurrence !== undefined && d.occurrence !== pending.occurrence) || this.decision) {
       log.warn('ignoring decision for a step that is not waiting', { step: d.step, by: d.by });
       return false;
     }
+    const needed = pending.minApprovers ?? 1;
+    if (approved && needed > 1) {
+      // Two people means two identities: the same approver twice counts once.
+      if (this.approvedAlready(d.by)) {
+        log.warn('ignoring a second approval from the same approver', { step: pending.step, by: d.by });
+        return false;
+      }
+      this.approvals.push({ by: d.by, at: now(), ...(d.comment !== undefined && { comment: d.comment }) });
+      pending.approvals = this.approvals.map((a) => a.by);
+      if (this.approvals.length < needed) {
+        if (this.gateStep) this.gateStep.detail = `${pending.detail} (${approvalTally(needed, pending.approvals) ?? ''})`;
+        this.render();
+        return true;
+      }
+    }
     this.decision = { approved, decision: d };
     return true;
+  }
+
+  private approvedAlready(by: string): boolean {
+    const who = approverIdentity(by);
+    return this.approvals.some((a) => approverIdentity(a.by) === who);
+  }
+
+  /** Waits for the approval events still in flight (the run's ending calls it). */
+  async noticesSent(): Promise<void> {
+    await Promise.all(this.notices);
   }
 
   /** Declares steps up front so progress shows the whole plan as pending. */
@@ -230,41 +280,66 @@ export class ProcedureRun<in S extends string = string> {
       return;
     }
     const requestedAt = new Date();
+    const occurrence = ++this.gates;
+    const minApprovers = Math.max(1, this.minApprovers[risk]);
     s.state = 'awaiting-approval';
     s.startedAt = requestedAt.toISOString();
-    s.detail = detail;
+    s.detail = minApprovers > 1 ? `${detail} (${approvalTally(minApprovers, [])})` : detail;
     this.decision = undefined;
+    this.approvals = [];
+    this.gateStep = s;
     this.progress.status = 'awaiting-approval';
-    this.progress.pendingApproval = {
+    const pending: PendingApproval & { occurrence: number } = {
       step: gate,
       risk,
       requestedAt: requestedAt.toISOString(),
       deadline: new Date(requestedAt.getTime() + this.timeoutMs).toISOString(),
       detail,
+      occurrence,
+      ...(minApprovers > 1 && { minApprovers, approvals: [] }),
     };
+    this.progress.pendingApproval = pending;
     upsertSearchAttributes([{ key: RunbookAwaitingApproval, value: true }]);
     this.render();
+    // DESIGN §12: the approvers hear of it now, not when the gate has timed out. Beside the
+    // wait: the activity's retries never hold the gate up.
+    const facts: GateFacts | undefined = patched(APPROVAL_EVENTS) ? { progress: this.progress, pending, evidence: evidenceOf(this.progress), minApprovers } : undefined;
+    const asked = facts ? sendApprovalEvent(approvalEvent('approval-requested', facts)) : undefined;
+    if (asked) this.notices.push(asked);
+    // The outcome goes out after the request, so a channel never reads them out of order.
+    const tell = (send: () => Promise<void>): void => void this.notices.push((asked ?? Promise.resolve()).then(send));
     const decided = await condition(() => this.decision !== undefined, this.timeoutMs, {
       summary: `approval deadline of "${name}"`,
     });
     delete this.progress.pendingApproval;
+    this.gateStep = undefined;
     this.progress.status = 'running';
     upsertSearchAttributes([{ key: RunbookAwaitingApproval, value: false }]);
     if (!decided) {
+      // `pending` holds the approvals that came in (receive() updates it), too few to decide.
+      if (facts) tell(() => sendApprovalEvent(approvalEvent('approval-timed-out', facts)));
       this.finish(s, 'failed', `no decision within ${Math.round(this.timeoutMs / 1000)} s`);
       throw new EscalationRequired([`approval for "${name}" timed out after ${Math.round(this.timeoutMs / 60_000)} min`]);
     }
     const { approved, decision } = this.decision!;
     // Workflow time: the moment the decision was handled, the same on every replay.
     const at = now();
-    this.progress.decisions.push({
-      step: gate,
-      approved,
-      by: decision.by,
-      ...(decision.comment !== undefined && { comment: decision.comment }),
-      at,
-    });
-    const who = `${decision.by} at ${at}${decision.comment ? `: ${decision.comment}` : ''}`;
+    const final = { by: decision.by, at, ...(decision.comment !== undefined && { comment: decision.comment }) };
+    // With more than one approver each approval is its own record; the last one is `final`.
+    const records = approved && minApprovers > 1 ? this.approvals : [...this.approvals, final];
+    for (const r of records) this.progress.decisions.push({ step: gate, approved: r !== final || approved, ...r });
+    // A rejection names the one who rejected; approvals that came before it are in `decisions`.
+    const who = (approved ? records : [final])
+      .map((r) => `${r.by} at ${r.at}${r.comment ? `: ${r.comment}` : ''}`)
+      .join(', ');
+    if (facts) {
+      const approvals = this.approvals.map((a) => a.by);
+      tell(() =>
+        sendApprovalEvent(
+          approvalEvent('approval-decided', facts, { approved, by: approved && minApprovers > 1 ? approvals.join(', ') : decision.by, at, approvals, ...(decision.comment !== undefined && { comment: decision.comment }) }),
+        ),
+      );
+    }
     if (!approved) {
       this.finish(s, 'failed', `rejected by ${who}`);
       throw new EscalationRequired([`"${name}" rejected by ${decision.by}`]);

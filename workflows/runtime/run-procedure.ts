@@ -20,15 +20,20 @@ export async function runProcedure<S extends string>(
 ): Promise<ProcedureResult> {
   const run = startRun(name, input, plan);
   try {
-    return await body(run);
+    const result = await body(run);
+    // Approval events still in flight: a closed run would drop them unsent.
+    await run.noticesSent();
+    return result;
   } catch (err) {
     if (err instanceof EscalationRequired) {
       const gathered = await gatherEscalation(err.reasons, run.progress, input.node !== undefined ? [input.node] : []);
       const bundle = { ...gathered, ...err.bundle, reasons: err.reasons };
       // 'notify' is a step of every procedure's ending, outside any plan.
       await notifyEscalation(run as unknown as ProcedureRun<'notify'>, name, input, bundle);
+      await run.noticesSent();
       return run.escalate(err.message, bundle);
     }
+    await run.noticesSent();
     run.fail();
     throw err;
   }

@@ -74,7 +74,14 @@ export function registerInspectCommands(program: Command): void {
         try {
           // An update is validated by the workflow, so it needs a worker to answer.
           const r = await client.withDeadline(Date.now() + UPDATE_WAIT_MS, () => handle.executeUpdate(decideUpdate, { args: [decision] }));
-          console.log(`${r.approved ? 'approved' : 'rejected'} "${r.step}" of ${workflowId}`);
+          // With min_approvers above 1 an approval may be one of several: say how many are in.
+          const { approvalTally } = await import('../../domain/approval-event.js');
+          const tally = r.approved && r.needed !== undefined && (r.approvals?.length ?? 0) < r.needed ? approvalTally(r.needed, r.approvals) : undefined;
+          console.log(
+            tally !== undefined
+              ? `approval of "${r.step}" of ${workflowId} recorded: ${tally}; another person must approve`
+              : `${r.approved ? 'approved' : 'rejected'} "${r.step}" of ${workflowId}`,
+          );
         } catch (err) {
           if (err instanceof WorkflowUpdateFailedError) {
             throw new UsageError(`${workflowId}: ${err.cause?.message ?? err.message}`);
