@@ -87,6 +87,7 @@ describe('quorum before every voter change', () => {
 describe('Tailscale status that cannot be read', () => {
   it('fix-tailscale on a node whose primary address answers treats it as online, says so, and changes nothing', async () => {
     const node = workerNode(0);
+    const before = changesOn(node).length;
     const taskQueue = `${harness.taskQueue}-no-tailscale`;
     const worker = await harness.createWorker({
       taskQueue,
@@ -94,7 +95,7 @@ describe('Tailscale status that cannot be read', () => {
     });
     const r = await worker.runUntil(async () => (await startProcedure(env, taskQueue, 'fix-tailscale', { node, autoApprove: true })).result());
     expect(r).toMatchObject({ status: 'completed', summary: expect.stringMatching(/Tailscale already up/) });
-    expect(changesOn(node)).toEqual([]);
+    expect(changesOn(node)).toHaveLength(before);
   });
 });
 
