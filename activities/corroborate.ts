@@ -2,7 +2,8 @@
 // cannot reach, one catalogued `peer-check` run over SSH on a healthy peer. Bounded: the plan
 // (src/domain/corroboration.ts) names at most a few suspects and two peers each, every check's
 // curl stops itself within seconds, and all run side by side.
-import { type PeerCheck, parsePeerCheck } from '../src/domain/corroboration.js';
+import type { NodeProbe } from '../src/domain/probes.js';
+import { PEER_CHECK_ROUNDS, type PeerCheck, parsePeerCheck, planPeerChecks } from '../src/domain/corroboration.js';
 import type { SshRunner } from './ssh.js';
 
 export interface PeerCheckPlan {
@@ -14,6 +15,17 @@ export interface PeerCheckPlan {
 /** Runs each planned check; a check that could not run anywhere is a result with `error`. */
 export async function runPeerChecks(plan: readonly PeerCheckPlan[], ssh: Pick<SshRunner, 'run'>): Promise<PeerCheck[]> {
   return Promise.all(plan.map((p) => checkFromPeers(p, ssh)));
+}
+
+/** Every round a sweep's probes call for (the heartbeat sweep's own; diagnose plans its rounds in the workflow). */
+export async function corroborateSweep(probes: readonly NodeProbe[], ssh: Pick<SshRunner, 'run'>): Promise<PeerCheck[]> {
+  let checks: PeerCheck[] = [];
+  for (let round = 0; round < PEER_CHECK_ROUNDS; round++) {
+    const plan = planPeerChecks(probes, checks);
+    if (plan.length === 0) break;
+    checks = [...checks, ...(await runPeerChecks(plan, ssh))];
+  }
+  return checks;
 }
 
 async function checkFromPeers({ node, peers }: PeerCheckPlan, ssh: Pick<SshRunner, 'run'>): Promise<PeerCheck> {

@@ -40,9 +40,9 @@ import {
   type WatchSyncResult,
 } from './wait.js';
 import { ConfigInvalidError, SshConnectError } from './errors.js';
-import { type PeerCheckPlan, runPeerChecks } from './corroborate.js';
+import { corroborateSweep, type PeerCheckPlan, runPeerChecks } from './corroborate.js';
 import { lookAgain, votersAliveSeenByCluster } from './look-again.js';
-import { type FreshLook, type PeerCheck, planPeerChecks } from '../src/domain/corroboration.js';
+import type { FreshLook, PeerCheck } from '../src/domain/corroboration.js';
 import { sharedInFlight } from './transport/shared-in-flight.js';
 
 export { NON_RETRYABLE_ERROR_TYPES } from './errors.js';
@@ -168,7 +168,7 @@ export function createActivities(deps: ActivityDeps) {
         // as misses; a healthy sweep plans no check and costs nothing more.
         withProbeAgent((agent) => probeNodes(spec, spec.hosts.map((h) => h.name), policy.probe, agent, sweepSlots)).then(async (p) => ({
           probes: p,
-          checks: await runPeerChecks(planPeerChecks(p), ssh),
+          checks: await corroborateSweep(p, ssh),
         })),
         input.withSync
           ? admin.syncStatus(cancellationSignal()).then(

@@ -2,7 +2,7 @@
 // history does not grow with the cluster; drills down only into sick nodes.
 import { patched } from '@temporalio/workflow';
 import { classify } from '../src/domain/classify.js';
-import { type PeerCheck, planPeerChecks } from '../src/domain/corroboration.js';
+import { PEER_CHECK_ROUNDS, type PeerCheck, planPeerChecks } from '../src/domain/corroboration.js';
 import type { ProcedureInput } from '../src/domain/procedure-input.js';
 import type { NodeProbe, RoutingCheck, SyncStatus, TailscaleView } from '../src/domain/probes.js';
 import type { DiagnoseReport } from '../src/domain/report.js';
@@ -138,17 +138,24 @@ async function runChecks(run: ProcedureRun<(typeof PLAN)[number]>, input: Diagno
  * note: the findings then rest on the counts and the worker's view.
  */
 async function corroborate(run: ProcedureRun<(typeof PLAN)[number]>, probes: NodeProbe[]): Promise<PeerCheck[]> {
-  const plan = planPeerChecks(probes);
-  if (plan.length === 0) {
+  let checks: PeerCheck[] = [];
+  let rounds = 0;
+  for (; rounds < PEER_CHECK_ROUNDS; rounds++) {
+    const plan = planPeerChecks(probes, checks);
+    if (plan.length === 0) break;
+    const more = await run
+      .step('corroborate', () => batch.peerChecks({ checks: plan }), { detail: `checking ${plan.length} node(s) from healthy peers over SSH` })
+      .catch((err: unknown): PeerCheck[] => {
+        run.note('corroborate', `failed: ${errorText(err)}`);
+        return [];
+      });
+    if (more.length === 0) return checks;
+    checks = [...checks, ...more];
+  }
+  if (rounds === 0) {
     run.skip('corroborate', 'the /status counts of the answering nodes decide (no peer check needed)');
     return [];
   }
-  const checks = await run
-    .step('corroborate', () => batch.peerChecks({ checks: plan }), { detail: `checking ${plan.length} node(s) from healthy peers over SSH` })
-    .catch((err: unknown): PeerCheck[] => {
-      run.note('corroborate', `failed: ${errorText(err)}`);
-      return [];
-    });
   const alive = checks.filter((c) => c.p2p === 'answers').map((c) => c.node);
   const named = alive.length > 10 ? `${alive.slice(0, 10).join(', ')} and ${alive.length - 10} more` : alive.join(', ');
   run.note('corroborate', `${checks.length} checked from peers; the cluster sees ${alive.length > 0 ? named : 'none of them'} alive`);

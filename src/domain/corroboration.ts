@@ -50,40 +50,58 @@ export function clusterCount(probes: readonly NodeProbe[]): { alive: number; tot
   return { alive: typical, total };
 }
 
-/**
- * The verdict the counts alone give for the suspects: every node alive in the peers' eyes
- * (the worker is blind to all of them), or at least as many dead as there are suspects among
- * nodes the worker cannot reach (the peers agree). In between they cannot say which.
- */
-export function countVerdict(probes: readonly NodeProbe[], suspects: readonly string[]): PeerVerdict {
-  const count = clusterCount(probes);
-  if (count === undefined || suspects.length === 0) return 'unknown';
-  if (count.alive >= count.total) return 'alive';
-  // Cut-off nodes answer the worker yet count as dead for the cluster: they use up that room.
-  const typical = count.alive;
-  const cutOff = probes.filter((p) => p.checks.p2p.ok && p.status && looksCutOff(p.status, typical)).length;
-  return count.total - count.alive - cutOff >= suspects.length ? 'dead' : 'unknown';
+/** Checks that ran and say something, first per node. */
+function usable(checks: readonly PeerCheck[]): Map<string, PeerCheck> {
+  const out = new Map<string, PeerCheck>();
+  for (const c of checks) if (c.error === undefined && !out.has(c.node)) out.set(c.node, c);
+  return out;
 }
 
 /**
- * Which suspects to check from a peer, and from which peers (in order): only when the counts
- * cannot decide. Nodes that answered the worker on something but not on P2P come first: that
- * is how a worker-side blind spot looks. Peers are healthy, connected nodes in config order.
+ * The verdict the counts give for the suspects no peer check has settled. Every node is either
+ * answering the worker (alive, unless it looks cut off), settled by a check, or unsettled; so the
+ * dead the cluster counts, less the cut-off and the checked-dead ones, are among the unsettled.
+ * Everyone alive: the worker is blind to all of them. Room for all of them among the dead: the
+ * peers agree they are down. Less room: some are alive, and the counts cannot say which.
  */
-export function planPeerChecks(probes: readonly NodeProbe[], max = MAX_PEER_CHECKS): Array<{ node: string; peers: string[] }> {
+export function countVerdict(probes: readonly NodeProbe[], suspects: readonly string[], checks: readonly PeerCheck[] = []): PeerVerdict {
+  const count = clusterCount(probes);
+  const settled = usable(checks);
+  const unsettled = suspects.filter((n) => !settled.has(n));
+  if (count === undefined || unsettled.length === 0) return 'unknown';
+  if (count.alive >= count.total) return 'alive';
+  const typical = count.alive;
+  const cutOff = probes.filter((p) => p.checks.p2p.ok && p.status && looksCutOff(p.status, typical)).length;
+  const checkedDead = [...settled.values()].filter((c) => c.p2p !== 'answers' && suspects.includes(c.node)).length;
+  return count.total - count.alive - cutOff - checkedDead >= unsettled.length ? 'dead' : 'unknown';
+}
+
+/**
+ * The next round of checks from peers, given those already run (`done`): none when the counts
+ * decide the rest. Nodes that answered the worker on SSH or /health but not on P2P go first,
+ * in a round of their own: that is how a worker-side blind spot looks, and such a check returns
+ * at once. Once they are settled, the counts often settle the nodes silent on every port (each
+ * of whose checks would wait out curl's timeout). Peers are healthy, connected nodes in config
+ * order, spread over the suspects.
+ */
+export function planPeerChecks(probes: readonly NodeProbe[], done: readonly PeerCheck[] = [], max = MAX_PEER_CHECKS): Array<{ node: string; peers: string[] }> {
   const suspects = suspectsOf(probes);
-  if (suspects.length === 0 || countVerdict(probes, suspects) !== 'unknown') return [];
+  if (suspects.length === 0 || countVerdict(probes, suspects, done) !== 'unknown') return [];
   const peers = healthyPeers(probes);
   if (peers.length === 0) return [];
-  const answeredSomething = (p: NodeProbe): boolean => p.checks.http.ok || p.checks.ssh.ok;
+  const tried = new Set(done.map((c) => c.node));
   const bySuspect = new Map(probes.map((p) => [p.name, p]));
-  const ordered = [...suspects.filter((n) => answeredSomething(bySuspect.get(n)!)), ...suspects.filter((n) => !answeredSomething(bySuspect.get(n)!))];
-  // Spread the suspects over the peers, so one peer does not carry every session.
-  return ordered.slice(0, max).map((node, i) => ({
+  const answeredSomething = (n: string): boolean => bySuspect.get(n)!.checks.http.ok || bySuspect.get(n)!.checks.ssh.ok;
+  const open = suspects.filter((n) => !tried.has(n));
+  const round = open.some(answeredSomething) ? open.filter(answeredSomething) : open;
+  return round.slice(0, max).map((node, i) => ({
     node,
     peers: Array.from({ length: Math.min(PEERS_PER_SUSPECT, peers.length) }, (_, k) => peers[(i + k) % peers.length]!),
   }));
 }
+
+/** Rounds of peer checks at most per look: the nodes that answered something, then the silent ones. */
+export const PEER_CHECK_ROUNDS = 2;
 
 /** Nodes whose daemon answers the worker, runs and does not look cut off. */
 export function healthyPeers(probes: readonly NodeProbe[]): string[] {
@@ -95,9 +113,8 @@ export function healthyPeers(probes: readonly NodeProbe[]): string[] {
 /** Each node's `seenBy`: the worker's own sight, then the peer check, else the counts. */
 export function seenByAll(probes: readonly NodeProbe[], checks: readonly PeerCheck[]): Map<string, SeenBy> {
   const suspects = suspectsOf(probes);
-  const byCount = countVerdict(probes, suspects);
-  const checkOf = new Map<string, PeerCheck>();
-  for (const c of checks) if (c.error === undefined && !checkOf.has(c.node)) checkOf.set(c.node, c);
+  const byCount = countVerdict(probes, suspects, checks);
+  const checkOf = usable(checks);
   const out = new Map<string, SeenBy>();
   for (const p of probes) {
     const { p2p, http, ssh } = p.checks;

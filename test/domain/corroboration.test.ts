@@ -85,20 +85,38 @@ describe('counts and peer checks', () => {
     expect(c.recommended).toEqual([expect.objectContaining({ procedure: 'restart-p2p', node: 'n4' })]);
   });
 
-  it('counts that cannot tell which: the node that answered something is checked first, from two peers', () => {
+  it('counts that cannot tell which: the nodes that answered something are checked first; then the counts settle the rest', () => {
     // 6 nodes, one dead for the cluster, two the worker cannot see on P2P.
     const probes = [healthy('n0', 6, 5), healthy('n1', 6, 5), healthy('n2', 6, 5), healthy('n3', 6, 5), dark('n4'), p2pSilent('n5')];
     expect(countVerdict(probes, suspectsOf(probes))).toBe('unknown');
-    expect(planPeerChecks(probes)).toEqual([
-      { node: 'n5', peers: ['n0', 'n1'] },
-      { node: 'n4', peers: ['n1', 'n2'] },
-    ]);
-    const c = classify({ nodes: meta(6), probes, escalation, peerChecks: [check('n5', 'answers'), check('n4', 'timeout', 'n1')] });
+    expect(planPeerChecks(probes)).toEqual([{ node: 'n5', peers: ['n0', 'n1'] }]);
+    // n5 is alive for the peer: the one dead the cluster counts is n4, no second round needed.
+    const first = [check('n5', 'answers')];
+    expect(planPeerChecks(probes, first)).toEqual([]);
+    const c = classify({ nodes: meta(6), probes, escalation, peerChecks: first });
     expect(c.findings.map((f) => [f.kind, f.node])).toEqual([
       ['host-down', 'n4'],
       ['unreachable-from-worker', 'n5'],
     ]);
+    expect(c.findings[0]!.seenBy).toEqual({ worker: 'silent', peers: 'dead' });
     expect(c.findings[1]!.seenBy).toEqual({ worker: 'p2p-silent', peers: 'alive', fromPeer: { node: 'n0', p2p: 'answers', ssh: 'answers' } });
+  });
+
+  it('a second round for the silent nodes when the first does not settle them', () => {
+    // 6 nodes, all alive for the cluster but one: n4 and n5 silent on every port, n3 P2P-silent and dead.
+    const probes = [healthy('n0', 6, 5), healthy('n1', 6, 5), healthy('n2', 6, 5), p2pSilent('n3'), dark('n4'), dark('n5')];
+    expect(planPeerChecks(probes)).toEqual([{ node: 'n3', peers: ['n0', 'n1'] }]);
+    const first = [check('n3', 'refused')];
+    expect(planPeerChecks(probes, first)).toEqual([
+      { node: 'n4', peers: ['n0', 'n1'] },
+      { node: 'n5', peers: ['n1', 'n2'] },
+    ]);
+    const c = classify({ nodes: meta(6), probes, escalation, peerChecks: [...first, check('n4', 'answers'), check('n5', 'answers')] });
+    expect(c.findings.map((f) => [f.kind, f.node])).toEqual([
+      ['p2p-down', 'n3'],
+      ['unreachable-from-worker', 'n4'],
+      ['unreachable-from-worker', 'n5'],
+    ]);
   });
 
   it('a check that could not run says nothing: the counts decide', () => {
