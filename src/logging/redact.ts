@@ -3,10 +3,21 @@
 const SECRET_KEY = /(key|token|secret|password|passwd|authorization|credential|cookie)/i;
 export const REDACTED = '[redacted]';
 
-/** The secrets this process holds, from the environment (admin key, API key, webhook token, TLS data). */
-export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const names = ['RUNBOOK_ADMIN_KEY', 'RUNBOOK_WEBHOOK_TOKEN', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'TEMPORAL_CODEC_AUTH'];
-  return names.map((n) => env[n]).filter((v): v is string => v !== undefined && v.length >= 4);
+/** Environment variables that always hold a secret when set. */
+const SECRET_ENV = ['RUNBOOK_ADMIN_KEY', 'RUNBOOK_WEBHOOK_TOKEN', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'TEMPORAL_CODEC_AUTH'];
+
+/** Names of the variables the notification targets read their secrets from (Slack/webhook URL, PagerDuty key). */
+export function notificationSecretEnv(targets: readonly object[]): string[] {
+  return targets.flatMap((t) => ['urlEnv' in t ? t.urlEnv : undefined, 'routingKeyEnv' in t ? t.routingKeyEnv : undefined]).filter((n): n is string => typeof n === 'string');
+}
+
+/**
+ * The secrets this process holds, from the environment (admin key, API key, webhook token, TLS
+ * data), plus those in `configured`: every secret variable the config names.
+ */
+export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env, configured: readonly string[] = []): string[] {
+  const values = [...SECRET_ENV, ...configured].map((n) => env[n]?.trim()).filter((v): v is string => v !== undefined && v.length >= 4);
+  return [...new Set(values)];
 }
 
 export function redactText(text: string, secrets: readonly string[]): string {

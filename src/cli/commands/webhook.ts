@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_WEBHOOK_PORT } from '../../alerting/endpoints.js';
 import { DEFAULT_HOSTS_FILE } from '../../config/default-files.js';
 import { LOG_FORMATS, type LogFormat, RunbookLogger } from '../../logging/logger.js';
-import { secretsFromEnv } from '../../logging/redact.js';
+import { notificationSecretEnv, secretsFromEnv } from '../../logging/redact.js';
 import { TOKEN_ENV, WebhookTokenError, webhookToken } from '../../webhook/token.js';
 import { policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -51,7 +51,7 @@ export function registerWebhookCommand(program: Command): void {
       const { loadCluster } = await import('../../config/loader.js');
       loadCluster(hostsFile); // config errors exit 2 before listening
       const policy = await policyFor(flags.policy);
-      const logger = new RunbookLogger({ format: flags.logFormat as LogFormat, secrets: [...secretsFromEnv(), ...(token ? [token] : [])] });
+      const logger = new RunbookLogger({ format: flags.logFormat as LogFormat, secrets: [...secretsFromEnv(process.env, notificationSecretEnv(policy.notifications)), ...(token ? [token] : [])] });
 
       // Loaded on use: the Temporal client stays out of `runbook --help` (DESIGN §10).
       const { Client, Connection } = await import('@temporalio/client');

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_HOSTS_FILE } from '../../config/default-files.js';
 import { LOG_FORMATS, type LogFormat, RunbookLogger } from '../../logging/logger.js';
-import { secretsFromEnv } from '../../logging/redact.js';
+import { notificationSecretEnv, secretsFromEnv } from '../../logging/redact.js';
 import type { TemporalSettings } from '../../temporal/settings.js';
 import { policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -60,7 +60,7 @@ export function registerWorkerCommand(program: Command): void {
       } catch (err) {
         throw new UsageError(`--metrics / RUNBOOK_METRICS_ADDRESS: ${(err as Error).message}`);
       }
-      const logger = new RunbookLogger({ format: flags.logFormat as LogFormat, secrets: secretsFromEnv() });
+      const logger = new RunbookLogger({ format: flags.logFormat as LogFormat, secrets: secretsFromEnv(process.env, notificationSecretEnv(policy.notifications)) });
       installWorkerRuntime({ logger, metricsAddress });
 
       let connection;
