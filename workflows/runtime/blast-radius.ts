@@ -47,12 +47,13 @@ export const SLOT_PATCHES = {
 
 interface Granted {
   leaseMs: number | undefined;
-  key: string | undefined;
 }
 
 export class RemediationSlots {
   /** Grants received, by request id, with the lease the semaphore gave (absent from older semaphores). */
-  private readonly granted = new Map<string, Granted[]>();
+  private readonly granted = new Map<string, Granted>();
+  /** Requests asked for and not yet given back, with their keys: any other grant is dropped. */
+  private readonly asked = new Map<string, string | undefined>();
   private requests = 0;
 
   constructor(
@@ -64,19 +65,19 @@ export class RemediationSlots {
     setDefaultSignalHandler((name, ...args) => {
       const g = args[0] as Partial<SlotGrant> | undefined;
       if (name !== slotGrantedSignal.name || typeof g?.requestId !== 'string') {
-        log.warn('ignoring a signal no handler takes', { name });
+        log.warn('ignoring a signal no handler takes', { name: name.slice(0, 100) });
         return;
       }
-      const leaseMs = typeof g.leaseMs === 'number' ? g.leaseMs : undefined;
-      const key = typeof g.key === 'string' ? g.key : undefined;
-      this.granted.set(g.requestId, [...(this.granted.get(g.requestId) ?? []), { leaseMs, key }]);
+      // Only for a request this run is waiting on, and (requests made with a key) only with its
+      // key: a forged grant, or the old run's grant a reset re-applied, is dropped unread.
+      if (!this.asked.has(g.requestId) || this.granted.has(g.requestId)) return;
+      const key = this.asked.get(g.requestId);
+      if (key !== undefined && g.key !== key) {
+        log.warn('ignoring a slot grant without the request\'s key', { requestId: g.requestId });
+        return;
+      }
+      this.granted.set(g.requestId, { leaseMs: typeof g.leaseMs === 'number' ? g.leaseMs : undefined });
     });
-  }
-
-  /** The grant for `requestId`: any (requests made before keys), or only one carrying `key`. */
-  private grant(requestId: string, key: string | undefined): Granted | undefined {
-    const gs = this.granted.get(requestId) ?? [];
-    return key === undefined ? gs[0] : gs.find((g) => g.key === key);
   }
 
   /** Holds a slot for `node` while `fn` runs. Waits at most `waitMs` for a free slot. */
@@ -94,6 +95,7 @@ export class RemediationSlots {
     // seed is the new run's, so a reset run that asks again gets a new key, and a grant the old
     // run received (re-applied by the reset) no longer counts.
     const key = patched(SLOT_PATCHES.secretKey) ? uuid4() : undefined;
+    this.asked.set(requestId, key);
     run.note(stepName, `waiting for a remediation slot for ${node} (at most ${this.limit} nodes at once, one change per node${voter ? ', one voter at a time' : ''})`);
     await getExternalWorkflowHandle(id).signal(acquireSlotSignal, {
       requestId,
@@ -103,7 +105,7 @@ export class RemediationSlots {
       ...(voter !== undefined && { voter }),
       ...(key !== undefined && { key }),
     });
-    const got = await condition(() => this.grant(requestId, key) !== undefined, waitMs, { summary: `blast radius: wait for a remediation slot for ${node}` });
+    const got = await condition(() => this.granted.has(requestId), waitMs, { summary: `blast radius: wait for a remediation slot for ${node}` });
     let done = false;
     let renewing: Promise<void> | undefined;
     try {
@@ -113,13 +115,14 @@ export class RemediationSlots {
         ]);
       }
       if (patched(SLOT_PATCHES.leaseRenewal)) {
-        const every = Math.max(1_000, Math.floor((this.grant(requestId, key)?.leaseMs ?? DEFAULT_LEASE_MS) / 3));
+        const every = Math.max(1_000, Math.floor((this.granted.get(requestId)?.leaseMs ?? DEFAULT_LEASE_MS) / 3));
         renewing = renewWhileHeld(id, { requestId, ...(key !== undefined && { key }) }, every, () => done);
       }
       return await fn();
     } finally {
       done = true;
       this.granted.delete(requestId);
+      this.asked.delete(requestId);
       await renewing?.catch(() => undefined);
       await CancellationScope.nonCancellable(() =>
         getExternalWorkflowHandle(id).signal(releaseSlotSignal, { requestId, ...(key !== undefined && { key }) }),
