@@ -132,7 +132,14 @@ function fsyncDir(dir: string): void {
  * original's mode), validated with the real config loader, then a backup of the original, then
  * an atomic rename. A patch that does not validate never replaces the file.
  */
-export function applyPatch(file: string, changes: AddressChange[], expectedSha256: string, now: Date): PatchResult {
+export function applyPatch(
+  file: string,
+  changes: AddressChange[],
+  expectedSha256: string,
+  now: Date,
+  /** Tests: runs once the temp file is written, where a hand edit of the real file may land. */
+  afterTempWritten?: () => void,
+): PatchResult {
   const source = readFileSync(file, 'utf8');
   if (sha256(source) !== expectedSha256) {
     // A retried attempt whose first try already wrote this very patch is a success.
@@ -146,6 +153,7 @@ export function applyPatch(file: string, changes: AddressChange[], expectedSha25
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${randomSuffix()}`);
   writeExclusive(tmp, patched, mode);
   try {
+    afterTempWritten?.();
     let spec: ClusterSpec;
     try {
       spec = loadCluster(tmp);

@@ -2,7 +2,8 @@
 // with backoff on its own, so a dead Slack never delays the page. Secrets (webhook URLs, the
 // PagerDuty routing key) are read here from the environment variables the config names; the
 // workflow only ever sees target names and outcomes.
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
+import { workflowUrl } from '../../src/temporal/settings.js';
 import type { NotificationTarget } from '../../src/domain/policy.js';
 import type { NotifyDelivery, NotifyInput, NotifyResult } from '../../src/domain/notification.js';
 import { cancellationSignal } from '../transport/context.js';
@@ -17,8 +18,19 @@ export interface NotifierDeps {
   env?: NodeJS.ProcessEnv;
   /** Temporal Web UI base (TEMPORAL_UI_URL), for links to the workflow. */
   uiUrl?: string;
+  /** Namespace in the links; default: the namespace of the workflow that called the activity. */
+  namespace?: string;
   /** Tests shorten the backoff; production uses SEND_POLICY. */
   sendPolicy?: SendPolicy;
+}
+
+/** The calling workflow's namespace (the one the worker was configured with), if in an activity. */
+function callerNamespace(): string | undefined {
+  try {
+    return Context.current().info.workflowNamespace;
+  } catch {
+    return undefined; // a plain call outside an activity
+  }
 }
 
 function logLine(input: NotifyInput): void {
@@ -45,7 +57,7 @@ export function createNotifier(deps: NotifierDeps): (input: NotifyInput) => Prom
     const ctx: PayloadContext = {
       now,
       ...(deps.uiUrl !== undefined && input.workflowId !== undefined && {
-        link: `${deps.uiUrl.replace(/\/$/, '')}/namespaces/default/workflows/${encodeURIComponent(input.workflowId)}`,
+        link: workflowUrl({ uiUrl: deps.uiUrl.replace(/\/$/, ''), namespace: deps.namespace ?? callerNamespace() ?? 'default' }, input.workflowId),
       }),
     };
     const agent = createNotifyAgent();

@@ -2,6 +2,9 @@
 // PagerDuty Events API v2, Slack incoming webhooks, and our own generic JSON.
 import { boundBundle } from '../../src/domain/bundle-bound.js';
 import type { NotifyInput } from '../../src/domain/notification.js';
+import { SLACK_LINE_MAX, slackEscape, slackLink, slackText } from './slack-text.js';
+
+export { slackEscape, slackLink, slackText } from './slack-text.js';
 
 /** PagerDuty caps `payload.summary` at 1,024 characters; Slack's section text at 3,000. */
 const PD_SUMMARY_MAX = 1024;
@@ -43,27 +46,27 @@ export function pagerdutyEvent(input: NotifyInput, routingKey: string, ctx: Payl
   };
 }
 
-/** Slack escapes only these three in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping). */
-const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /**
  * Slack incoming webhook (https://api.slack.com/messaging/webhooks): `text` is the
  * notification fallback, `blocks` the message; no secret goes in (the URL is the secret).
  */
 export function slackMessage(input: NotifyInput, ctx: PayloadContext): Record<string, unknown> {
-  const head = input.action === 'resolve' ? `RESOLVED: ${input.summary}` : `ESCALATION (${input.severity}): ${input.summary}`;
-  const text = clip(`${head} [${input.source}]`, SLACK_TEXT_MAX);
+  // The summary quotes escalation reasons, which may quote a node: capped and escaped like them.
+  const summary = slackText(input.summary, SLACK_LINE_MAX * 2);
+  const head = input.action === 'resolve' ? `RESOLVED: ${summary}` : `ESCALATION (${input.severity}): ${summary}`;
+  // `text` is what notifications and clients without blocks show: escaped as well.
+  const text = clip(`${head} [${slackEscape(input.source)}]`, SLACK_TEXT_MAX);
   const b = input.action === 'trigger' && input.bundle ? boundBundle(input.bundle, 8 * 1024) : undefined;
   const lines: string[] = [];
   if (b) {
-    lines.push(...b.reasons.map((r) => `• ${r}`));
-    if (b.providerStatusPages.length > 0) lines.push(`Provider status: ${b.providerStatusPages.map((p) => `<${p.url}|${p.provider}>`).join(', ')}`);
+    lines.push(...b.reasons.map((r) => `• ${slackText(r)}`));
+    if (b.providerStatusPages.length > 0) lines.push(`Provider status: ${b.providerStatusPages.map((p) => slackLink(p.url, p.provider)).join(', ')}`);
     if (b.recentChanges.length > 0) lines.push(`Recent changes: ${b.recentChanges.length}`);
   }
-  const blocks: Array<Record<string, unknown>> = [{ type: 'section', text: { type: 'mrkdwn', text: clip(slackEscape(head), SLACK_TEXT_MAX) } }];
-  if (lines.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(lines.map(slackEscape).join('\n'), SLACK_TEXT_MAX) } });
+  const blocks: Array<Record<string, unknown>> = [{ type: 'section', text: { type: 'mrkdwn', text: clip(head, SLACK_TEXT_MAX) } }];
+  if (lines.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n'), SLACK_TEXT_MAX) } });
   const context = [`incident \`${slackEscape(input.dedupKey)}\``, `source \`${slackEscape(input.source)}\``];
-  if (ctx.link !== undefined) context.push(`<${ctx.link}|open in Temporal>`);
+  if (ctx.link !== undefined) context.push(slackLink(ctx.link, 'open in Temporal'));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(context.join(' · '), SLACK_TEXT_MAX) }] });
   return { text, blocks };
 }

@@ -45,15 +45,51 @@ export function handleLocalApi(method: string, url: string, statusJson: () => un
   return { status: 404, contentType: 'text/plain', body: '404 page not found\n' };
 }
 
+/** Largest control request body: a fault or an override is a few hundred bytes. */
+export const CONTROL_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Why a request may not reach the handler, or undefined. A web page the operator has open can
+ * POST to 127.0.0.1 too, but only as a "simple" request (text/plain, form types) unless the
+ * server agrees to CORS, which this one never does: requiring application/json keeps any page
+ * from injecting faults. The body is capped so one request cannot fill the test's memory.
+ */
+export function controlRequestProblem(method: string, contentType: string | undefined, declaredLength: number | undefined): JsonAnswer | undefined {
+  if (method !== 'GET' && method !== 'HEAD') {
+    const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') return { status: 415, data: { error: `content-type must be application/json, got "${contentType ?? ''}"` } };
+  }
+  if (declaredLength !== undefined && declaredLength > CONTROL_BODY_LIMIT) return { status: 413, data: { error: `body larger than ${CONTROL_BODY_LIMIT} bytes` } };
+  return undefined;
+}
+
 export function createControlServer(cluster: SimCluster): http.Server {
   return http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      const a = handleControl(cluster, req.method ?? 'GET', req.url ?? '/', body);
-      res.writeHead(a.status, { 'content-type': 'application/json' });
+    const answer = (a: JsonAnswer, close = false): void => {
+      res.writeHead(a.status, { 'content-type': 'application/json', ...(close && { connection: 'close' }) });
       res.end(JSON.stringify(a.data));
+    };
+    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    const refused = controlRequestProblem(req.method ?? 'GET', req.headers['content-type'], declared);
+    if (refused) {
+      answer(refused, true);
+      req.resume();
+      return;
+    }
+    let body = '';
+    let tooLarge = false;
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => {
+      if (tooLarge) return;
+      body += d;
+      if (Buffer.byteLength(body) > CONTROL_BODY_LIMIT) {
+        tooLarge = true; // a chunked body that declared no length
+        body = '';
+        answer({ status: 413, data: { error: `body larger than ${CONTROL_BODY_LIMIT} bytes` } }, true);
+      }
+    });
+    req.on('end', () => {
+      if (!tooLarge) answer(handleControl(cluster, req.method ?? 'GET', req.url ?? '/', body));
     });
   });
 }

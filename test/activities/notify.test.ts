@@ -2,6 +2,7 @@
 // webhook (subnet 130). Each body is checked against the vendor's documented format; secrets
 // appear only where the vendor requires them (PagerDuty's routing_key); a failing target is
 // retried with backoff and holds up nobody.
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier } from '../../activities/notify/index.js';
 import { loadPolicy } from '../../src/config/loader.js';
@@ -11,6 +12,8 @@ import type { EscalationBundle } from '../../src/domain/procedure-input.js';
 import { type Receiver, startReceiver } from '../helpers/receiver.js';
 import { pagerdutyResolve, pagerdutyTrigger, slackMessage } from '../helpers/vendor-schemas.js';
 import { ADMIN_KEY } from '../helpers/cluster.js';
+import { REDACTED, notificationSecretNames, secretsFromEnv } from '../../src/logging/redact.js';
+import { RunbookLogger } from '../../src/logging/logger.js';
 
 const HOST = '127.25.0.1';
 const ROUTING_KEY = 'R0UTINGKEY0123456789abcdefabcdef';
@@ -174,5 +177,65 @@ describe('notification config', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, ['notifications:', '  - kind: webhook', '    name: tickets', ''].join('\n'));
     expect(() => loadPolicy(bad)).toThrow(/bad\.yaml:2.*notifications\.0\.url_env|notifications\[0\]\.url_env.*needs url_env/s);
+  });
+});
+
+describe('notifications carry untrusted text inertly', () => {
+  // A failed stop's stderr and a node's answers reach the reasons: `<!channel>` would ping a
+  // channel, `<https://…|…>` would be a disguised link, kilobytes of stderr a wall of text.
+  const hostile = `stop failed: <!channel> & <https://evil.example/x|Open in Temporal> ${'E'.repeat(5_000)}`;
+  const input: NotifyInput = {
+    ...trigger,
+    summary: `restart-p2p on node-3 escalated: ${hostile}`,
+    bundle: { ...bundle, reasons: [hostile], providerStatusPages: [{ provider: 'runpod>|<!here', url: 'https://uptime.runpod.io/a|b>c' }] },
+  };
+
+  it('Slack: &, < and > escaped in text and blocks, node text capped, only our own links', async () => {
+    const slack = await receiver(`/services/${SLACK_TOKEN}`);
+    const notify = createNotifier({ targets: [{ kind: 'slack', name: 'ops', urlEnv: 'S' }], env: { S: slack.url }, uiUrl: 'http://127.0.0.1:8233', sendPolicy: fast });
+    expect((await notify(input)).deliveries[0]).toMatchObject({ ok: true });
+    const msg = slackMessage.parse(slack.received[0]!.json);
+    const texts = [msg.text, ...JSON.stringify(msg.blocks).match(/"text":"(?:[^"\\]|\\.)*"/g)!.map((t) => JSON.parse(`{${t}}`).text as string)];
+    const links: string[] = [];
+    for (const t of texts) {
+      expect(t).not.toMatch(/<!|<https:\/\/evil/);
+      expect(t.replace(/&(amp|lt|gt);/g, '')).not.toMatch(/&/);
+      for (const m of t.matchAll(/<([^>]*)>/g)) links.push(m[1]!);
+      expect(t.length, 'each text capped well below Slack\'s limit').toBeLessThan(1_000);
+    }
+    expect(msg.text).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example/x|Open in Temporal&gt;');
+    // Ours: the provider page (its | and > cannot end the link) and the workflow.
+    expect(links.sort()).toEqual([
+      'http://127.0.0.1:8233/namespaces/default/workflows/recover-node-node-3-abc|open in Temporal',
+      'https://uptime.runpod.io/a%7Cb&gt;c|runpod&gt;¦&lt;!here',
+    ]);
+  });
+
+  it('links name the namespace the worker runs in, not `default`', async () => {
+    const hook = await receiver(`/in/${HOOK_TOKEN}`);
+    const notify = createNotifier({ targets: [{ kind: 'webhook', name: 'h', urlEnv: 'H' }], env: { H: hook.url }, uiUrl: 'http://127.0.0.1:8233/', sendPolicy: fast });
+    const activity = new MockActivityEnvironment({ workflowNamespace: 'prod-gpu' });
+    await activity.run(notify, trigger);
+    expect((hook.received[0]!.json as { link?: string }).link).toBe('http://127.0.0.1:8233/namespaces/prod-gpu/workflows/recover-node-node-3-abc');
+  });
+
+  it('every secret variable the config names (Slack URL, PagerDuty key, webhook URL and token) is redacted from log lines', () => {
+    const targets: NotificationTarget[] = [
+      { kind: 'slack', name: 'ops', urlEnv: 'OPS_SLACK_HOOK' },
+      { kind: 'pagerduty', name: 'oncall', routingKeyEnv: 'OPS_PD_KEY', url: 'https://events.pagerduty.com/v2/enqueue' },
+      { kind: 'webhook', name: 'ticketing', urlEnv: 'OPS_TICKET_URL' },
+      { kind: 'log', name: 'worker-log' },
+    ];
+    const env = {
+      OPS_SLACK_HOOK: `https://hooks.slack.com/services/${SLACK_TOKEN}`,
+      OPS_PD_KEY: ROUTING_KEY,
+      OPS_TICKET_URL: `https://tickets.example/in/${HOOK_TOKEN}`,
+      RUNBOOK_WEBHOOK_TOKEN: 'alertmanager-bearer-token-1',
+    };
+    const lines: string[] = [];
+    const logger = new RunbookLogger({ format: 'text', secrets: secretsFromEnv(env, notificationSecretNames(targets)), write: (l) => lines.push(l) });
+    logger.warn(`post to ${env.OPS_SLACK_HOOK} failed; key ${ROUTING_KEY}; ${env.OPS_TICKET_URL}`, { error: new Error(`bearer ${env.RUNBOOK_WEBHOOK_TOKEN}`) });
+    expect(lines.join('\n')).not.toMatch(/slack-secret|R0UTINGKEY|hook-secret|alertmanager-bearer/);
+    expect(lines.join('\n')).toContain(REDACTED);
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isLoopbackHost } from '../../src/webhook/loopback.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'runbook-cli-'));
@@ -53,5 +54,16 @@ describe('runbook CLI', () => {
     const r = await runCli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot reach Temporal at 127.0.0.1:1/);
+  });
+
+  it('refuses `webhook --insecure-no-token` on any address but loopback (exit 2, before listening)', async () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'webhook.internal']) {
+      const r = await runCli(['webhook', '--insecure-no-token', '--host', host, '--port', '0']);
+      expect(r.code, `${host}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`--insecure-no-token listens without authentication, so only on a loopback address`);
+      expect(r.stderr).toContain(`--host ${host}`);
+    }
+    expect(['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost'].filter((h) => !isLoopbackHost(h))).toEqual([]);
+    expect(['0.0.0.0', '::', '::ffff:10.0.0.1', '128.0.0.1', 'localhost.evil.example', ''].filter(isLoopbackHost)).toEqual([]);
   });
 });

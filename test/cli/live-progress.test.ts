@@ -38,10 +38,11 @@ interface PtyRun {
   stop: () => Promise<void>;
 }
 
-function runInPty(args: string[]): PtyRun {
+function runInPty(args: string[], o: { sized?: boolean } = {}): PtyRun {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   // A wide terminal, so log-update does not wrap the frame (a pty starts at 0×0 columns).
-  const cmd = `stty cols 200 rows 50; exec ${[process.execPath, join(PROJECT_ROOT, 'bin/runbook.js'), ...args].map(quote).join(' ')}`;
+  const size = o.sized === false ? 'stty cols 0 rows 0; ' : 'stty cols 200 rows 50; ';
+  const cmd = `${size}exec ${[process.execPath, join(PROJECT_ROOT, 'bin/runbook.js'), ...args].map(quote).join(' ')}`;
   // -e: script exits with the CLI's exit code; -f: flush as it comes; /dev/null: no typescript file.
   // The CLI runs in the pty's own session, outside script's group: the pty's hangup ends it when
   // script ends (and the end-of-suite check finds it by its environment if not).
@@ -114,6 +115,24 @@ describe('live progress in the CLI', () => {
       expect(o).toMatch(/fix-tailscale: completed: /);
     } finally {
       await run.stop();
+    }
+  });
+
+  it('`run --wait` on a terminal without a size (0×0) shows plain lines as the run goes, not nothing until the end', async () => {
+    const node = workerNode();
+    sim.fault(node, 'tailscale-down');
+    const run = runInPty(['run', 'fix-tailscale', '--node', node, '--wait'], { sized: false });
+    try {
+      const workflowId = await waitFor('the workflow ID on the terminal', () => startedId(run.output()), { timeoutMs: 60_000 });
+      await waitFor('a line saying the run waits for approval', () => /approve restart tailscale/.test(plain(run.output())));
+      expect((await env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+      expect(run.output()).not.toContain(`${ESC}[2K`); // plain lines, no frame being redrawn
+      const ok = await runCli(['approve', workflowId, '--by', 'oncall-test'], cliEnv);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(await run.exit).toBe(0);
+      expect(plain(run.output())).toMatch(/fix-tailscale: completed: /);
+    } finally {
+      run.child.kill();
     }
   });
 

@@ -84,8 +84,13 @@ describe('live view rendering', () => {
 
   it('elapsed times read short and a frame is drawn only when both streams are terminals', () => {
     expect([400, 12_000, 185_000, 3_720_000].map(formatElapsed)).toEqual(['0.4 s', '12 s', '3 m 05 s', '1 h 02 m']);
-    expect(liveMode({ isTTY: true }, { isTTY: true })).toBe('frame');
-    expect(liveMode({ isTTY: false }, { isTTY: true })).toBe('lines');
-    expect(liveMode({}, { isTTY: true })).toBe('lines');
+    const sized = { isTTY: true, rows: 50, columns: 200 };
+    expect(liveMode({ isTTY: true }, sized)).toBe('frame');
+    expect(liveMode({ isTTY: false }, sized)).toBe('lines');
+    expect(liveMode({}, sized)).toBe('lines');
+    // A pty nobody sized (`script`): log-update would draw nothing, so plain lines.
+    expect(liveMode({ isTTY: true }, { isTTY: true, rows: 0, columns: 0 })).toBe('lines');
+    expect(liveMode({ isTTY: true }, { isTTY: true, rows: 0, columns: 200 })).toBe('lines');
+    expect(liveMode({ isTTY: true }, { isTTY: true })).toBe('lines');
   });
 });

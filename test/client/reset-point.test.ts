@@ -46,3 +46,37 @@ describe('resetPointBeforeFailure', () => {
     expect(resetPointBeforeFailure([w1, a, completed(a)])).toBeUndefined();
   });
 });
+
+describe('resetPointBeforeFailure under a remediation slot', () => {
+  const payload = (v: unknown) => ({ payloads: [{ metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode(JSON.stringify(v)) }] });
+  const sent = (signalName: string, requestId: string, wft: Event): Event =>
+    ev({ signalExternalWorkflowExecutionInitiatedEventAttributes: { signalName, input: payload({ requestId, key: 'k' }), workflowTaskCompletedEventId: wft.eventId! } });
+  const granted = (requestId: string): Event => ev({ workflowExecutionSignaledEventAttributes: { signalName: 'slot-granted', input: payload({ requestId }) } });
+
+  it('goes back to the task that asked for the slot when the failed run released it after the failure', () => {
+    id = 0;
+    const w1 = wftCompleted();
+    const ask = sent('acquire-slot', 'run:v1#1', w1);
+    const grant = granted('run:v1#1');
+    const w2 = wftCompleted();
+    const stop = scheduled('sshRun', w2);
+    const w3 = wftCompleted();
+    const wait = scheduled('waitForNode', w3);
+    const fw = failed(wait);
+    const w4 = wftCompleted();
+    const events = [w1, ask, grant, w2, stop, completed(stop), w3, wait, fw, w4, sent('release-slot', 'run:v1#1', w4)];
+    expect(resetPointBeforeFailure(events)).toEqual({ eventId: Number(w1.eventId), failedActivity: 'waitForNode', asksForSlotAgain: true });
+  });
+
+  it('keeps the point after the slot when the slot was given back before the failure', () => {
+    id = 0;
+    const w1 = wftCompleted();
+    const ask = sent('acquire-slot', 'run:v1#1', w1);
+    const grant = granted('run:v1#1');
+    const w2 = wftCompleted();
+    const release = sent('release-slot', 'run:v1#1', w2);
+    const watch = scheduled('watchSync', w2);
+    const events = [w1, ask, grant, w2, release, watch, failed(watch)];
+    expect(resetPointBeforeFailure(events)).toEqual({ eventId: Number(w2.eventId), failedActivity: 'watchSync' });
+  });
+});

@@ -19,6 +19,7 @@ interface Service {
   entrypoint?: string[] | string;
   healthcheck?: { test: string[] | string };
   environment?: Record<string, string>;
+  volumes?: string[];
 }
 const COMPOSE_FILE = join(PROJECT_ROOT, 'docker-compose.yml');
 const compose = yaml.load(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, Service> };
@@ -52,7 +53,7 @@ describe('docker-compose.yml', () => {
   it.skipIf(!hasCompose && !inCi)('`docker-compose -f docker-compose.yml config` accepts it, and refuses to run without the secrets', () => {
     if (!hasCompose) throw new Error('docker-compose is missing: CI must install it (Debian package docker-compose)');
     const withSecrets = spawnSync('docker-compose', ['-f', COMPOSE_FILE, 'config', '--quiet'], {
-      env: { ...process.env, POSTGRES_PASSWORD: 'pw', RUNBOOK_ADMIN_KEY: 'key', RUNBOOK_WEBHOOK_TOKEN: 'token' },
+      env: { ...process.env, POSTGRES_PASSWORD: 'pw', RUNBOOK_ADMIN_KEY: 'key', RUNBOOK_WEBHOOK_TOKEN: 'token', RUNBOOK_SSH_KEY_DIR: '/etc/runbook/ssh' },
       encoding: 'utf8',
     });
     expect(withSecrets.status, withSecrets.stderr).toBe(0);
@@ -60,9 +61,21 @@ describe('docker-compose.yml', () => {
     delete env['POSTGRES_PASSWORD'];
     delete env['RUNBOOK_ADMIN_KEY'];
     delete env['RUNBOOK_WEBHOOK_TOKEN'];
+    delete env['RUNBOOK_SSH_KEY_DIR'];
     const without = spawnSync('docker-compose', ['-f', COMPOSE_FILE, 'config', '--quiet'], { env, encoding: 'utf8' });
     expect(without.status).not.toBe(0);
-    expect(without.stderr).toMatch(/set (POSTGRES_PASSWORD|RUNBOOK_ADMIN_KEY|RUNBOOK_WEBHOOK_TOKEN)/);
+    expect(without.stderr).toMatch(/set (POSTGRES_PASSWORD|RUNBOOK_ADMIN_KEY|RUNBOOK_WEBHOOK_TOKEN|RUNBOOK_SSH_KEY_DIR)/);
+  });
+
+  it('mounts a dedicated key directory read-only from a required variable, never an operator\'s ~/.ssh', () => {
+    const mounts = Object.entries(compose.services).flatMap(([name, s]) => (s.volumes ?? []).map((v) => ({ name, v })));
+    const ssh = mounts.filter(({ v }) => /\.ssh/.test(v));
+    expect(ssh.map(({ name }) => name)).toEqual(['worker']);
+    const [source, target, mode] = ssh[0]!.v.split(/:(?![^{]*})/);
+    expect(source).toMatch(/^\$\{RUNBOOK_SSH_KEY_DIR:\?[^}]+\}$/); // required: compose refuses to start without it
+    expect(target).toBe('/home/node/.ssh');
+    expect(mode).toBe('ro');
+    for (const { name, v } of mounts) expect(v, `${name} mounts a home directory`).not.toMatch(/~|\$HOME|\$\{HOME/);
   });
 
   it('every command run from our image, and the Dockerfile\'s default, is one the CLI accepts', () => {

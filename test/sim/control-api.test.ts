@@ -1,8 +1,11 @@
 // The control API and LocalAPI as pure handlers, in process (no sockets), on the model alone.
-// The same routes over HTTP are covered by cli.test.ts and status-override.test.ts.
+// The same routes over HTTP are covered by cli.test.ts and status-override.test.ts; what the
+// HTTP server refuses before the handler (types a web page can send, big bodies) is tested here
+// on a control server of its own (127.0.0.1, a free port).
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SimCluster } from '../../src/sim/cluster.js';
-import { handleControl, handleLocalApi } from '../../src/sim/control-api.js';
+import { CONTROL_BODY_LIMIT, createControlServer, handleControl, handleLocalApi, listenHttp } from '../../src/sim/control-api.js';
 import type { SimState } from '../../src/sim/state-types.js';
 import { layoutCluster } from '../../src/sim/topology.js';
 
@@ -66,4 +69,51 @@ describe('typed cluster events', () => {
     c.fault(n.name, 'ip-changed');
     expect(seen).toEqual([`daemon ${n.name} stopped`, `address ${n.name} ${n.host}->127.146.0.2`]);
   });
+});
+
+describe('control API over HTTP', () => {
+  async function withServer(fn: (url: string, c: SimCluster) => Promise<void>): Promise<void> {
+    const c = cluster();
+    const server = createControlServer(c);
+    const addr = (await listenHttp(server, { host: '127.0.0.1', port: 0 })) as AddressInfo;
+    try {
+      await fn(`http://127.0.0.1:${addr.port}`, c);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }
+  const faults = (c: SimCluster): string[] => c.state().nodes.flatMap((n) => n.faults);
+
+  it('takes a fault only as application/json: a web page\'s text/plain or form POST injects nothing', () =>
+    withServer(async (url, c) => {
+      const node = c.state().nodes[0]!.name;
+      const body = JSON.stringify({ target: node, kind: 'p2p-down' });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
+        const r = await fetch(`${url}/fault`, { method: 'POST', body, headers: type ? { 'content-type': type } : {} });
+        expect(r.status, type).toBe(415);
+        expect(((await r.json()) as { error: string }).error).toMatch(/content-type must be application\/json/);
+      }
+      expect(faults(c)).toEqual([]);
+      const ok = await fetch(`${url}/fault`, { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8' } });
+      expect(ok.status).toBe(200);
+      expect(faults(c)).toEqual(['p2p-down']);
+      expect((await fetch(`${url}/state`)).status).toBe(200);
+    }));
+
+  it('caps the body, declared or streamed', () =>
+    withServer(async (url, c) => {
+      const big = JSON.stringify({ target: 'cluster', kind: 'sync-stalled', pad: 'x'.repeat(CONTROL_BODY_LIMIT) });
+      const declared = await fetch(`${url}/fault`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+      expect(declared.status).toBe(413);
+      const stream = new ReadableStream({
+        start(ctl) {
+          ctl.enqueue(new TextEncoder().encode(big));
+          ctl.close();
+        },
+      });
+      const chunked = await fetch(`${url}/fault`, { method: 'POST', body: stream, duplex: 'half', headers: { 'content-type': 'application/json' } } as RequestInit);
+      expect(chunked.status).toBe(413);
+      expect(c.state().cluster_faults).toEqual([]);
+    }));
 });

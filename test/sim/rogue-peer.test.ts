@@ -1,7 +1,9 @@
 // `sim fault <node> rogue-peer` (issue 11 item 10): another online tailnet device whose
 // self-chosen HostName is the node's name, on its own address. The LocalAPI and `tailscale
 // status` over SSH show it; update-hosts' detection must not take its address. Subnet 71.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { loadCluster } from '../../src/config/loader.js';
@@ -98,6 +100,31 @@ describe('rogue-peer', () => {
       sim.fault(offline.name, 'tailscale-down', { clear: true });
       sim.fault(offline.name, 'rogue-peer', { clear: true });
       sim.fault(moved.name, 'ip-changed', { clear: true });
+    }
+  });
+
+  // A device picks its own HostName: matching on it would take whichever device calls itself
+  // the node's name. Here the config calls a node otherwise than its device does (a machine
+  // whose hostname is not its cluster name), while an impostor calls itself the node's name:
+  // the node is still its device, found by address, and the impostor is nobody's.
+  it('matches a node by address or MagicDNS name, never by HostName: a device named otherwise is still the node', async () => {
+    const node = worker(0);
+    const renamed = `${node.name}-box`;
+    sim.fault(node.name, 'rogue-peer');
+    const config = join(dirname(sim.hostsFile), 'renamed-hosts.yaml');
+    const source = readFileSync(sim.hostsFile, 'utf8');
+    const patched = source.replace(new RegExp(`(name:\\s*["']?)${node.name}(["']?\\s*$)`, 'm'), `$1${renamed}$2`);
+    expect(patched, 'the node was renamed in the copy').not.toBe(source);
+    writeFileSync(config, patched);
+    try {
+      const acts = createActivities({ cluster: () => loadCluster(config), policy: fastPolicy(), hostsFile: config });
+      const { result } = await runActivity(() => acts.tailscaleStatus({}));
+      const device = sim.state().nodes.find((n) => n.name === node.name)!;
+      expect(result.peers.find((p) => p.name === renamed), 'the renamed node matched to its own device').toMatchObject({ ips: [device.host] });
+      expect(result.conflicts ?? []).toEqual([]);
+    } finally {
+      rmSync(config, { force: true });
+      sim.fault(node.name, 'rogue-peer', { clear: true });
     }
   });
 });

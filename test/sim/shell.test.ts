@@ -98,6 +98,25 @@ describe('catalog steps (src/domain/ssh-catalog.ts), each run over real SSH', ()
     expect(r.stdout).not.toMatch(/:2222/);
   });
 
+  // Without root: the simulated shell models process owners, so the catalog's `-u "$USER"` is
+  // checked here too, not only by the real-node suite (which needs a second account).
+  it('p2p-stop leaves another account\'s process named like the daemon alone, and succeeds', async () => {
+    const node = n(5);
+    // A root process whose command line names the daemon (a root `tail -f` of its log, say).
+    expect((await ssh(sim, node.host, `nohup sudo bash -c 'sleep 100; echo p2p_daemon-of-root' > /dev/null 2>&1 &`)).code).toBe(0);
+    await until(async () => (await ssh(sim, node.host, 'pgrep -u root -f "[p]2p_daemon"')).code === 0 || undefined, "root's process listed");
+    expect((await ssh(sim, node.host, 'ps aux')).stdout).toMatch(/^root\s+\d+ .*p2p_daemon-of-root/m);
+    // The SSH user cannot signal it (EPERM), so a stop that looked at every account failed.
+    const blind = await ssh(sim, node.host, 'pkill -f "[p]2p_daemon-of-root"');
+    expect({ code: blind.code, stderr: blind.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/Operation not permitted/) });
+    const stop = await ssh(sim, node.host, cmd('p2p-stop'));
+    expect({ code: stop.code, stderr: stop.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(n(5).daemon).toBe('stopped');
+    expect((await ssh(sim, node.host, 'pgrep -u root -f "[p]2p_daemon"')).code, "root's process left alone").toBe(0);
+    expect((await ssh(sim, node.host, 'sudo pkill -f "[p]2p_daemon-of-root"')).code).toBe(0);
+    expect((await ssh(sim, node.host, cmd('p2p-start'))).code).toBe(0);
+  });
+
   it('p2p-stop, then p2p-start with polling, then p2p-local-status (§4.1)', async () => {
     const node = n(3);
     const stop = await ssh(sim, node.host, cmd('p2p-stop'));

@@ -190,3 +190,36 @@ describe('incident IDs and the token', () => {
     expect(webhookToken({ RUNBOOK_WEBHOOK_TOKEN: TOKEN })).toBe(TOKEN);
   });
 });
+
+describe('GET /healthz', () => {
+  it('answers from a cached health state: a burst of probes makes one Temporal call, a later probe another', async () => {
+    let calls = 0;
+    let up = true;
+    let clock = 0;
+    const intake: IncidentIntake = {
+      fire: async () => ({ action: 'started' }),
+      resolve: async () => ({ action: 'signalled' }),
+      healthy: async () => {
+        calls++;
+        return up;
+      },
+    };
+    const { app } = createWebhookApp({
+      token: TOKEN,
+      intake,
+      routes: () => defaultPolicy().alerts,
+      nodes: () => new Set(),
+      incidentInput: (r) => r,
+      workflowUrl: (id) => id,
+      health: { maxAgeMs: 5_000, now: () => clock },
+    });
+    const burst = Array.from({ length: 50 }, () => app.request('/healthz'));
+    expect((await Promise.all(burst)).map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect(calls).toBe(1);
+    clock += 5_000; // the state is old: the next probe asks Temporal again, and hears it is down
+    up = false;
+    expect((await app.request('/healthz')).status).toBe(503);
+    expect(calls).toBe(2);
+  });
+});

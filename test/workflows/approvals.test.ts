@@ -61,6 +61,13 @@ describe('approvals', () => {
         h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'bob', step: 'approve something else' }] }),
       ).rejects.toThrow(WorkflowUpdateFailedError);
       await expect(h.executeUpdate(decideUpdate, { args: [{ approve: true, by: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      // A hand-typed `"approve": "false"` is a string (truthy): refused, never read as a decision.
+      const typed = await h
+        .executeUpdate(decideUpdate, { args: [{ approve: 'false' as unknown as boolean, by: 'mallory' }] })
+        .catch((e: unknown) => e);
+      expect(typed).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((typed as WorkflowUpdateFailedError).cause?.message).toMatch(/"approve" must be true or false/);
+      expect((await h.query(progressQuery)).pendingApproval?.step).toBe('approve restart tailscale');
       const ok = await h.executeUpdate(decideUpdate, { args: [{ approve: true, by: 'bob' }] });
       expect(ok).toEqual({ step: 'approve restart tailscale', approved: true });
       expect((await h.result()).status).toBe('completed');

@@ -2,12 +2,14 @@
 // procedures racing on two voters keep a voter majority alive (issue 11 item 3), also when the
 // restarted daemons report `running` before they rejoin (sim fault slow-rejoin), two procedures
 // on one node never change it at the same time (item 7), and `runbook retry` of a run that
-// failed after its slot was granted completes (item 2).
+// failed after its slot was granted completes (item 2); a retried run that had given its slot
+// back asks for it again before it changes the node.
 //
 // To make the races happen every time rather than by luck, the worker's SSH activity holds the
 // first `p2p-stop` of a test until a second one arrives (the race: both passed their checks) or
 // the semaphore shows the other procedure queued (the race was prevented), with a deadline.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +170,51 @@ describe('blast radius on a real cluster', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(await newRun.result()).toMatchObject({ status: 'completed' });
+    });
+  });
+  it('`runbook retry` of a run that failed holding its slot asks for the slot again before it changes the voter', async () => {
+    const [, v1] = voters();
+    let failedRun: string | undefined;
+    /** What the semaphore held when the retried run stopped and started v1. */
+    const seen: Array<{ step: string; held: string[] }> = [];
+    const heldNow = async (taskQueue: string): Promise<string[]> =>
+      ((await env.client.workflow.getHandle(`slots-${taskQueue}`).query(slotsStateQuery)).held ?? []).map((h) => `${h.holder}/${h.node}`);
+    // The fresh look under the slot fails once (the run fails holding it, and gives it back on
+    // its way out); the retried run's stop and start note what the semaphore holds right then.
+    const failFirstLook = (real: Activities, taskQueue: string): Partial<Activities> => ({
+      async lookAgain(input) {
+        if (failedRun === undefined) {
+          failedRun = Context.current().info.workflowExecution?.runId ?? '';
+          throw ApplicationFailure.nonRetryable('admin API went away', 'AdminApiUnavailable');
+        }
+        return real.lookAgain(input);
+      },
+      async sshRun(input) {
+        const run = Context.current().info.workflowExecution;
+        if (run?.runId !== failedRun && (input.step === 'p2p-stop' || input.step === 'p2p-start')) {
+          seen.push({ step: input.step, held: await heldNow(taskQueue) });
+        }
+        return real.sshRun(input);
+      },
+    });
+    await withWorker(failFirstLook, async (taskQueue) => {
+      sim.fault(v1!, 'p2p-down');
+      const h = await startProcedure(env, taskQueue, 'restart-p2p', { node: v1!, extra: { maxNodesRemediated: 2 } });
+      await expect(h.result()).rejects.toThrow(/Workflow execution failed/);
+      const events = (await h.fetchHistory()).events ?? [];
+      const grant = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'slot-granted');
+      const release = events.find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'release-slot');
+      expect(grant, 'the failed run was granted a slot').toBeDefined();
+      expect(Number(release?.eventId), 'and released it after the failure').toBeGreaterThan(Number(grant!.eventId));
+      expect(await heldNow(taskQueue)).toEqual([]);
+
+      const retried = await runCli(['retry', h.workflowId], { TEMPORAL_ADDRESS: env.address, RUNBOOK_CONFIG: sim.hostsFile });
+      expect(retried.code, retried.stderr).toBe(0);
+      expect(retried.stdout).toMatch(/asks for it again first/);
+      const r = await env.client.workflow.getHandle(h.workflowId).result();
+      expect(r).toMatchObject({ status: 'completed' });
+      expect(seen.map((x) => x.step)).toEqual(['p2p-stop', 'p2p-start']);
+      for (const x of seen) expect(x.held, `held during the retried run's ${x.step}`).toEqual([`${h.workflowId}/${v1}`]);
     });
   });
 });

@@ -224,4 +224,36 @@ describe('secrets never in history', () => {
     const secrets = clusterSecrets(sim);
     for (const h of runs) expectNoSecrets(await h.fetchHistory(), secrets, h.workflowId);
   });
+
+  // The scan above proves something only if it would see a key that did get into a history.
+  // An activity whose error quotes the admin key (as a careless transport echoing its request
+  // would): the same scan must flag that run, naming the failed activity's event. A stand-in
+  // key, so the worker's log of the error holds nothing the suite-wide log scan looks for.
+  it('the scan catches an admin key in an activity\'s error text', async () => {
+    const standIn = `stand-in-admin-key-${uniqueId('k')}`;
+    const node = workerNode(0);
+    sim.fault(node, 'p2p-down');
+    const queue = uniqueId('leaky-q');
+    const leaky = await harness.createWorker({
+      taskQueue: queue,
+      wrap: (real) => ({
+        ...real,
+        async sshRun() {
+          throw new Error(`curl: (22) request with header X-Admin-Key: ${standIn} refused`);
+        },
+      }),
+    });
+    await leaky.runUntil(async () => {
+      const h = await startOn(env, queue, 'restart-p2p', { node });
+      await h.result().catch(() => undefined); // escalated or failed: either way the error is in its history
+      let found = '';
+      try {
+        expectNoSecrets(await h.fetchHistory(), { ...clusterSecrets(sim), 'admin key': standIn }, h.workflowId);
+      } catch (e) {
+        found = (e as Error).message;
+      }
+      expect(found).toMatch(/admin key in event \d+ \(activityTaskFailedEventAttributes\)/);
+      expect(found).not.toContain(standIn);
+    });
+  });
 });

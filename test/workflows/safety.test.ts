@@ -35,7 +35,8 @@ describe('blast radius', () => {
     const holder = await startProcedure(env, taskQueue, 'fix-tailscale', { node: a! });
     await until(holder, (p) => p.status === 'awaiting-approval');
     const slotsId = `slots-${taskQueue}`;
-    const hold = { requestId: 'manual:hold#1', holder: holder.workflowId, node: a!, limit: 1 };
+    // A request needs a secret key (only it releases the slot): the test makes one up.
+    const hold = { requestId: 'manual:hold#1', holder: holder.workflowId, node: a!, limit: 1, key: 'manual-hold-secret-key' };
     await env.client.workflow.signalWithStart('remediationSlots', {
       workflowId: slotsId,
       taskQueue,
@@ -51,7 +52,7 @@ describe('blast radius', () => {
     expect(sim.state().mutations.filter((m) => m.node === b && m.source !== 'control')).toEqual([]);
     expect((await second.query(progressQuery)).steps.find((s) => s.name === 'stop p2p daemon')?.state).not.toBe('done');
 
-    await env.client.workflow.getHandle(slotsId).signal(releaseSlotSignal, { requestId: hold.requestId });
+    await env.client.workflow.getHandle(slotsId).signal(releaseSlotSignal, { requestId: hold.requestId, key: hold.key });
     const r = await second.result();
     expect(r.status, r.summary).toBe('completed');
     expect(sim.state().nodes.find((n) => n.name === b)!.faults).toEqual([]);

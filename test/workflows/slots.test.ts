@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import { RECOVERY_DEFAULTS } from '../../workflows/recovery-input.js';
-import { slotGrantedSignal, slotsStateQuery, type SlotsState } from '../../workflows/slots.js';
+import { acquireSlotSignal, type PublicSlotsState as SlotsState, releaseSlotSignal, slotGrantedSignal, slotsStateQuery } from '../../workflows/slots.js';
 import { finishSignal, type slotHolder, type SlotHolderInput } from '../fixtures/slot-workflows.js';
 import { startTimeSkippingEnv, uniqueId } from '../helpers/temporal-env.js';
 import { StopWaiting, waitFor } from '../helpers/wait.js';
@@ -52,13 +52,14 @@ const fakeActivities = {
  * test started is terminated after it: a timer of a workflow whose worker is gone would stop the
  * test server from skipping time in the next test.
  */
-async function withWorker(fn: (t: Ctx) => Promise<void>, leaseMs?: number): Promise<void> {
+async function withWorker(fn: (t: Ctx) => Promise<void>, leaseMs?: number, maxLimit?: number): Promise<void> {
   const taskQueue = uniqueId('slots-q');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fakeActivities });
   const slotsId = uniqueId('slots');
   const t = new Ctx(taskQueue, slotsId);
   await worker.runUntil(async () => {
-    await env.client.workflow.start('remediationSlots', { taskQueue, workflowId: slotsId, args: [leaseMs === undefined ? {} : { leaseMs }] });
+    const args = { ...(leaseMs !== undefined && { leaseMs }), ...(maxLimit !== undefined && { maxLimit }) };
+    await env.client.workflow.start('remediationSlots', { taskQueue, workflowId: slotsId, args: [args] });
     try {
       await fn(t);
     } finally {
@@ -135,6 +136,10 @@ const holders = (s: SlotsState): string[] => s.held.map((h) => h.holder).sort();
 const waiting = (s: SlotsState): string[] => s.queue.map((h) => h.holder).sort();
 /** Everyone has asked: `n` requests are either held or queued. */
 const asked = (n: number) => (s: SlotsState) => s.held.length + s.queue.length === n;
+
+interface Metadata {
+  definition: { signalDefinitions: Array<{ name: string }>; updateDefinitions: Array<{ name: string }> };
+}
 
 /** Long enough that w2 is seen waiting first; short enough to wait for in real time. */
 const SHORT_LEASE_MS = 10_000;
@@ -270,6 +275,75 @@ describe('blast-radius semaphore', () => {
       expect(await b.result()).toBe('changed');
     }));
 
+  // The slot messages are plumbing: what a client or the Web UI can send must not move a slot.
+  it('a forged grant (the waiting request id, without its secret key) never lets a procedure start its change', () =>
+    withWorker(async (t) => {
+      const a = await t.hold('w1', { limit: 1 });
+      await t.until('w1 held', (s) => s.held.length === 1);
+      const b = await t.hold('w2', { limit: 1 });
+      await b.signal(finishSignal); // so b ends `changed` at once if anything lets it start
+      await t.until('w2 asked', asked(2));
+      const requestId = (await t.state()).queue[0]!.requestId;
+      await b.signal(slotGrantedSignal, { requestId });
+      await b.signal(slotGrantedSignal, { requestId, key: '00000000-0000-4000-8000-000000000000', leaseMs: 1_000 });
+      await handled(b, 'slot-granted', 2);
+      expect((await b.describe()).status.name).toBe('RUNNING');
+      expect(waiting(await t.state())).toEqual([b.workflowId]);
+      await a.signal(finishSignal);
+      expect(await b.result()).toBe('changed');
+    }));
+
+  it('a forged release or renewal (the held request id, without its key) frees nothing', () =>
+    withWorker(async (t) => {
+      const a = await t.hold('w1', { limit: 1 });
+      await t.until('w1 held', (s) => s.held.length === 1);
+      const held = (await t.state()).held[0]!;
+      const slots = env.client.workflow.getHandle(t.slotsId);
+      await slots.signal(releaseSlotSignal, { requestId: held.requestId });
+      await slots.signal(releaseSlotSignal, { requestId: held.requestId, key: 'guessed-but-wrong-key' });
+      await slots.signal('renew-slot', { requestId: held.requestId });
+      const b = await t.hold('w2', { limit: 1 });
+      await t.until('w2 asked', asked(2));
+      await handled(slots, 'acquire-slot', 2); // the forged messages came before b's request
+      const s = await t.state();
+      expect(holders(s)).toEqual([a.workflowId]);
+      expect(s.held[0]!.renewedAtMs).toBeUndefined();
+      expect(waiting(s)).toEqual([b.workflowId]);
+      await a.signal(finishSignal);
+      await t.until('w2 served after the real release', (x) => holders(x).includes(b.workflowId));
+      await b.signal(finishSignal);
+    }));
+
+  it('requests with a limit outside 1..the configured maximum, or without a key, are refused and freeze nothing', () =>
+    withWorker(
+      async (t) => {
+        const slots = env.client.workflow.getHandle(t.slotsId);
+        const forged = { holder: 'someone', node: 'w9', key: 'a-key-long-enough-0001' };
+        await slots.signal(acquireSlotSignal, { ...forged, requestId: 'forged#0', limit: 0 });
+        await slots.signal(acquireSlotSignal, { ...forged, requestId: 'forged#3', limit: 3 });
+        await slots.signal(acquireSlotSignal, { ...forged, requestId: 'forged#1.5', limit: 1.5 });
+        await slots.signal(acquireSlotSignal, { holder: 'someone', node: 'w8', requestId: 'forged#keyless', limit: 2 });
+        await handled(slots, 'acquire-slot', 4);
+        expect(await t.state()).toMatchObject({ held: [], queue: [] });
+        // Two real requests are granted together: neither a 0 nor a 1 was let in.
+        const a = await t.hold('w1');
+        const b = await t.hold('w2');
+        await t.until('both served', (x) => holders(x).length === 2);
+        for (const h of [a, b]) await h.signal(finishSignal);
+      },
+      undefined,
+      2,
+    ));
+
+  it('the state query shows who holds and waits, never the secret keys', () =>
+    withWorker(async (t) => {
+      const a = await t.hold('w1', { limit: 1 });
+      const b = await t.hold('w2', { limit: 1 });
+      const s = await t.until('both asked', asked(2));
+      for (const r of [...s.held, ...s.queue]) expect(Object.keys(r)).not.toContain('key');
+      for (const h of [a, b]) await h.signal(finishSignal);
+    }));
+
   it('no slot is held while a human decides', () =>
     withWorker(async (t) => {
       const workflowId = uniqueId('restart-p2p');
@@ -286,6 +360,13 @@ describe('blast-radius semaphore', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect((await t.state()).held).toEqual([]);
+      // The Web UI's Send-a-Signal dialog offers what the workflow metadata lists: only the
+      // operator's messages, never the slot plumbing (neither on a procedure nor on the semaphore).
+      const meta = (h: WorkflowHandle): Promise<Metadata> => h.query<Metadata>('__temporal_workflow_metadata');
+      const pm = await meta(p);
+      expect(pm.definition.signalDefinitions.map((d) => d.name).sort()).toEqual(['approve', 'reject']);
+      expect(pm.definition.updateDefinitions.map((d) => d.name)).toEqual(['decide']);
+      expect((await meta(env.client.workflow.getHandle(t.slotsId))).definition.signalDefinitions).toEqual([]);
       // A change of the same node by someone else goes ahead meanwhile, even with limit 1.
       const other = await t.hold('w1', { limit: 1 });
       await t.until('other change of w1 served', (x) => holders(x).includes(other.workflowId));

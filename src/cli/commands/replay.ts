@@ -69,7 +69,8 @@ export function registerReplayCommands(program: Command): void {
         requestId: `retry-${workflowId}-${desc.runId}-${point.eventId}`,
         resetReapplyType: proto.temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
       });
-      console.log(`reset ${workflowId} to before ${point.failedActivity}: new run ${reply.runId}`);
+      const slot = point.asksForSlotAgain ? ' (it had given back its remediation slot: the new run asks for it again first)' : '';
+      console.log(`reset ${workflowId} to before ${point.failedActivity}: new run ${reply.runId}${slot}`);
       console.log(`  ${workflowUrl(settings, workflowId, reply.runId ?? undefined)}`);
     });
 }

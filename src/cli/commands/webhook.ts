@@ -5,6 +5,7 @@ import { DEFAULT_WEBHOOK_PORT } from '../../alerting/endpoints.js';
 import { DEFAULT_HOSTS_FILE } from '../../config/default-files.js';
 import { LOG_FORMATS, type LogFormat, RunbookLogger } from '../../logging/logger.js';
 import { notificationSecretNames, secretsFromEnv } from '../../logging/redact.js';
+import { isLoopbackHost } from '../../webhook/loopback.js';
 import { TOKEN_ENV, WebhookTokenError, webhookToken } from '../../webhook/token.js';
 import { policyFor } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -40,6 +41,12 @@ export function registerWebhookCommand(program: Command): void {
       }
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${flags.port}"`);
+      // Without a token, anyone who reaches the port starts incidents: only on a loopback address.
+      if (flags.insecureNoToken && !isLoopbackHost(flags.host)) {
+        throw new UsageError(
+          `--insecure-no-token listens without authentication, so only on a loopback address (127.0.0.1, ::1), not on --host ${flags.host}; set $${TOKEN_ENV} instead`,
+        );
+      }
       let token: string | undefined;
       try {
         token = flags.insecureNoToken ? undefined : webhookToken();

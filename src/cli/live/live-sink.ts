@@ -1,7 +1,7 @@
 // Where the live view goes. Always stderr, so stdout carries only the result (text or --json)
 // and `runbook run --wait > result.txt` or `| jq` see exactly what they saw before. When both
-// stdout and stderr are a terminal, a frame redrawn in place (log-update); otherwise (pipes, CI,
-// a redirected stream) one plain line per change, no escape codes.
+// stdout and stderr are a terminal with a size, a frame redrawn in place (log-update); otherwise
+// (pipes, CI, a redirected stream, a pty nobody sized) one plain line per change, no escape codes.
 import { createLogUpdate } from 'log-update';
 import type { Progress } from '../../domain/progress.js';
 import { changeLines, renderFrame, type RenderContext } from './render.js';
@@ -15,8 +15,17 @@ export interface ProgressSink {
 
 export type LiveMode = 'frame' | 'lines';
 
-export function liveMode(stdout: { isTTY?: boolean }, stderr: { isTTY?: boolean }): LiveMode {
-  return stdout.isTTY === true && stderr.isTTY === true ? 'frame' : 'lines';
+interface Stream {
+  isTTY?: boolean;
+  rows?: number;
+  columns?: number;
+}
+
+export function liveMode(stdout: Stream, stderr: Stream): LiveMode {
+  // log-update keeps the last `rows` lines of a frame: a terminal of 0 rows or columns (`script`
+  // and other ptys start at 0×0 until someone sets a size) would show nothing until the end.
+  const sized = (stderr.rows ?? 0) > 0 && (stderr.columns ?? 0) > 0;
+  return stdout.isTTY === true && stderr.isTTY === true && sized ? 'frame' : 'lines';
 }
 
 const FOOTER = 'Ctrl-C stops watching; the workflow goes on.';

@@ -47,6 +47,8 @@ export interface Session {
   killed: boolean;
   /** The shell process was killed by this signal (e.g. `TERM` from a `pkill -f` that matched it). */
   signal?: string;
+  /** The account the shell runs as when it is not the SSH user's (`sudo bash -c …` runs as root). */
+  user?: string;
 }
 
 export interface Io {

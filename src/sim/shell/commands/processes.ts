@@ -1,5 +1,8 @@
 // `ps aux`, `pkill [-u USER] [-f] [-9]` and `pgrep [-u USER] [-f] [-a|-l]`: the p2p daemon (§4.1
 // stop) and every shell process running a script on the node, matched as procps matches them.
+// Processes have owners: the SSH user's, or root's (`sudo bash -c …`). The SSH user may signal
+// only its own (another account's: EPERM), so a `pkill -f` without `-u "$USER"` that matches a
+// root process named like the daemon fails on it, and a `pgrep -f` still lists it.
 import type { Command, CommandContext } from '../types.js';
 
 const DAEMON_CMDLINE = 'python -m app.distributed.p2p_daemon';
@@ -26,7 +29,7 @@ function psTable(x: CommandContext): string {
   }
   // Shells running scripts show their whole command line (ps prints a newline as '?').
   for (const p of x.shell.processes.on(n)) {
-    rows.push(`ubuntu     ${String(p.pid).padStart(5)}  0.0  0.0   8908  3712 ?        Ss   ${hhmm(Date.now())}   0:00 ${p.cmdline.replace(/[\n\t]/g, '?')}`);
+    rows.push(`${ownerOf(p).padEnd(11)}${String(p.pid).padStart(5)}  0.0  0.0   8908  3712 ?        Ss   ${hhmm(Date.now())}   0:00 ${p.cmdline.replace(/[\n\t]/g, '?')}`);
   }
   // The other members of the pipeline are processes too (`ps aux | grep p2p` shows the grep).
   for (const c of x.pipeline.commands) {
@@ -40,8 +43,11 @@ function psTable(x: CommandContext): string {
 interface Hit {
   pid: number;
   cmdline: string;
+  owner: string;
   kill: () => void;
 }
+
+const ownerOf = (p: { session: { user?: string } }): string => p.session.user ?? SHELL_USER;
 
 /**
  * The processes `pkill`/`pgrep` can see on the node: the daemon and every shell running a
@@ -51,11 +57,12 @@ interface Hit {
  */
 function matching(args: string[], x: CommandContext, verb: 'pkill' | 'pgrep'): Hit[] | number {
   const full = args.some((a) => /^-[a-z]*f[a-z]*$/.test(a));
-  // `-u USER`: only that user's processes; every process the node's shell can see is ubuntu's.
+  // `-u USER`: only that user's processes (the SSH user's by name or uid, or root's).
   const userAt = args.indexOf('-u');
   const user = userAt >= 0 ? args[userAt + 1] : undefined;
   const pattern = args.filter((a, i) => !a.startsWith('-') && !(userAt >= 0 && i === userAt + 1))[0];
-  if (user !== undefined && user !== SHELL_USER && user !== String(SHELL_UID)) return [];
+  const wanted = user === String(SHELL_UID) ? SHELL_USER : user === '0' ? 'root' : user;
+  const owned = (owner: string): boolean => wanted === undefined || owner === wanted;
   if (pattern === undefined) {
     x.io.err.write(`${verb}: no matching criteria specified\nTry \`${verb} --help' for more information.\n`);
     return 2;
@@ -71,12 +78,14 @@ function matching(args: string[], x: CommandContext, verb: 'pkill' | 'pgrep'): H
   const c = x.world.cluster;
   const signal = args.some((a) => a === '-9' || a === '-KILL' || a === '-SIGKILL') ? 'KILL' : 'TERM';
   const hits: Hit[] = [];
-  if (n.daemon !== 'stopped' && re.test(full ? DAEMON_CMDLINE : 'python')) {
-    hits.push({ pid: n.daemonPid, cmdline: DAEMON_CMDLINE, kill: () => void c.killDaemon(n, signal) });
+  if (n.daemon !== 'stopped' && owned(SHELL_USER) && re.test(full ? DAEMON_CMDLINE : 'python')) {
+    hits.push({ pid: n.daemonPid, cmdline: DAEMON_CMDLINE, owner: SHELL_USER, kill: () => void c.killDaemon(n, signal) });
   }
   for (const p of x.shell.processes.on(n)) {
     const name = p.cmdline.split(' ')[0]!;
-    if (re.test(full ? p.cmdline : name)) hits.push({ pid: p.pid, cmdline: p.cmdline, kill: () => void (p.session.signal ??= signal) });
+    if (owned(ownerOf(p)) && re.test(full ? p.cmdline : name)) {
+      hits.push({ pid: p.pid, cmdline: p.cmdline, owner: ownerOf(p), kill: () => void (p.session.signal ??= signal) });
+    }
   }
   return hits;
 }
@@ -85,8 +94,17 @@ const pkill: Command = (args, x) => {
   const hits = matching(args, x, 'pkill');
   if (typeof hits === 'number') return hits;
   x.world.cluster.record(x.s.node.name, 'ssh', x.text);
-  for (const h of hits) h.kill();
-  return hits.length > 0 ? 0 : 1;
+  let killed = 0;
+  for (const h of hits) {
+    // Without sudo, only the SSH user's own processes can be signalled (as kill(2) allows).
+    if (x.root !== true && h.owner !== SHELL_USER) {
+      x.io.err.write(`pkill: killing pid ${h.pid} failed: Operation not permitted\n`);
+      continue;
+    }
+    h.kill();
+    killed++;
+  }
+  return killed > 0 ? 0 : 1;
 };
 
 const pgrep: Command = (args, x) => {

@@ -30,10 +30,10 @@ function subShell(name: 'bash' | 'sh'): Command {
     const stdin = c >= 0 ? x.io.stdin : '';
     if (x.detached === true) {
       // nohup sh -c '…' &: outlives the session, and tailscale down cannot cut it.
-      const s: Session = { ...x.s, env: new Map(x.s.env), via: 'detached', killed: false, signal: undefined };
+      const s: Session = { ...x.s, env: new Map(x.s.env), via: 'detached', killed: false, signal: undefined, ...(x.root === true && { user: 'root' }) };
       return x.shell.runAsProcess(cmdline, script, s, x.io.out, x.io.err, stdin);
     }
-    const s: Session = { ...x.s, env: new Map(x.s.env), signal: undefined };
+    const s: Session = { ...x.s, env: new Map(x.s.env), signal: undefined, ...(x.root === true && { user: 'root' }) };
     const status = await x.shell.runAsProcess(cmdline, script, s, x.io.out, x.io.err, stdin);
     if (s.killed) x.s.killed = true;
     return status;
