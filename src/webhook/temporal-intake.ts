@@ -57,6 +57,8 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
   const lastOutcome = async (workflowId: string): Promise<{ outcome?: string; reason: string }> => {
     try {
       const d = await withDeadline(() => client.workflow.getHandle(workflowId).describe());
+      // A concurrent repeat may have started a new run between our start attempt and this look.
+      if (d.status.name === 'RUNNING') return { outcome: 'running', reason: 'a new run of the incident is looking again' };
       const outcome = d.typedSearchAttributes.get(RunbookOutcome);
       if (outcome === 'completed') return { outcome, reason: 'incident already resolved' };
       if (outcome === 'escalated') return { outcome, reason: 'incident already escalated' };
@@ -159,7 +161,7 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
       // and owns it; nothing runs twice. Resolved (healthy by our probes): never drop it, look
       // again in a new run of the incident. Concurrent repeats start one (use existing).
       const last = await lastOutcome(own);
-      if (last.outcome !== 'completed') return { action: 'ignored', reason: last.reason, workflowId: own };
+      if (last.outcome !== 'completed' && last.outcome !== 'running') return { action: 'ignored', reason: last.reason, workflowId: own };
       // It looks first: the routed procedure (e.g. recover-node) runs again only if diagnose says so.
       const again = await signalWithStart(req, own, WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, { summary: `follow-up: ${req.summary}`, followUp: true });
       return {

@@ -46,7 +46,9 @@ async function healedIncident(node: string): Promise<{ id: string; details: stri
       const fired = await post(hook.url, notification([alert({ alertname: 'ClusterConnectivityDegraded', startsAt, fingerprint })]), TOKEN);
       const id = fired.body.accepted![0]!.workflowId!;
       const incident = h.env.client.workflow.getHandle(id);
-      const child = h.env.client.workflow.getHandle(`${id}--r1-restart-p2p-${node}`);
+      // The incident names its child (run-scoped IDs for the cluster incident): read it from progress.
+      const started = await waitForProgress(incident, 'the incident to start restart-p2p', (p) => p.children?.some((c) => c.procedure === 'restart-p2p' && c.node === node) === true, { timeoutMs: 90_000 });
+      const child = h.env.client.workflow.getHandle(started.children!.find((c) => c.procedure === 'restart-p2p')!.workflowId);
       await waitForApproval(child, 'approve restart p2p', { timeoutMs: 90_000 });
       await child.signal(approveSignal, { step: 'approve restart p2p', by: 'carol', comment: 'INC-42: go' });
       await waitForProgress(incident, 'the incident to wait for resolved', (p) => p.steps.some((s) => s.name === 'wait for resolved' && s.state === 'running'), { timeoutMs: 90_000 });
