@@ -31,6 +31,22 @@ const workers = (): string[] => sim.state().nodes.filter((n) => n.role === 'work
 const voters = (): string[] => sim.state().nodes.filter((n) => n.role === 'voter').map((n) => n.name);
 const sshMutations = (): number => sim.state().mutations.filter((m) => m.source === 'ssh').length;
 
+/** A ClusterConnectivityDegraded incident for the whole cluster, started as the webhook would. */
+function clusterIncident(fingerprint: string) {
+  return startWorkflow(env.client, 'connectivity-incident', {
+    taskQueue: harness.taskQueue,
+    workflowId: uniqueId('incident'),
+    input: {
+      alert: { alertname: 'ClusterConnectivityDegraded', fingerprint, startsAt: new Date().toISOString(), status: 'firing', labels: {} },
+      procedure: 'connectivity-incident',
+      mode: 'remediate',
+      target: 'cluster',
+      resolveWaitMs: 1_000,
+      slotsWorkflowId: `slots-${harness.taskQueue}`,
+    },
+  });
+}
+
 async function diagnose(): Promise<DiagnoseReport> {
   const h = await startWorkflow(env.client, 'diagnose', { taskQueue: harness.taskQueue, workflowId: uniqueId('diagnose'), input: {} });
   return (await h.result()) as DiagnoseReport;
@@ -79,18 +95,7 @@ describe('a node blind to the worker', () => {
     const [blind] = workers();
     sim.fault(blind!, 'blind-to-worker');
     const before = sshMutations();
-    const h = await startWorkflow(env.client, 'connectivity-incident', {
-      taskQueue: harness.taskQueue,
-      workflowId: uniqueId('incident'),
-      input: {
-        alert: { alertname: 'ClusterConnectivityDegraded', fingerprint: 'f1', startsAt: new Date().toISOString(), status: 'firing', labels: {} },
-        procedure: 'connectivity-incident',
-        mode: 'remediate',
-        target: 'cluster',
-        resolveWaitMs: 1_000,
-        slotsWorkflowId: `slots-${harness.taskQueue}`,
-      },
-    });
+    const h = await clusterIncident('f1');
     const r = await h.result();
     expect(r.status).toBe('completed');
     expect(sshMutations()).toBe(before);
@@ -126,18 +131,7 @@ describe('one owner per node', () => {
       extra: { approval: { timeoutMs: 600_000, modes: { low: 'require', high: 'require' } } },
     });
     await waitForApproval(owner);
-    const incident = await startWorkflow(env.client, 'connectivity-incident', {
-      taskQueue: harness.taskQueue,
-      workflowId: uniqueId('incident'),
-      input: {
-        alert: { alertname: 'ClusterConnectivityDegraded', fingerprint: 'f2', startsAt: new Date().toISOString(), status: 'firing', labels: {} },
-        procedure: 'connectivity-incident',
-        mode: 'remediate',
-        target: 'cluster',
-        resolveWaitMs: 1_000,
-        slotsWorkflowId: `slots-${harness.taskQueue}`,
-      },
-    });
+    const incident = await clusterIncident('f2');
     await waitFor('the incident to wait for the owner', async () => {
       const p: Progress = await incident.query(progressQuery);
       return p.steps.find((s) => s.detail?.includes(`is worked on by restart-p2p ${owner.workflowId}`));
