@@ -5,6 +5,7 @@ import { registerDevCommand } from './commands/dev.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerMonitorCommands } from './commands/monitor.js';
 import { registerReplayCommands } from './commands/replay.js';
+import { registerRehearseCommand } from './commands/rehearse.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerWatchCommand } from './commands/watch.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerInspectCommands(program);
   registerMonitorCommands(program);
   registerReplayCommands(program);
+  registerRehearseCommand(program);
   registerConfigCommands(program);
   registerSimCommands(program);
   return program;

@@ -26,7 +26,7 @@ export interface ClusterFiles {
 }
 
 /** Writes keys, known_hosts and the hosts file for `cluster` into `dir`. */
-export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: number): ClusterFiles {
+export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: number, backbone?: string): ClusterFiles {
   const clientKey = generateKey('runbook-sim client');
   const hostKeys = cluster.nodes.map((n) => generateKey(`root@${n.name}`));
   const keyFile = join(dir, 'id_cluster');
@@ -41,7 +41,7 @@ export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: num
   };
   writeFileSync(knownHosts, cluster.nodes.map((n) => hostKeyLine(n, n.host) + hostKeyLine(n, n.fallback)).join(''));
   const hostsFile = join(dir, 'distributed_hosts.yaml');
-  writeFileSync(hostsFile, hostsYaml(cluster, sshPort));
+  writeFileSync(hostsFile, hostsYaml(cluster, sshPort, backbone ?? cluster.coordinator.name));
   const socketPath = join(dir, 'tailscaled.sock');
   rmSync(socketPath, { force: true });
   return {
@@ -55,12 +55,12 @@ export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: num
   };
 }
 
-function hostsYaml(c: SimCluster, sshPort: number): string {
+function hostsYaml(c: SimCluster, sshPort: number, backbone: string): string {
   const doc = {
     ssh: { user: SIM_USER, key_path: 'id_cluster', known_hosts: 'known_hosts', connect_timeout_s: 5 },
     ports: { ssh: sshPort, http_api: SIM_PORTS.http_api, p2p: SIM_PORTS.p2p, admin: SIM_PORTS.admin },
     service_dir: SIM_SERVICE_DIR,
-    backbone: c.coordinator.name,
+    backbone,
     coordinator: c.coordinator.name,
     tailscale: { socket: 'tailscaled.sock' },
     voter_nodes: c.voters.map((v) => v.name),

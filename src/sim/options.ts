@@ -1,6 +1,19 @@
 // startSimulator's options, their defaults and their bounds.
 import { SimUsageError } from './errors.js';
-import { MAX_NODES } from './topology.js';
+import { MAX_NODES, type ShapeNode } from './topology.js';
+
+/**
+ * A given cluster instead of a generated one (a twin of a hosts file): its node names, providers
+ * and voters, node 0 being the coordinator, and the backbone the hosts file names.
+ */
+export interface ClusterShape {
+  nodes: ShapeNode[];
+  /** Written as `backbone:` in the hosts file; default the coordinator. */
+  backbone?: string;
+}
+
+// The names the hosts file schema accepts (DESIGN §3): the shell and SSH see them verbatim.
+const NODE_NAME = /^[A-Za-z0-9._-]+$/;
 
 export interface SimulatorOptions {
   nodes: number;
@@ -25,9 +38,15 @@ export interface SimulatorOptions {
   slowPrimaryMs?: number;
   /** Duration of a full data sync at timeScale 1 (default 2000 ms). */
   syncMs?: number;
+  /** Names, providers and voters of a given cluster; `nodes` must equal its length, `voters` is ignored. */
+  shape?: ClusterShape;
 }
 
-export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs'>> & { outDir: string | undefined; syncMs: number | undefined };
+export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs' | 'shape'>> & {
+  outDir: string | undefined;
+  syncMs: number | undefined;
+  shape: ClusterShape | undefined;
+};
 
 /** The options with defaults filled in; a SimUsageError names the first one out of bounds. */
 export function validateOptions(o: SimulatorOptions): ValidOptions {
@@ -36,7 +55,8 @@ export function validateOptions(o: SimulatorOptions): ValidOptions {
     return v;
   };
   const nodes = int('nodes', o.nodes, 1, MAX_NODES);
-  const voters = int('voters', o.voters ?? Math.min(5, nodes), 1, nodes);
+  if (o.shape !== undefined) validateShape(o.shape, nodes);
+  const voters = o.shape !== undefined ? o.shape.nodes.filter((n) => n.voter).length : int('voters', o.voters ?? Math.min(5, nodes), 1, nodes);
   const timeScale = o.timeScale ?? 1;
   if (!(timeScale > 0)) throw new SimUsageError(`timeScale must be positive, got ${timeScale}`);
   return {
@@ -52,5 +72,20 @@ export function validateOptions(o: SimulatorOptions): ValidOptions {
     slowPrimaryMs: int('slowPrimaryMs', o.slowPrimaryMs ?? 600, 0, 60_000),
     outDir: o.outDir,
     syncMs: o.syncMs,
+    shape: o.shape,
   };
+}
+
+/** A shape the model can run: as many nodes as `nodes`, unique valid names, a voter, a known backbone. */
+function validateShape(shape: ClusterShape, nodes: number): void {
+  if (shape.nodes.length !== nodes) throw new SimUsageError(`nodes is ${nodes} but the shape lists ${shape.nodes.length} nodes`);
+  const seen = new Set<string>();
+  for (const n of shape.nodes) {
+    if (!NODE_NAME.test(n.name)) throw new SimUsageError(`node name ${JSON.stringify(n.name)} may only contain letters, digits, ".", "_" and "-"`);
+    if (seen.has(n.name)) throw new SimUsageError(`node name "${n.name}" appears twice`);
+    seen.add(n.name);
+  }
+  // Without a voter no leader is ever elected: the twin would start broken.
+  if (!shape.nodes.some((n) => n.voter)) throw new SimUsageError('the shape needs at least one voter');
+  if (shape.backbone !== undefined && !seen.has(shape.backbone)) throw new SimUsageError(`backbone "${shape.backbone}" is not one of the nodes`);
 }
