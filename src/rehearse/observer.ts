@@ -47,6 +47,8 @@ export class TwinObserver {
 
   constructor(
     private readonly client: Client,
+    /** Only this case's workflows: earlier cases' workers are gone, a query to theirs would hang. */
+    private readonly taskQueue: string,
     private readonly policy: RunbookPolicy,
     private readonly say: (line: string) => void,
   ) {}
@@ -54,7 +56,7 @@ export class TwinObserver {
   start(): void {
     const tick = (): void => {
       if (this.stopped) return;
-      this.pass = this.poll('ExecutionStatus = "Running"').finally(() => {
+      this.pass = this.poll(true).finally(() => {
         if (!this.stopped) this.timer = setTimeout(tick, POLL_MS);
       });
     };
@@ -66,16 +68,18 @@ export class TwinObserver {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.pass;
-    await this.poll(undefined).catch(() => undefined);
+    await this.poll(false).catch(() => undefined);
   }
 
-  private async poll(query: string | undefined): Promise<void> {
+  /** `running`: the live pass, which also approves; else the final read of every workflow of the case. */
+  private async poll(running: boolean): Promise<void> {
     try {
       const ids: Array<{ id: string; type: string }> = [];
-      for await (const w of this.client.workflow.list(query !== undefined ? { query } : {})) {
+      const query = `TaskQueue = "${this.taskQueue}"${running ? ' AND ExecutionStatus = "Running"' : ''}`;
+      for await (const w of this.client.workflow.list({ query })) {
         if (!SILENT_TYPES.has(w.type)) ids.push({ id: w.workflowId, type: w.type });
       }
-      await Promise.all(ids.map((w) => this.look(w.id, w.type, query !== undefined)));
+      await Promise.all(ids.map((w) => this.look(w.id, w.type, running)));
     } catch {
       // The server may be going away (Ctrl-C); the next pass or the final one reads again.
     }

@@ -1,7 +1,7 @@
 // The policy a rehearsal runs with: the configured one, with two changes it states. Nobody is
 // paged (notifications go to the log; the targets that would have heard are listed), and the
 // windows that only measure time (stall window, heartbeat, backoff) are scaled down so a
-// rehearsal takes seconds. Approval modes, counts, fractions and the blast radius stay as set.
+// rehearsal takes seconds (and an incident's wait for `resolved`). Approval modes, counts, fractions and the blast radius stay as set.
 import type { NotificationTarget, RunbookPolicy } from '../domain/policy.js';
 
 /** Default factor for waiting windows: a 10-minute sync stall window becomes 6 s. */
@@ -15,7 +15,7 @@ export interface RehearsalPolicy {
   scaled: string[];
 }
 
-const FLOORS = { syncStallMs: 5000, heartbeatIntervalMs: 1000, recoveryBackoffMs: 1000 } as const;
+const FLOORS = { syncStallMs: 5000, heartbeatIntervalMs: 1000, recoveryBackoffMs: 1000, resolveWaitMs: 10_000 } as const;
 
 export function rehearsalPolicy(configured: RunbookPolicy, timeScale: number): RehearsalPolicy {
   const scaled: string[] = [];
@@ -29,6 +29,8 @@ export function rehearsalPolicy(configured: RunbookPolicy, timeScale: number): R
     heartbeatIntervalMs: scale('heartbeatIntervalMs', configured.heartbeatIntervalMs),
     recoveryBackoffMs: scale('recoveryBackoffMs', configured.recoveryBackoffMs),
     escalation: { ...configured.escalation, syncStallMs: scale('syncStallMs', configured.escalation.syncStallMs) },
+    // The rehearsal posts `resolved` itself; this only bounds an incident whose alert never clears.
+    incident: { ...configured.incident, resolveWaitMs: scale('resolveWaitMs', configured.incident.resolveWaitMs) },
     notifications: [{ kind: 'log', name: 'rehearsal' }],
   };
   return { policy, silenced: configured.notifications.filter((n) => n.kind !== 'log').map(describeTarget), scaled };

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
 import { buildInput, newWorkflowId } from '../client/procedures.js';
 import { monitorInput } from '../client/monitor.js';
 import { startWorkflow } from '../client/start.js';
@@ -12,9 +13,9 @@ import { loadCluster } from '../config/loader.js';
 import { MONITOR_WORKFLOW_ID } from '../domain/monitor.js';
 import type { ProcedureResult } from '../domain/procedure-input.js';
 import type { RunbookPolicy } from '../domain/policy.js';
+import type { DiagnoseReport } from '../domain/report.js';
 import { type Mutation, type SimulatorHandle, startSimulator } from '../sim/index.js';
 import { activityDeps, watchedCluster } from '../worker/deps.js';
-import { createRunbookWorker } from '../worker/worker.js';
 import { webhookApp } from '../webhook/server.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { PROCEDURES, type ProcedureName } from '../../workflows/registry.js';
@@ -88,12 +89,17 @@ export async function runCase(sc: Scenario, label: string, o: CaseOptions): Prom
     assertLoopbackOnly(loadCluster(sim.hostsFile));
     const taskQueue = `rehearse-${randomBytes(4).toString('hex')}`;
     const slotsWorkflowId = `slots-${taskQueue}`;
-    const worker: Worker = await createRunbookWorker({
+    // The project's worker (createActivities over the twin's hosts file only), built here rather
+    // than by createRunbookWorker so that its shutdown is bounded: Ctrl-C must not wait on a
+    // long activity of a run that is being abandoned anyway.
+    const worker = await Worker.create({
       connection: o.server.workerConnection,
       namespace: 'default',
       taskQueue,
       workflowBundle: o.server.workflowBundle,
-      deps: activityDeps({ hostsFile: sim.hostsFile, policy: o.policy, adminKey }),
+      activities: createActivities(activityDeps({ hostsFile: sim.hostsFile, policy: o.policy, adminKey })),
+      shutdownGraceTime: '2s',
+      shutdownForceTime: '5s',
     });
     // A worker that dies leaves the case to its timeout; the error is reported, never unhandled.
     const running = worker.run().catch((err: unknown) => o.say(`${label}: worker stopped: ${String(err)}`));
@@ -106,7 +112,7 @@ export async function runCase(sc: Scenario, label: string, o: CaseOptions): Prom
     const target = inject(sim, sc, o.node);
     o.say(`${label}: fault injected: ${sc.fault} on ${target}`);
     const mark = sim.cluster.mutations.length;
-    const observer = new TwinObserver(o.server.client, o.policy, o.say);
+    const observer = new TwinObserver(o.server.client, taskQueue, o.policy, o.say);
     observer.start();
     cleanups.push(() => observer.stop());
 
@@ -233,7 +239,7 @@ async function driveIncident(alertname: string, node: string | undefined, c: Dri
   c.say(`  alert ${alertname} → ${fired.action}${fired.workflowId !== undefined ? ` ${fired.workflowId}` : ''}${fired.reason !== undefined ? ` (${fired.reason})` : ''}`);
   if (fired.workflowId === undefined) return { procedure: route.procedure, status: 'failed', summary: `alert ${fired.action}: ${fired.reason ?? ''}` };
   const h = c.server.client.workflow.getHandle<(i: unknown) => Promise<ProcedureResult>>(fired.workflowId);
-  // Alertmanager sends `resolved` once the alert clears: here, once the twin is healthy again.
+  // Alertmanager sends `resolved` once the alert clears: here, once the cluster itself looks healthy.
   let resolvedSent = false;
   const resolver = async (): Promise<void> => {
     while (!resolvedSent && !c.signal.aborted) {
@@ -241,7 +247,7 @@ async function driveIncident(alertname: string, node: string | undefined, c: Dri
       const p = await h.query(progressQuery).catch(() => undefined);
       if (p === undefined || p.status !== 'running') continue;
       const waiting = p.steps.some((s) => s.name === 'wait for resolved' && s.state === 'running');
-      if (waiting && healthy(c.sim)) {
+      if (waiting && clusterSeesHealthy(c.sim)) {
         resolvedSent = true;
         const r = await post('resolved');
         c.say(`  alert ${alertname} resolved → ${r.action}`);
@@ -279,14 +285,28 @@ async function driveMonitor(c: DriveContext): Promise<RunOutcome> {
 async function resultWithin(h: WorkflowHandle, c: CaseOptions): Promise<Omit<RunOutcome, 'procedure'>> {
   const timeout = AbortSignal.any([c.signal, AbortSignal.timeout(c.timeoutMs)]);
   const ended = new Promise<'timed-out'>((resolve) => timeout.addEventListener('abort', () => resolve('timed-out'), { once: true }));
-  const r = await Promise.race([h.result() as Promise<ProcedureResult>, ended]);
+  const r = await Promise.race([h.result() as Promise<ProcedureResult | DiagnoseReport>, ended]);
   if (r === 'timed-out') return { status: 'timed-out', summary: c.signal.aborted ? 'interrupted' : `no result within ${Math.round(c.timeoutMs / 1000)} s` };
+  if ('findings' in r) {
+    // diagnose answers with its report (DESIGN §6): it escalates or it does not.
+    const found = r.findings.map((f) => `${f.kind}${f.node !== undefined ? ` on ${f.node}` : ''}`);
+    return { status: r.escalate.needed ? 'escalated' : 'completed', summary: `findings: ${found.join(', ') || 'none'}${r.escalate.needed ? `; escalate: ${r.escalate.reasons.join('; ')}` : ''}` };
+  }
   return { status: r.status, summary: r.summary };
 }
 
 function healthy(sim: SimulatorHandle): boolean {
   const s = sim.state();
   return s.leader_id !== null && s.cluster_faults.length === 0 && s.nodes.every((n) => n.faults.length === 0);
+}
+
+/**
+ * What the alert's rule sees (runbook §7, from the nodes' own /status): a leader and every node in
+ * the mesh. A node only the worker cannot reach (blind-to-worker) is alive to the cluster.
+ */
+function clusterSeesHealthy(sim: SimulatorHandle): boolean {
+  const s = sim.state();
+  return s.leader_id !== null && s.cluster_faults.length === 0 && s.nodes.every((n) => n.faults.every((f) => f === 'blind-to-worker'));
 }
 
 async function settle(sim: SimulatorHandle, signal: AbortSignal): Promise<void> {

@@ -26,7 +26,13 @@ export async function startTwinServer(dir: string, o: { workflowBundle?: WorkerO
   try {
     // Bundling first: it is the slow part, and a failure there leaves no server to stop.
     const workflowBundle = o.workflowBundle ?? prebuiltBundle() ?? { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger })).code };
-    const server = await startDevServer({ dataDir: join(dir, 'temporal'), port: await freeLoopbackPort(), uiPort: await freeLoopbackPort() });
+    const server = await startDevServer({
+      dataDir: join(dir, 'temporal'),
+      port: await freeLoopbackPort(),
+      uiPort: await freeLoopbackPort(),
+      // Ctrl-C must reach us first: the workers shut down against a live server, then it stops.
+      ownProcessGroup: true,
+    });
     stops.push(server.stop);
     const connection = await Connection.connect({ address: server.address });
     stops.push(() => connection.close());

@@ -62,7 +62,12 @@ export function registerRehearseCommand(program: Command): void {
 
       const { DefaultLogger, Runtime } = await import('@temporalio/worker');
       // Ctrl-C is ours: the twin, its worker and its server are stopped in order, then we exit.
-      Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+      // The native core's connection retries while a twin is torn down are noise here.
+      Runtime.install({
+        logger: new DefaultLogger('ERROR'),
+        shutdownSignals: [],
+        telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+      });
       const { rehearse, RehearseUsageError, RehearsalInterrupted } = await import('../../rehearse/rehearse.js');
       const { formatCase, formatTable } = await import('../../rehearse/report.js');
       const { NotLoopbackError } = await import('../../rehearse/loopback-guard.js');
