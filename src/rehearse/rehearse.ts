@@ -38,6 +38,8 @@ export class RehearsalInterrupted extends Error {
 
 export type RehearseWhat =
   | { kind: 'all' }
+  /** A chosen list (part of `--all`, say): each scenario as given, on the default node. */
+  | { kind: 'scenarios'; scenarios: readonly Scenario[] }
   | { kind: 'procedure'; procedure: string; fault?: string; node?: string }
   | { kind: 'incident'; alertname: string; fault?: string; node?: string }
   | { kind: 'monitor'; fault?: string; node?: string };
@@ -152,6 +154,7 @@ interface PlannedCase {
 /** Turns the request into cases, refusing what cannot run (exit 2) before anything starts. */
 export function casesFor(what: RehearseWhat, policy: RunbookPolicy, nodes: ReadonlySet<string>): PlannedCase[] {
   if (what.kind === 'all') return ALL_SCENARIOS.map((s) => ({ scenario: s }));
+  if (what.kind === 'scenarios') return what.scenarios.map((s) => ({ scenario: s }));
   if (what.node !== undefined && !nodes.has(what.node)) {
     throw new RehearseUsageError(`node "${what.node}" is not in the hosts file; one of: ${[...nodes].slice(0, 10).join(', ')}${nodes.size > 10 ? ', …' : ''}`);
   }

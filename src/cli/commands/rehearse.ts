@@ -3,6 +3,7 @@
 // result (detail, table or JSON) to stdout. Exit 0 when every case ended as the runbook promises.
 import type { Command } from 'commander';
 import { ProcedureFailedError, UsageError } from '../errors.js';
+import type { RehearseWhat } from '../../rehearse/rehearse.js';
 import { hostsFileFor } from '../context.js';
 
 interface RehearseFlags {
@@ -110,10 +111,9 @@ export function registerRehearseCommand(program: Command): void {
     });
 }
 
-type What = import('../../rehearse/rehearse.js').RehearseWhat;
 
 /** One form at a time: a procedure, --incident, --monitor or --all. */
-function request(procedure: string | undefined, f: RehearseFlags): What {
+function request(procedure: string | undefined, f: RehearseFlags): RehearseWhat {
   const forms = [procedure !== undefined, f.incident !== undefined, f.monitor === true, f.all === true].filter(Boolean).length;
   if (forms === 0) throw new UsageError('say what to rehearse: a procedure, --incident <alertname>, --monitor or --all');
   if (forms > 1) throw new UsageError('rehearse one thing at a time: a procedure, --incident, --monitor or --all');
