@@ -188,8 +188,9 @@ async function drive(sc: Scenario, c: DriveContext): Promise<RunOutcome> {
   const d = sc.driver;
   const node = sc.target === 'node' ? c.target : undefined;
   if (d.kind === 'procedure') {
-    // A node procedure rehearsed against a cluster fault acts on the named (or a plain) node.
-    const actOn = node ?? (PROCEDURES[d.procedure].needsNode ? (c.node ?? defaultNode(c.sim)) : undefined);
+    // A node procedure acts on the faulty node, or (against a cluster fault) the named or a plain
+    // one; a cluster procedure (diagnose, force-election, …) is given no node, as `runbook run` does.
+    const actOn = PROCEDURES[d.procedure].needsNode ? (node ?? c.node ?? defaultNode(c.sim)) : undefined;
     return { procedure: d.procedure, ...(await driveProcedure(d.procedure, actOn, c)) };
   }
   if (d.kind === 'incident') return driveIncident(d.alertname, node, c);
