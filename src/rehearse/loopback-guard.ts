@@ -19,17 +19,20 @@ export function isLoopbackV4(address: string): boolean {
 /**
  * Every target the worker's activities take from the hosts file: each node's addresses, the
  * Tailscale access (a CLI would ask the real tailscaled), the admin API transport.
- * Throws NotLoopbackError listing each one that is not loopback.
+ * Throws NotLoopbackError listing each one that is not loopback; else returns how many addresses it checked.
  */
-export function assertLoopbackOnly(spec: ClusterSpec): void {
+export function assertLoopbackOnly(spec: ClusterSpec): number {
   const bad: string[] = [];
+  let checked = 0;
   for (const h of spec.hosts) {
     for (const [field, value] of [
       ['host', h.host],
       ['fallback_host', h.fallback_host],
       ['tailscale_ip', h.tailscale_ip],
     ] as const) {
-      if (value !== undefined && !isLoopbackV4(value)) bad.push(`${h.name}.${field} = ${value}`);
+      if (value === undefined) continue;
+      checked++;
+      if (!isLoopbackV4(value)) bad.push(`${h.name}.${field} = ${value}`);
     }
   }
   if (!('socket' in spec.tailscale)) bad.push(`tailscale.cli = ${spec.tailscale.cli} (would ask this machine's real tailscaled)`);
@@ -38,6 +41,7 @@ export function assertLoopbackOnly(spec: ClusterSpec): void {
     if (host === undefined || !isLoopbackV4(host)) bad.push(`admin_api.url = ${spec.admin_api.url}`);
   }
   if (bad.length > 0) throw new NotLoopbackError(bad);
+  return checked;
 }
 
 function safeHostname(url: string): string | undefined {

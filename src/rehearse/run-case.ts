@@ -86,7 +86,8 @@ export async function runCase(sc: Scenario, label: string, o: CaseOptions): Prom
     });
     cleanups.push(() => sim.stop());
     // The guard reads the very file the worker will read, before any worker exists.
-    assertLoopbackOnly(loadCluster(sim.hostsFile));
+    const checked = assertLoopbackOnly(loadCluster(sim.hostsFile));
+    o.say(`${label}: guard: the twin's ${checked} addresses are all in 127.0.0.0/8, Tailscale through its own socket`);
     const taskQueue = `rehearse-${randomBytes(4).toString('hex')}`;
     const slotsWorkflowId = `slots-${taskQueue}`;
     // The project's worker (createActivities over the twin's hosts file only), built here rather

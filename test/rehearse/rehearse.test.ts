@@ -116,6 +116,8 @@ describe('rehearsals never leave loopback and never write the real file', () => 
     expect(tailscale.approvals[0]!.wouldAsk).toMatch(/runbook approve|U[0-9A-Z]+/);
     // Progress was told as it happened: twin, fault, steps.
     expect(lines.some((l) => l.includes('fault injected: p2p-down on'))).toBe(true);
+    // The guard read every case's twin file before its worker started: 8 hosts, 3 addresses each.
+    expect(lines.filter((l) => l.includes("guard: the twin's 24 addresses are all in 127.0.0.0/8"))).toHaveLength(ALL_SCENARIOS.length);
     expect(lines.some((l) => /\[restart-p2p on .+\] start p2p daemon: done/.test(l))).toBe(true);
     expect(sha256(SEED_HOSTS)).toBe(before);
     expect(violations).toEqual([]);
