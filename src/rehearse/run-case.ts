@@ -110,7 +110,7 @@ export async function runCase(sc: Scenario, label: string, o: CaseOptions): Prom
     });
     cleanups.push(() => terminateAll(o.server));
 
-    const target = inject(sim, sc, o.node);
+    const target = inject(sim, sc, o.node, o.plan.backbone);
     o.say(`${label}: fault injected: ${sc.fault} on ${target}`);
     const mark = sim.cluster.mutations.length;
     const observer = new TwinObserver(o.server.client, taskQueue, o.policy, o.say);
@@ -143,7 +143,7 @@ export async function runCase(sc: Scenario, label: string, o: CaseOptions): Prom
 }
 
 /** Puts the fault on the twin; returns where it went. */
-function inject(sim: SimulatorHandle, sc: Scenario, node: string | undefined): string {
+function inject(sim: SimulatorHandle, sc: Scenario, node: string | undefined, backbone: string): string {
   if (sc.target === 'cluster') {
     sim.fault('cluster', sc.fault);
     return 'cluster';
@@ -153,15 +153,18 @@ function inject(sim: SimulatorHandle, sc: Scenario, node: string | undefined): s
     for (const n of names) sim.fault(n, 'partition');
     return `${names.length} of ${sim.state().nodes.length} nodes (partition)`;
   }
-  const name = node ?? defaultNode(sim);
+  const name = node ?? defaultNode(sim, backbone);
   sim.fault(name, sc.fault);
   return name;
 }
 
-/** A node whose fault touches neither quorum nor the coordinator: the first non-voter, else the last node. */
-export function defaultNode(sim: Pick<SimulatorHandle, 'state'>): string {
+/**
+ * A node whose fault touches neither quorum, the coordinator nor the backbone (whose view §4.5
+ * checks reachability from): the first such node, else the last node.
+ */
+export function defaultNode(sim: Pick<SimulatorHandle, 'state'>, backbone: string): string {
   const s = sim.state();
-  const plain = s.nodes.find((n) => n.role === 'worker' && n.name !== s.coordinator);
+  const plain = s.nodes.find((n) => n.role === 'worker' && n.name !== s.coordinator && n.name !== backbone);
   return (plain ?? s.nodes[s.nodes.length - 1]!).name;
 }
 
@@ -191,7 +194,7 @@ async function drive(sc: Scenario, c: DriveContext): Promise<RunOutcome> {
   if (d.kind === 'procedure') {
     // A node procedure acts on the faulty node, or (against a cluster fault) the named or a plain
     // one; a cluster procedure (diagnose, force-election, …) is given no node, as `runbook run` does.
-    const actOn = PROCEDURES[d.procedure].needsNode ? (node ?? c.node ?? defaultNode(c.sim)) : undefined;
+    const actOn = PROCEDURES[d.procedure].needsNode ? (node ?? c.node ?? defaultNode(c.sim, c.plan.backbone)) : undefined;
     return { procedure: d.procedure, ...(await driveProcedure(d.procedure, actOn, c)) };
   }
   if (d.kind === 'incident') return driveIncident(d.alertname, node, c);
