@@ -26,14 +26,15 @@ export function registerRehearseCommand(program: Command): void {
     .command('rehearse')
     .summary('rehearse a procedure, an alert or the monitor on a loopback twin of the configured cluster')
     .description(
-      'build a simulator twin of the configured cluster (same names, voters, backbone, coordinator,\n' +
-        'providers; loopback addresses only) with its own Temporal dev server and worker, inject a fault,\n' +
-        'run with the configured policy approving every gate (and recording it), and say whether the\n' +
-        'twin healed. Never connects to a real node. Exit 0 when it went as the runbook promises.\n' +
-        'Forms:  rehearse <procedure> [--node N] [--fault K]\n' +
-        '        rehearse --incident <alertname> [--node N] [--fault K]\n' +
-        '        rehearse --monitor [--fault K] [--node N]\n' +
-        '        rehearse --all',
+      'rehearse on a simulator twin of the configured cluster: same names, voters,\n' +
+        'backbone, coordinator and providers on loopback addresses, with its own\n' +
+        'Temporal dev server and worker. Injects a fault, runs with the configured\n' +
+        'policy approving every gate (and recording it), says whether the twin\n' +
+        'healed. Never connects to a real node. Exit 0: as the runbook promises.\n' +
+        '  rehearse <procedure> [--node N] [--fault K]\n' +
+        '  rehearse --incident <alertname> [--node N] [--fault K]\n' +
+        '  rehearse --monitor [--fault K] [--node N]\n' +
+        '  rehearse --all',
     )
     .argument('[procedure]', 'procedure to rehearse (see `runbook run --help`)')
     .option('--node <name>', 'node to put the fault on (default: a non-voter)')
