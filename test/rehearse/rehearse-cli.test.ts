@@ -57,6 +57,8 @@ describe('runbook rehearse: one run', () => {
     // Progress on stderr while it ran.
     expect(r.stderr).toMatch(/twin starting/);
     expect(r.stderr).toMatch(/fault injected: p2p-down on /);
+    // The loopback guard read the twin's file before the worker started: 8 hosts, 3 addresses each.
+    expect(r.stderr).toMatch(/guard: the twin's 24 addresses are all in 127\.0\.0\.0\/8/);
   }, 300_000);
 });
 
