@@ -6,6 +6,8 @@ import { ProcedureFailedError, UsageError } from '../errors.js';
 import type { RehearseWhat } from '../../rehearse/rehearse.js';
 import { hostsFileFor } from '../context.js';
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 interface RehearseFlags {
   node?: string;
   fault?: string;
@@ -78,8 +80,9 @@ export function registerRehearseCommand(program: Command): void {
         if (!stop.signal.aborted) console.error('interrupted: stopping the twin, its worker and its Temporal server…');
         stop.abort();
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      // Every way a terminal or a CI runner ends us: the dev server runs in its own process group
+      // (so Ctrl-C reaches us first), and only this teardown stops it.
+      for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
       try {
         const report = await rehearse({
           what,
@@ -106,8 +109,7 @@ export function registerRehearseCommand(program: Command): void {
         }
         throw err;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
       }
     });
 }
