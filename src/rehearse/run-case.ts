@@ -289,7 +289,11 @@ async function driveMonitor(c: DriveContext): Promise<RunOutcome> {
 
 async function resultWithin(h: WorkflowHandle, c: CaseOptions): Promise<Omit<RunOutcome, 'procedure'>> {
   const timeout = AbortSignal.any([c.signal, AbortSignal.timeout(c.timeoutMs)]);
-  const ended = new Promise<'timed-out'>((resolve) => timeout.addEventListener('abort', () => resolve('timed-out'), { once: true }));
+  // Ctrl-C may have come while the twin was starting: an aborted signal fires no more events.
+  const ended = new Promise<'timed-out'>((resolve) => {
+    if (timeout.aborted) resolve('timed-out');
+    else timeout.addEventListener('abort', () => resolve('timed-out'), { once: true });
+  });
   const r = await Promise.race([h.result() as Promise<ProcedureResult | DiagnoseReport>, ended]);
   if (r === 'timed-out') return { status: 'timed-out', summary: c.signal.aborted ? 'interrupted' : `no result within ${Math.round(c.timeoutMs / 1000)} s` };
   if ('findings' in r) {
