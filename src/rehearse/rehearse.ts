@@ -10,6 +10,7 @@ import { loadCluster, loadPolicy } from '../config/loader.js';
 import type { RunbookPolicy } from '../domain/policy.js';
 import { FAULT_KINDS, NODE_FAULTS } from '../sim/index.js';
 import { isProcedureName, PROCEDURE_NAMES, PROCEDURES, type ProcedureName } from '../../workflows/registry.js';
+import { RehearsalInterrupted, RehearseUsageError } from './errors.js';
 import { DEFAULT_TIME_SCALE, rehearsalPolicy } from './policy.js';
 import { type CaseResult, runCase } from './run-case.js';
 import { ALL_SCENARIOS, DEFAULT_FAULT, driverLabel, MAJORITY_DOWN, type Scenario, scenario } from './scenarios.js';
@@ -26,15 +27,7 @@ export const DEFAULT_TWIN_SSH_PORT = 2222;
 /** A case that has not ended by then counts as not healed. */
 export const DEFAULT_CASE_TIMEOUT_MS = 300_000;
 
-/** Thrown for a request that cannot be rehearsed (unknown procedure, fault, node, alert); exits 2. */
-export class RehearseUsageError extends Error {
-  override readonly name = 'RehearseUsageError';
-}
-
-/** Thrown when Ctrl-C (or the caller's signal) stopped the rehearsal; everything was torn down. */
-export class RehearsalInterrupted extends Error {
-  override readonly name = 'RehearsalInterrupted';
-}
+export { RehearsalInterrupted, RehearseUsageError };
 
 export type RehearseWhat =
   | { kind: 'all' }

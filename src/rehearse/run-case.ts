@@ -20,6 +20,7 @@ import { webhookApp } from '../webhook/server.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { PROCEDURES, type ProcedureName } from '../../workflows/registry.js';
 import { newOccurrence, notificationBody } from './alerts.js';
+import { RehearseUsageError } from './errors.js';
 import { assertLoopbackOnly } from './loopback-guard.js';
 import { type ApprovalRecord, TwinObserver, type WorkflowSeen } from './observer.js';
 import type { Scenario } from './scenarios.js';
@@ -83,6 +84,14 @@ export async function runCase(sc: Scenario, label: string, o: CaseOptions): Prom
       sshPort: o.sshPort,
       outDir: o.dir,
       adminKey,
+    }).catch((err: unknown) => {
+      // The simulator names the address and keeps the socket's error as the cause.
+      const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+      if (e.code !== 'EADDRINUSE' && e.cause?.code !== 'EADDRINUSE') throw err;
+      throw new RehearseUsageError(
+        `the twin's addresses 127.${o.subnet}.x.y are taken (another rehearsal or simulator on subnet ${o.subnet}?); choose another with --subnet`,
+        { cause: err },
+      );
     });
     cleanups.push(() => sim.stop());
     // The guard reads the very file the worker will read, before any worker exists.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/sim/index.js';
 import { PROJECT_ROOT } from '../../src/temporal/binaries.js';
 import { runCli } from '../helpers/cli.js';
 import { subnet } from '../helpers/subnets.js';
@@ -44,6 +45,21 @@ describe('runbook rehearse: requests it refuses (exit 2, nothing started)', () =
     expect(missing.stderr).toMatch(/file not found/);
     expect(missing.code).toBe(2);
   });
+});
+
+describe('runbook rehearse: a busy subnet', () => {
+  it('another simulator on the twin\'s addresses: exit 2 naming --subnet, nothing left running', async () => {
+    const other = await startSimulator({ nodes: 1, subnet: Number(SUBNET), outDir: join(tmp, 'other') });
+    try {
+      const r = await runCli(['rehearse', 'restart-p2p', '--config', SEED, '--subnet', SUBNET]);
+      expect(r.stderr).toMatch(new RegExp(`addresses 127\\.${SUBNET}\\.x\\.y are taken .*--subnet`));
+      expect(r.code).toBe(2);
+      const port = Number(/twin's Temporal: 127\.0\.0\.1:(\d+)/.exec(r.stderr)![1]);
+      expect(processesWith(`--port ${port}`)).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  }, 300_000);
 });
 
 describe('runbook rehearse: one run', () => {
