@@ -8,7 +8,9 @@ export function formatSeconds(ms: number): string {
 
 /** The verdict cell: what happened, and whether that is what the runbook promises. */
 export function outcomeCell(r: CaseResult): string {
-  const what = r.expect === 'healed' ? (r.healed && r.status === 'completed' ? 'healed' : r.status) : r.status === 'escalated' ? 'escalated' : `${r.status}, untouched`;
+  const touched = r.commands.length > 0 ? `, ${r.commands.length} command(s) sent` : ', untouched';
+  const what =
+    r.expect === 'healed' ? (r.healed && r.status === 'completed' ? 'healed' : r.status) : r.status === 'escalated' && r.commands.length === 0 ? 'escalated' : `${r.status}${touched}`;
   return `${r.asExpected ? 'ok' : 'NOT OK'}: ${what}${r.asExpected ? '' : ` (expected ${r.expect})`}`;
 }
 
