@@ -68,6 +68,7 @@ export async function runCase(sc: Scenario, label: string, o: CaseOptions): Prom
     const sim = await startSimulator({
       nodes: o.plan.shape.nodes.length,
       shape: o.plan.shape,
+      ports: o.plan.ports,
       subnet: o.subnet,
       sshPort: o.sshPort,
       outDir: o.dir,

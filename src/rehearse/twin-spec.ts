@@ -1,13 +1,12 @@
 // What the twin of a configured cluster looks like: the same node names, voters, providers,
-// backbone and coordinator, in the simulator's terms. Pure: reads a ClusterSpec, writes nothing.
+// backbone, coordinator and service ports, in the simulator's terms. Pure: reads a ClusterSpec, writes nothing.
 import type { ClusterSpec, Ports } from '../domain/cluster-spec.js';
-import type { ClusterShape, SimProvider } from '../sim/index.js';
-
-/** The simulator's fixed service ports (src/sim SIM_PORTS); repeated here so this module stays pure. */
-const TWIN_SERVICE_PORTS = { http_api: 8765, p2p: 8770, admin: 8001 } as const;
+import type { ClusterShape, ServicePorts, SimProvider } from '../sim/index.js';
 
 export interface TwinPlan {
   shape: ClusterShape;
+  /** The configured HTTP API, P2P and admin ports (the most common layout when hosts differ). */
+  ports: ServicePorts;
   coordinator: string;
   backbone: string;
   /** Where the twin's layout differs from the configured one, said once to the user. */
@@ -34,10 +33,22 @@ export function planTwin(spec: ClusterSpec, twinSshPort: number): TwinPlan {
     nodes: ordered.map((h) => ({ name: h.name, provider: h.provider as SimProvider, voter: voters.has(h.name) })),
     backbone: spec.backbone,
   };
-  return { shape, coordinator: spec.coordinator, backbone: spec.backbone, notes: portNotes(spec, twinSshPort) };
+  const ports: ServicePorts = { http_api: commonest(spec, 'http_api'), p2p: commonest(spec, 'p2p'), admin: commonest(spec, 'admin') };
+  const clash = (Object.entries(ports) as Array<[string, number]>).find(([, v]) => v === twinSshPort);
+  if (clash !== undefined) throw new TwinSpecError(`the twin's SSH port ${twinSshPort} is the configured ${clash[0]} port: choose another with --ssh-port`);
+  return { shape, ports, coordinator: spec.coordinator, backbone: spec.backbone, notes: portNotes(spec, twinSshPort) };
 }
 
-/** The twin listens on loopback addresses with one port layout; say where that differs. */
+/** The value most hosts use for `key` (ties: the first host's). */
+function commonest(spec: ClusterSpec, key: keyof Ports): number {
+  const counts = new Map<number, number>();
+  for (const h of spec.hosts) counts.set(h.ports[key], (counts.get(h.ports[key]) ?? 0) + 1);
+  let best = spec.hosts[0]!.ports[key];
+  for (const [v, n] of counts) if (n > counts.get(best)!) best = v;
+  return best;
+}
+
+/** The twin listens on loopback addresses with one port layout; say where that differs from the file. */
 function portNotes(spec: ClusterSpec, twinSshPort: number): string[] {
   const notes: string[] = [];
   const layouts = new Map<string, string[]>();
@@ -50,13 +61,8 @@ function portNotes(spec: ClusterSpec, twinSshPort: number): string[] {
     // Port 22 needs root and is usually held on every address by the machine's own sshd.
     notes.push(`SSH: configured port ${sshPorts.join('/')}, the twin's nodes listen on ${twinSshPort} (--ssh-port)`);
   }
-  for (const k of ['http_api', 'p2p', 'admin'] as const) {
-    const configured = [...new Set(spec.hosts.map((h) => h.ports[k]))];
-    if (configured.length !== 1 || configured[0] !== TWIN_SERVICE_PORTS[k]) {
-      notes.push(`${k}: configured ${configured.join('/')}, the twin serves ${TWIN_SERVICE_PORTS[k]} (the simulator's fixed port)`);
-    }
-  }
-  if (layouts.size > 1) notes.push(`per-host port overrides (${layouts.size} layouts) are served with one layout on the twin`);
+  // The simulator serves one layout on every node: per-host overrides get the commonest one.
+  if (layouts.size > 1) notes.push(`per-host port overrides (${layouts.size} layouts) are served with one layout on the twin, the commonest`);
   return notes;
 }
 

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { SimCluster } from './cluster.js';
 import { SimUsageError } from './errors.js';
-import { SIM_PORTS } from './http-api.js';
 import { generateKey } from './ssh-server.js';
 import type { SimNode } from './state-types.js';
 
@@ -58,7 +57,7 @@ export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: num
 function hostsYaml(c: SimCluster, sshPort: number, backbone: string): string {
   const doc = {
     ssh: { user: SIM_USER, key_path: 'id_cluster', known_hosts: 'known_hosts', connect_timeout_s: 5 },
-    ports: { ssh: sshPort, http_api: SIM_PORTS.http_api, p2p: SIM_PORTS.p2p, admin: SIM_PORTS.admin },
+    ports: { ssh: sshPort, http_api: c.ports.http_api, p2p: c.ports.p2p, admin: c.ports.admin },
     service_dir: SIM_SERVICE_DIR,
     backbone,
     coordinator: c.coordinator.name,

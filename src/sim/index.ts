@@ -10,5 +10,6 @@ export { SimUsageError } from './errors.js';
 export { SYNC_CATEGORIES } from './data-sync.js';
 export type { SyncStatusBody } from './data-sync.js';
 export type { SimState, SimStateNode, Mutation, P2pView } from './state-types.js';
-export { SIM_PORTS } from './http-api.js';
+export { SIM_PORTS } from './ports.js';
+export type { ServicePorts } from './ports.js';
 export { layoutCluster, addressOf } from './topology.js';

@@ -1,5 +1,6 @@
 // startSimulator's options, their defaults and their bounds.
 import { SimUsageError } from './errors.js';
+import type { ServicePorts } from './ports.js';
 import { MAX_NODES, type ShapeNode } from './topology.js';
 
 /**
@@ -40,12 +41,15 @@ export interface SimulatorOptions {
   syncMs?: number;
   /** Names, providers and voters of a given cluster; `nodes` must equal its length, `voters` is ignored. */
   shape?: ClusterShape;
+  /** HTTP API, P2P and admin ports of every node (default SIM_PORTS: 8765, 8770, 8001). */
+  ports?: ServicePorts;
 }
 
-export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs' | 'shape'>> & {
+export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs' | 'shape' | 'ports'>> & {
   outDir: string | undefined;
   syncMs: number | undefined;
   shape: ClusterShape | undefined;
+  ports: ServicePorts | undefined;
 };
 
 /** The options with defaults filled in; a SimUsageError names the first one out of bounds. */
@@ -73,6 +77,7 @@ export function validateOptions(o: SimulatorOptions): ValidOptions {
     outDir: o.outDir,
     syncMs: o.syncMs,
     shape: o.shape,
+    ports: o.ports === undefined ? undefined : validatePorts(o.ports, o.sshPort ?? 2222),
   };
 }
 
@@ -88,4 +93,19 @@ function validateShape(shape: ClusterShape, nodes: number): void {
   // Without a voter no leader is ever elected: the twin would start broken.
   if (!shape.nodes.some((n) => n.voter)) throw new SimUsageError('the shape needs at least one voter');
   if (shape.backbone !== undefined && !seen.has(shape.backbone)) throw new SimUsageError(`backbone "${shape.backbone}" is not one of the nodes`);
+}
+
+/** Each a valid port, none shared with another service or SSH (a node serves each on its own port). */
+function validatePorts(p: ServicePorts, sshPort: number): ServicePorts {
+  const all: Array<[string, number]> = [['ssh', sshPort], ['http_api', p.http_api], ['p2p', p.p2p], ['admin', p.admin]];
+  for (const [name, v] of all) {
+    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new SimUsageError(`ports.${name} must be an integer from 1 to 65535, got ${v}`);
+  }
+  const seen = new Map<number, string>();
+  for (const [name, v] of all) {
+    const other = seen.get(v);
+    if (other !== undefined) throw new SimUsageError(`ports.${name} and ${other} are both ${v}: every service needs its own port`);
+    seen.set(v, name);
+  }
+  return { http_api: p.http_api, p2p: p.p2p, admin: p.admin };
 }

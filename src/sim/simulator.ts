@@ -48,6 +48,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     timeScale: o.timeScale,
     daemonStartMs: o.daemonStartMs,
     serviceDir: SIM_SERVICE_DIR,
+    ...(o.ports !== undefined && { ports: o.ports }),
     ...(o.syncMs !== undefined && { syncMs: o.syncMs }),
   });
   const tailnet: TailnetInfo = {

@@ -17,7 +17,7 @@ import { planTwin, TwinSpecError } from '../../src/rehearse/twin-spec.js';
 import { judge } from '../../src/rehearse/verdict.js';
 import { type SimulatorHandle, SimUsageError, startSimulator } from '../../src/sim/index.js';
 import { subnet } from '../helpers/subnets.js';
-import { getJson } from '../sim/helpers.js';
+import { getJson, ssh, tcpProbe } from '../sim/helpers.js';
 
 const SEED_HOSTS = 'config/distributed_hosts.yaml';
 const tmp = mkdtempSync(join(tmpdir(), 'twin-shape-'));
@@ -54,6 +54,24 @@ describe('the simulator started with a given cluster shape', () => {
     expect(file.coordinator).toBe('coord-a');
     expect(file.voter_nodes).toEqual(['coord-a', 'gpu_c', 'gpu-d']);
     expect(file.hosts.map((h) => h.provider)).toEqual(['nebius', 'unknown', 'vast', 'runpod']);
+    await sim.stop(); // the next test takes the same addresses
+  });
+
+  it('serves a given port layout: real HTTP on it, the hosts file says it, the shell sees it', async () => {
+    const ports = { http_api: 9765, p2p: 9770, admin: 9001 };
+    const sim = await startSimulator({ nodes: 4, shape, ports, subnet: subnet('rehearse/twin-shape'), outDir: join(tmp, 'ports') });
+    sims.push(sim);
+    const host = sim.state().nodes[1]!.host;
+    expect((await getJson(`http://${host}:9770/status`)).body).toMatchObject({ node_id: 'gpu.b' });
+    expect((await getJson(`http://${host}:9765/health`)).body).toMatchObject({ status: 'ok' });
+    expect(await tcpProbe(host, 8770)).toBe('refused');
+    expect(loadCluster(sim.hostsFile).hosts[1]!.ports).toEqual({ ssh: 2222, ...ports });
+    const ss = await ssh(sim, host, 'ss -ltnp');
+    expect(ss.stdout).toContain('0.0.0.0:9770');
+    await sim.stop();
+    await expect(startSimulator({ nodes: 4, shape, ports: { ...ports, admin: 9770 }, subnet: subnet('rehearse/twin-shape') })).rejects.toThrow(
+      'ports.admin and p2p are both 9770',
+    );
   });
 
   it('refuses shapes the model cannot run, naming the problem', async () => {
@@ -89,7 +107,10 @@ describe('the twin plan of a hosts file', () => {
     const plan = planTwin(loadCluster(moved), 2222);
     expect(plan.shape.nodes[0]!.name).toBe('vultr-a100-20gb');
     expect(plan.shape.backbone).toBe('runpod-h100');
-    expect(plan.notes).toContain("http_api: configured 9000, the twin serves 8765 (the simulator's fixed port)");
+    // The file's own port layout, not the simulator's default.
+    expect(plan.ports).toEqual({ http_api: 9000, p2p: 8770, admin: 8001 });
+    expect(plan.notes).toEqual(["SSH: configured port 22, the twin's nodes listen on 2222 (--ssh-port)"]);
+    expect(() => planTwin(loadCluster(moved), 9000)).toThrow('the twin\'s SSH port 9000 is the configured http_api port');
     const noVoters = join(tmp, 'no-voters.yaml');
     writeFileSync(noVoters, yaml.dump({ hosts: (doc as { hosts: unknown[] }).hosts }));
     expect(() => planTwin(loadCluster(noVoters), 2222)).toThrow(TwinSpecError);
