@@ -6,6 +6,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerMonitorCommands } from './commands/monitor.js';
 import { registerPostmortemCommand } from './commands/postmortem.js';
 import { registerReplayCommands } from './commands/replay.js';
+import { registerRehearseCommand } from './commands/rehearse.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerWatchCommand } from './commands/watch.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerMonitorCommands(program);
   registerReplayCommands(program);
   registerPostmortemCommand(program);
+  registerRehearseCommand(program);
   registerConfigCommands(program);
   registerSimCommands(program);
   return program;

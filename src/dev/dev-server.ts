@@ -30,7 +30,20 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-export async function startDevServer(opts: { dataDir: string; ip?: string; port?: number; uiPort?: number }): Promise<DevServer> {
+export interface DevServerOptions {
+  dataDir: string;
+  ip?: string;
+  port?: number;
+  uiPort?: number;
+  /**
+   * Run it in its own process group, so a terminal's Ctrl-C (sent to the whole foreground group)
+   * does not kill it before the workers using it have shut down; stop() then ends the group, and
+   * the parent's exit does too.
+   */
+  ownProcessGroup?: boolean;
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const bin = resolveTemporalBinary('cli');
   if (bin.type !== 'existing-path') throw new DevServerStartError('the dev server needs a local temporal binary');
   const ip = opts.ip ?? '127.0.0.1';
@@ -55,7 +68,18 @@ export async function startDevServer(opts: { dataDir: string; ip?: string; port?
     'warn',
     ...searchAttributeFlags(),
   ];
-  const child: ChildProcess = spawn(bin.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(bin.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.ownProcessGroup === true });
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      if (opts.ownProcessGroup === true && child.pid !== undefined) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  // A detached server outlives its parent unless told: end it whenever the parent exits.
+  const onExit = (): void => signal('SIGKILL');
+  if (opts.ownProcessGroup === true) process.once('exit', onExit);
   let output = '';
   const keep = (b: Buffer): void => {
     output = (output + b.toString()).slice(-4000);
@@ -65,13 +89,14 @@ export async function startDevServer(opts: { dataDir: string; ip?: string; port?
   let exited = false;
   child.once('exit', () => {
     exited = true;
+    process.off('exit', onExit);
   });
 
   const stop = async (): Promise<void> => {
     if (exited) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), 10_000);
     await gone;
     clearTimeout(timer);
   };

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { SimCluster } from './cluster.js';
 import { SimUsageError } from './errors.js';
-import { SIM_PORTS } from './http-api.js';
 import { generateKey } from './ssh-server.js';
 import type { SimNode } from './state-types.js';
 
@@ -26,7 +25,7 @@ export interface ClusterFiles {
 }
 
 /** Writes keys, known_hosts and the hosts file for `cluster` into `dir`. */
-export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: number): ClusterFiles {
+export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: number, backbone?: string): ClusterFiles {
   const clientKey = generateKey('runbook-sim client');
   const hostKeys = cluster.nodes.map((n) => generateKey(`root@${n.name}`));
   const keyFile = join(dir, 'id_cluster');
@@ -41,7 +40,7 @@ export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: num
   };
   writeFileSync(knownHosts, cluster.nodes.map((n) => hostKeyLine(n, n.host) + hostKeyLine(n, n.fallback)).join(''));
   const hostsFile = join(dir, 'distributed_hosts.yaml');
-  writeFileSync(hostsFile, hostsYaml(cluster, sshPort));
+  writeFileSync(hostsFile, hostsYaml(cluster, sshPort, backbone ?? cluster.coordinator.name));
   const socketPath = join(dir, 'tailscaled.sock');
   rmSync(socketPath, { force: true });
   return {
@@ -55,12 +54,12 @@ export function writeClusterFiles(dir: string, cluster: SimCluster, sshPort: num
   };
 }
 
-function hostsYaml(c: SimCluster, sshPort: number): string {
+function hostsYaml(c: SimCluster, sshPort: number, backbone: string): string {
   const doc = {
     ssh: { user: SIM_USER, key_path: 'id_cluster', known_hosts: 'known_hosts', connect_timeout_s: 5 },
-    ports: { ssh: sshPort, http_api: SIM_PORTS.http_api, p2p: SIM_PORTS.p2p, admin: SIM_PORTS.admin },
+    ports: { ssh: sshPort, http_api: c.ports.http_api, p2p: c.ports.p2p, admin: c.ports.admin },
     service_dir: SIM_SERVICE_DIR,
-    backbone: c.coordinator.name,
+    backbone,
     coordinator: c.coordinator.name,
     tailscale: { socket: 'tailscaled.sock' },
     voter_nodes: c.voters.map((v) => v.name),

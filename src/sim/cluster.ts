@@ -10,6 +10,7 @@ import { applyClusterFault, applyNodeFault } from './fault-effects.js';
 import { FAULT_KINDS, type ClusterFault, isClusterFault, isFaultKind, type NodeFault } from './faults.js';
 import { appendLogLine, filesOf } from './node-files.js';
 import { type Mutation, type MutationSource, newNode, type P2pView, type SimNode, type SimState } from './state-types.js';
+import { SIM_PORTS, type ServicePorts } from './ports.js';
 import type { NodeLayout } from './topology.js';
 
 export interface ClusterOptions {
@@ -22,6 +23,8 @@ export interface ClusterOptions {
   syncMs?: number;
   /** flapping: how long a started daemon runs before it dies again, at timeScale 1 (default FLAP_AFTER_MS). */
   flapAfterMs?: number;
+  /** Service ports of every node; default SIM_PORTS. */
+  ports?: ServicePorts;
 }
 
 const MAX_MUTATIONS = 20_000;
@@ -36,6 +39,8 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
   readonly voters: SimNode[];
   readonly coordinator: SimNode;
   readonly majority: number;
+  /** The HTTP API, P2P and admin ports every node serves. */
+  readonly ports: ServicePorts;
   readonly startedAt = Date.now();
   /** The coordinator's data sync (§4.4). */
   readonly sync: DataSync;
@@ -62,6 +67,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
     for (const n of this.nodes) this.byName.set(n.name, n);
     this.voters = this.nodes.filter((n) => n.voter);
     this.coordinator = this.nodes[0]!;
+    this.ports = opts.ports ?? SIM_PORTS;
     this.majority = Math.floor(this.voters.length / 2) + 1;
     this.minVotersAlive = this.voters.length;
     this.sync = new DataSync(Math.max(1, (opts.syncMs ?? 2000) * opts.timeScale));
@@ -207,13 +213,13 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
   /** nohup python -m app.distributed.p2p_daemon: listening after daemonStartMs (scaled). */
   startDaemon(n: SimNode, logPath: string | null): void {
     if (n.daemon !== 'stopped') {
-      if (logPath !== null) this.appendLog(n, 'ERROR p2p_daemon: [Errno 98] Address already in use (port 8770)', logPath);
+      if (logPath !== null) this.appendLog(n, `ERROR p2p_daemon: [Errno 98] Address already in use (port ${this.ports.p2p})`, logPath);
       return;
     }
     n.daemon = 'starting';
     n.daemonPid = this.nextPid++;
     if (logPath !== null) this.files(n).set(logPath, '');
-    this.appendLog(n, `INFO p2p_daemon: starting P2P daemon node_id=${n.name} port=8770`, logPath ?? undefined);
+    this.appendLog(n, `INFO p2p_daemon: starting P2P daemon node_id=${n.name} port=${this.ports.p2p}`, logPath ?? undefined);
     this.emit('daemon', n);
     const delay = Math.max(0, this.opts.daemonStartMs * this.opts.timeScale);
     n.daemonTimer = setTimeout(() => {

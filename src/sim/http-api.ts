@@ -5,7 +5,7 @@ import type { SimCluster } from './cluster.js';
 import type { MutationSource, SimNode } from './state-types.js';
 import { METRICS_CONTENT_TYPE, nodeMetricsText } from './metrics.js';
 
-export const SIM_PORTS = { http_api: 8765, p2p: 8770, admin: 8001 } as const;
+export { SIM_PORTS } from './ports.js';
 
 export interface ApiRequest {
   method: string;
@@ -58,7 +58,8 @@ export function handleApi(
   const method = req.method.toUpperCase();
   const log = (): void => c.record(node.name, source, command ?? `${method} ${req.url}`);
 
-  if (port === SIM_PORTS.p2p) {
+  const ports = c.ports;
+  if (port === ports.p2p) {
     if (path === '/status' && method === 'GET') return json(200, { ...c.viewFrom(node), ...node.statusOverride });
     if (path === '/health' && method === 'GET') return json(200, { status: 'ok', node_id: node.name });
     if (path === '/admin/trigger-election') {
@@ -70,11 +71,11 @@ export function handleApi(
     if (path === '/metrics' && method === 'GET') return { status: 200, contentType: METRICS_CONTENT_TYPE, body: nodeMetricsText(c, node) };
     return json(404, { error: 'not found' });
   }
-  if (port === SIM_PORTS.http_api) {
+  if (port === ports.http_api) {
     if (path === '/health' && method === 'GET') return json(200, { status: 'ok', node_id: node.name });
     return json(404, { error: 'not found' });
   }
-  if (port === SIM_PORTS.admin && node === c.coordinator) {
+  if (port === ports.admin && node === c.coordinator) {
     if (!keyMatches(req.headers['x-admin-key'], ctx.adminKey)) return json(401, { error: 'invalid or missing X-Admin-Key' });
     if (path === '/admin/sync/status' && method === 'GET') return json(200, c.syncStatus());
     if (path === '/admin/sync/trigger') {

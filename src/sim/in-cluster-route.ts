@@ -5,7 +5,7 @@
 // sockets, which only the outside uses.
 import { isIP } from 'node:net';
 import type { SimCluster } from './cluster.js';
-import { type ApiContext, handleApi, SIM_PORTS } from './http-api.js';
+import { type ApiContext, handleApi } from './http-api.js';
 import type { Reach } from './shell/types.js';
 import type { SimNode } from './state-types.js';
 
@@ -46,9 +46,9 @@ export function routeFromNode(
   // connects and then reads something that is not HTTP.
   if (port === sshPort) return { kind: 'not-http' };
   const open =
-    port === SIM_PORTS.http_api ||
-    (port === SIM_PORTS.p2p && target.daemon === 'running') ||
-    (port === SIM_PORTS.admin && target === cluster.coordinator && !cluster.adminDown);
+    port === cluster.ports.http_api ||
+    (port === cluster.ports.p2p && target.daemon === 'running') ||
+    (port === cluster.ports.admin && target === cluster.coordinator && !cluster.adminDown);
   if (!open) return { kind: 'refused' };
   const mutating = method !== 'GET' && method !== 'HEAD';
   return {

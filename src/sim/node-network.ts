@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { ParsedKey } from 'ssh2';
 import type { SimCluster } from './cluster.js';
-import { type ApiContext, type ApiResponse, handleApi, SIM_PORTS } from './http-api.js';
+import { type ApiContext, type ApiResponse, handleApi } from './http-api.js';
 import type { AddressOwner } from './in-cluster-route.js';
 import type { Shell } from './shell/interp.js';
 import { createSshServer } from './ssh-server.js';
@@ -139,7 +139,7 @@ export class NodeNetwork {
       this.syncP2p(n);
     });
     c.on('address', (n, from, to) => {
-      for (const p of [this.d.sshPort, SIM_PORTS.http_api, SIM_PORTS.p2p, SIM_PORTS.admin]) this.unlisten(from, p);
+      for (const p of [this.d.sshPort, this.d.cluster.ports.http_api, this.d.cluster.ports.p2p, this.d.cluster.ports.admin]) this.unlisten(from, p);
       this.dropPrimarySessions(n);
       this.addrIndex.delete(from);
       this.addrIndex.set(to, { node: n, via: 'primary' });
@@ -243,9 +243,9 @@ export class NodeNetwork {
 
   private portsOf(n: SimNode): number[] {
     const ports: number[] = [this.d.sshPort];
-    if (!n.blindToWorker) ports.push(SIM_PORTS.http_api);
-    if (this.p2pListens(n)) ports.push(SIM_PORTS.p2p);
-    if (n === this.d.cluster.coordinator && !this.d.cluster.adminDown) ports.push(SIM_PORTS.admin);
+    if (!n.blindToWorker) ports.push(this.d.cluster.ports.http_api);
+    if (this.p2pListens(n)) ports.push(this.d.cluster.ports.p2p);
+    if (n === this.d.cluster.coordinator && !this.d.cluster.adminDown) ports.push(this.d.cluster.ports.admin);
     return ports;
   }
 
@@ -254,10 +254,10 @@ export class NodeNetwork {
     if (this.stopping) return;
     const down = this.d.cluster.adminDown;
     for (const addr of [this.d.cluster.liveHost(n), n.fallback]) {
-      if (down) this.unlisten(addr, SIM_PORTS.admin);
-      else this.listen(addr, SIM_PORTS.admin).catch(() => undefined);
+      if (down) this.unlisten(addr, this.d.cluster.ports.admin);
+      else this.listen(addr, this.d.cluster.ports.admin).catch(() => undefined);
     }
-    if (down) this.dropSockets((m) => m.node === n && m.port === SIM_PORTS.admin);
+    if (down) this.dropSockets((m) => m.node === n && m.port === this.d.cluster.ports.admin);
   }
 
   /**
@@ -273,10 +273,10 @@ export class NodeNetwork {
   private syncHealth(n: SimNode): void {
     if (this.stopping) return;
     for (const addr of [this.d.cluster.liveHost(n), n.fallback]) {
-      if (n.blindToWorker) this.unlisten(addr, SIM_PORTS.http_api);
-      else this.listen(addr, SIM_PORTS.http_api).catch(() => undefined);
+      if (n.blindToWorker) this.unlisten(addr, this.d.cluster.ports.http_api);
+      else this.listen(addr, this.d.cluster.ports.http_api).catch(() => undefined);
     }
-    if (n.blindToWorker) this.dropSockets((m) => m.node === n && m.port === SIM_PORTS.http_api);
+    if (n.blindToWorker) this.dropSockets((m) => m.node === n && m.port === this.d.cluster.ports.http_api);
   }
 
   /** Makes :8770 listen exactly when p2pListens says so. */
@@ -284,9 +284,9 @@ export class NodeNetwork {
     if (this.stopping) return;
     const want = this.p2pListens(n);
     for (const addr of [this.d.cluster.liveHost(n), n.fallback]) {
-      if (want) this.listen(addr, SIM_PORTS.p2p).catch(() => undefined);
-      else this.unlisten(addr, SIM_PORTS.p2p);
+      if (want) this.listen(addr, this.d.cluster.ports.p2p).catch(() => undefined);
+      else this.unlisten(addr, this.d.cluster.ports.p2p);
     }
-    if (!want) this.dropSockets((m) => m.node === n && m.port === SIM_PORTS.p2p);
+    if (!want) this.dropSockets((m) => m.node === n && m.port === this.d.cluster.ports.p2p);
   }
 }

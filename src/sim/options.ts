@@ -1,6 +1,20 @@
 // startSimulator's options, their defaults and their bounds.
 import { SimUsageError } from './errors.js';
-import { MAX_NODES } from './topology.js';
+import type { ServicePorts } from './ports.js';
+import { MAX_NODES, type ShapeNode } from './topology.js';
+
+/**
+ * A given cluster instead of a generated one (a twin of a hosts file): its node names, providers
+ * and voters, node 0 being the coordinator, and the backbone the hosts file names.
+ */
+export interface ClusterShape {
+  nodes: ShapeNode[];
+  /** Written as `backbone:` in the hosts file; default the coordinator. */
+  backbone?: string;
+}
+
+// The names the hosts file schema accepts (DESIGN §3): the shell and SSH see them verbatim.
+const NODE_NAME = /^[A-Za-z0-9._-]+$/;
 
 export interface SimulatorOptions {
   nodes: number;
@@ -27,9 +41,19 @@ export interface SimulatorOptions {
   syncMs?: number;
   /** `flapping` fault: how long a started daemon runs before it dies again, at timeScale 1 (default 10,000). */
   flapAfterMs?: number;
+  /** Names, providers and voters of a given cluster; `nodes` must equal its length, `voters` is ignored. */
+  shape?: ClusterShape;
+  /** HTTP API, P2P and admin ports of every node (default SIM_PORTS: 8765, 8770, 8001). */
+  ports?: ServicePorts;
 }
 
-export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs' | 'flapAfterMs'>> & { outDir: string | undefined; syncMs: number | undefined; flapAfterMs: number | undefined };
+export type ValidOptions = Required<Omit<SimulatorOptions, 'outDir' | 'syncMs' | 'flapAfterMs' | 'shape' | 'ports'>> & {
+  outDir: string | undefined;
+  syncMs: number | undefined;
+  flapAfterMs: number | undefined;
+  shape: ClusterShape | undefined;
+  ports: ServicePorts | undefined;
+};
 
 /** The options with defaults filled in; a SimUsageError names the first one out of bounds. */
 export function validateOptions(o: SimulatorOptions): ValidOptions {
@@ -38,7 +62,8 @@ export function validateOptions(o: SimulatorOptions): ValidOptions {
     return v;
   };
   const nodes = int('nodes', o.nodes, 1, MAX_NODES);
-  const voters = int('voters', o.voters ?? Math.min(5, nodes), 1, nodes);
+  if (o.shape !== undefined) validateShape(o.shape, nodes);
+  const voters = o.shape !== undefined ? o.shape.nodes.filter((n) => n.voter).length : int('voters', o.voters ?? Math.min(5, nodes), 1, nodes);
   const timeScale = o.timeScale ?? 1;
   if (!(timeScale > 0)) throw new SimUsageError(`timeScale must be positive, got ${timeScale}`);
   return {
@@ -55,5 +80,36 @@ export function validateOptions(o: SimulatorOptions): ValidOptions {
     outDir: o.outDir,
     syncMs: o.syncMs,
     flapAfterMs: o.flapAfterMs === undefined ? undefined : int('flapAfterMs', o.flapAfterMs, 0, 3_600_000),
+    shape: o.shape,
+    ports: o.ports === undefined ? undefined : validatePorts(o.ports, o.sshPort ?? 2222),
   };
+}
+
+/** A shape the model can run: as many nodes as `nodes`, unique valid names, a voter, a known backbone. */
+function validateShape(shape: ClusterShape, nodes: number): void {
+  if (shape.nodes.length !== nodes) throw new SimUsageError(`nodes is ${nodes} but the shape lists ${shape.nodes.length} nodes`);
+  const seen = new Set<string>();
+  for (const n of shape.nodes) {
+    if (!NODE_NAME.test(n.name)) throw new SimUsageError(`node name ${JSON.stringify(n.name)} may only contain letters, digits, ".", "_" and "-"`);
+    if (seen.has(n.name)) throw new SimUsageError(`node name "${n.name}" appears twice`);
+    seen.add(n.name);
+  }
+  // Without a voter no leader is ever elected: the twin would start broken.
+  if (!shape.nodes.some((n) => n.voter)) throw new SimUsageError('the shape needs at least one voter');
+  if (shape.backbone !== undefined && !seen.has(shape.backbone)) throw new SimUsageError(`backbone "${shape.backbone}" is not one of the nodes`);
+}
+
+/** Each a valid port, none shared with another service or SSH (a node serves each on its own port). */
+function validatePorts(p: ServicePorts, sshPort: number): ServicePorts {
+  const all: Array<[string, number]> = [['ssh', sshPort], ['http_api', p.http_api], ['p2p', p.p2p], ['admin', p.admin]];
+  for (const [name, v] of all) {
+    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new SimUsageError(`ports.${name} must be an integer from 1 to 65535, got ${v}`);
+  }
+  const seen = new Map<number, string>();
+  for (const [name, v] of all) {
+    const other = seen.get(v);
+    if (other !== undefined) throw new SimUsageError(`ports.${name} and ${other} are both ${v}: every service needs its own port`);
+    seen.set(v, name);
+  }
+  return { http_api: p.http_api, p2p: p.p2p, admin: p.admin };
 }

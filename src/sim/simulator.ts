@@ -21,7 +21,7 @@ import { SimClock } from './sim-clock.js';
 import { parseClientKey } from './ssh-server.js';
 import type { SimState } from './state-types.js';
 import { statusJson, statusText, type TailnetInfo } from './tailscale.js';
-import { layoutCluster } from './topology.js';
+import { layoutCluster, layoutShape } from './topology.js';
 
 
 export interface SimulatorHandle {
@@ -43,11 +43,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const dir = resolve(o.outDir ?? join(tmpdir(), `runbook-sim-${process.pid}-${Date.now()}`));
   mkdirSync(dir, { recursive: true });
   const cluster = new SimCluster({
-    layout: layoutCluster(o),
+    layout: o.shape !== undefined ? layoutShape(o.shape.nodes, o.subnet) : layoutCluster(o),
     subnet: o.subnet,
     timeScale: o.timeScale,
     daemonStartMs: o.daemonStartMs,
     serviceDir: SIM_SERVICE_DIR,
+    ...(o.ports !== undefined && { ports: o.ports }),
     ...(o.syncMs !== undefined && { syncMs: o.syncMs }),
     ...(o.flapAfterMs !== undefined && { flapAfterMs: o.flapAfterMs }),
   });
@@ -55,7 +56,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     suffix: `tailnet-${createHash('sha256').update(`${o.seed}/${o.subnet}`).digest('hex').slice(0, 4)}.ts.net`,
     name: 'ringrift.example',
   };
-  const files = writeClusterFiles(dir, cluster, o.sshPort);
+  const files = writeClusterFiles(dir, cluster, o.sshPort, o.shape?.backbone);
   const clock = new SimClock();
   const api = { cluster, adminKey: o.adminKey };
 

@@ -1,7 +1,7 @@
 // Deterministic layout of a simulated cluster: node names, providers, addresses and voters.
 // Everything here is a pure function of (nodes, voters, seed, subnet) so a test can predict it.
 
-export type SimProvider = 'lambda' | 'runpod' | 'vast' | 'nebius' | 'vultr';
+export type SimProvider = 'lambda' | 'runpod' | 'vast' | 'nebius' | 'vultr' | 'unknown';
 
 export interface NodeLayout {
   index: number;
@@ -32,6 +32,8 @@ const GPUS: Record<SimProvider, readonly string[]> = {
   lambda: ['gh200', 'h100', 'a100', 'a10'],
   vast: ['rtx4090', 'rtx3090', 'a6000', 'h100'],
   nebius: ['h100', 'h200', 'backbone'],
+  // Never picked for a generated cluster; a twin of a hosts file may carry it (no §9 range matched).
+  unknown: ['gpu'],
 };
 const PROVIDERS: readonly SimProvider[] = ['runpod', 'vultr', 'lambda', 'vast', 'nebius'];
 
@@ -67,4 +69,26 @@ export function layoutCluster(opts: { nodes: number; voters: number; seed: numbe
   }
   for (const idx of rest.slice(0, opts.voters - 1)) nodes[idx]!.voter = true;
   return nodes;
+}
+
+/** One node of a given cluster (a rehearsal's twin of a hosts file) rather than a generated one. */
+export interface ShapeNode {
+  name: string;
+  provider: SimProvider;
+  voter: boolean;
+}
+
+/**
+ * The layout of a given cluster, in the given order: node 0 is the coordinator (the simulator
+ * serves the admin API there), addresses follow the same scheme as a generated cluster.
+ */
+export function layoutShape(nodes: readonly ShapeNode[], subnet: number): NodeLayout[] {
+  return nodes.map((n, i) => ({
+    index: i,
+    name: n.name,
+    provider: n.provider,
+    primary: addressOf(subnet, i),
+    fallback: addressOf(subnet + 100, i),
+    voter: n.voter,
+  }));
 }

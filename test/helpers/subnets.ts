@@ -87,9 +87,13 @@ export const SUBNETS = {
   'bench/bench-lib#recovery': sim(33),
   'workflows/who-did-what': sim(29),
   'workflows/look-again': sim(47),
-  'workflows/vantage': sim(48),
+  'workflows/vantage': sim(75),
   'workflows/slack-approvals': sim(78),
   'activities/approval-notify': raw(79),
+  'rehearse/twin-shape': sim(97),
+  // Its twins inject ip-changed (update-hosts' fault), so they also take 127.148.
+  'rehearse/rehearse': sim(98, IP_CHANGED),
+  'rehearse/rehearse-cli': sim(99),
   // In-process cluster models (no sockets): the numbers only label addresses.
   'sim/shell/world': raw(95),
   'sim/control-api': raw(96),

@@ -1,7 +1,6 @@
 // What a node says about itself: `hostname`, `whoami`, `uptime`, `ip addr` and `ss -tulpn`
 // (§3 checks: is tailscale0 up, what listens on :8770).
 import type { SimNode } from '../../state-types.js';
-import { SIM_PORTS } from '../../http-api.js';
 import type { Command, CommandContext } from '../types.js';
 
 function hex2(n: number): string {
@@ -77,10 +76,10 @@ function listeningSockets(n: SimNode, x: CommandContext): string {
     'udp   UNCONN 0      0         127.0.0.53%lo:53         0.0.0.0:*',
     `udp   UNCONN 0      0               0.0.0.0:41641      0.0.0.0:*    users:(("tailscaled",pid=903,fd=12))`,
     `tcp   LISTEN 0      128             0.0.0.0:${x.world.sshPort}       0.0.0.0:*    users:(("sshd",pid=951,fd=3))`,
-    `tcp   LISTEN 0      2048            0.0.0.0:${SIM_PORTS.http_api}       0.0.0.0:*    users:(("python",pid=1422,fd=9))`,
+    `tcp   LISTEN 0      2048            0.0.0.0:${x.world.cluster.ports.http_api}       0.0.0.0:*    users:(("python",pid=1422,fd=9))`,
   ];
-  if (n.daemon === 'running') rows.push(`tcp   LISTEN 0      2048            0.0.0.0:${SIM_PORTS.p2p}       0.0.0.0:*    users:(("python",pid=${n.daemonPid},fd=7))`);
-  if (n === x.world.cluster.coordinator) rows.push(`tcp   LISTEN 0      2048            0.0.0.0:${SIM_PORTS.admin}       0.0.0.0:*    users:(("python",pid=1422,fd=11))`);
+  if (n.daemon === 'running') rows.push(`tcp   LISTEN 0      2048            0.0.0.0:${x.world.cluster.ports.p2p}       0.0.0.0:*    users:(("python",pid=${n.daemonPid},fd=7))`);
+  if (n === x.world.cluster.coordinator) rows.push(`tcp   LISTEN 0      2048            0.0.0.0:${x.world.cluster.ports.admin}       0.0.0.0:*    users:(("python",pid=1422,fd=11))`);
   return rows.join('\n') + '\n';
 }
 

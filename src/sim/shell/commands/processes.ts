@@ -22,7 +22,7 @@ function psTable(x: CommandContext): string {
     'systemd+     612  0.0  0.0  16116  8064 ?        Ss   Nov17   0:02 /lib/systemd/systemd-networkd',
     'root         903  0.1  0.2 1249304 45320 ?       Ssl  Nov17  21:13 /usr/sbin/tailscaled --state=/var/lib/tailscale/tailscaled.state --socket=/run/tailscale/tailscaled.sock --port=41641',
     `root         951  0.0  0.0  15436  9216 ?        Ss   Nov17   0:00 sshd: /usr/sbin/sshd -D -p ${x.world.sshPort} [listener] 0 of 10-100 startups`,
-    'ubuntu      1422  0.4  1.1 2841732 731220 ?      Sl   Nov17  88:12 python -m uvicorn app.main:app --host 0.0.0.0 --port 8765',
+    `ubuntu      1422  0.4  1.1 2841732 731220 ?      Sl   Nov17  88:12 python -m uvicorn app.main:app --host 0.0.0.0 --port ${x.world.cluster.ports.http_api}`,
   ];
   if (n.daemon !== 'stopped') {
     rows.push(`ubuntu     ${String(n.daemonPid).padStart(5)} 12.3  1.4 4582120 912344 ?     Sl   ${hhmm(n.daemonSince)}   1:02 ${DAEMON_CMDLINE}`);
