@@ -21,10 +21,17 @@ export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult>
   const opts = recoveryOptions(input);
   const slots = new RemediationSlots(opts.maxNodesRemediated, input.slotsWorkflowId);
   return runProcedure('restart-p2p', input, PLAN, async (run) => {
+    const untouched = (why: string): ProcedureResult => {
+      for (const step of PLAN) if (run.progress.steps.find((x) => x.name === step)?.state === 'pending') run.skip(step, 'nothing changed');
+      return run.complete(`${node}: ${why}`);
+    };
     const look = await lookAtNode(run, 'check node', node);
     if (look.p2pOk && look.status?.status === 'running' && look.status.leader_id !== null) {
       return run.complete(`${node}: P2P already healthy (leader ${look.status.leader_id}); nothing restarted`);
     }
+    // The worker alone saw the daemon down: ask the cluster before anyone is asked to approve.
+    const confirmed = await lookAgain(run, 'look again', node);
+    if (!confirmed.act) return untouched(confirmed.why);
     await unreachableGuard(run, opts.unreachableFraction);
     await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.1)`);
     const { healthy, rejoined, unchanged } = await slots.with(run, 'stop p2p daemon', node, opts.slotWaitMs, async () => {
@@ -40,10 +47,7 @@ export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult>
       if (!up || !patched(SLOT_THROUGH_REJOIN_PATCH)) return { healthy: up, rejoined: undefined, unchanged: undefined };
       return { healthy: up, rejoined: await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs), unchanged: undefined };
     });
-    if (unchanged !== undefined) {
-      for (const step of ['stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const) run.skip(step, 'nothing changed');
-      return run.complete(`${node}: ${unchanged}`);
-    }
+    if (unchanged !== undefined) return untouched(unchanged);
     if (!healthy) throw new EscalationRequired([`P2P daemon on ${node} did not become healthy after a restart`]);
     if (!(rejoined ?? (await verifyRejoined(run, 'verify rejoined', node, opts.verifyTimeoutMs))) && !run.dryRun) {
       throw new EscalationRequired([`${node} runs P2P again but has not rejoined the cluster (partition? try recover-node)`]);

@@ -89,6 +89,9 @@ describe('a node blind to the worker', () => {
     const r = await h.result();
     expect(r).toMatchObject({ status: 'completed', summary: expect.stringMatching(/only the worker cannot reach it: nothing changed/) });
     expect(sshMutations()).toBe(before);
+    // Nobody was asked to approve a restart the cluster does not need.
+    const p: Progress = await h.query(progressQuery);
+    expect(p.steps.find((s) => s.name === 'approve restart p2p')?.state).toBe('skipped');
   });
 
   it('an incident for the whole cluster mutates nothing', async () => {
