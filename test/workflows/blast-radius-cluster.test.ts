@@ -179,11 +179,13 @@ describe('blast radius on a real cluster', () => {
     const seen: Array<{ step: string; held: string[] }> = [];
     const heldNow = async (taskQueue: string): Promise<string[]> =>
       ((await env.client.workflow.getHandle(`slots-${taskQueue}`).query(slotsStateQuery)).held ?? []).map((h) => `${h.holder}/${h.node}`);
-    // The fresh look under the slot fails once (the run fails holding it, and gives it back on
-    // its way out); the retried run's stop and start note what the semaphore holds right then.
+    // The fresh look under the slot (the second one: the first asks the cluster before the
+    // approval) fails once, so the run fails holding it and gives it back on its way out; the
+    // retried run's stop and start note what the semaphore holds right then.
+    let looks = 0;
     const failFirstLook = (real: Activities, taskQueue: string): Partial<Activities> => ({
       async lookAgain(input) {
-        if (failedRun === undefined) {
+        if (failedRun === undefined && ++looks === 2) {
           failedRun = Context.current().info.workflowExecution?.runId ?? '';
           throw ApplicationFailure.nonRetryable('admin API went away', 'AdminApiUnavailable');
         }

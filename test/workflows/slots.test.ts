@@ -45,6 +45,10 @@ const fakeActivities = {
   async reachability() {
     return { total: 8, unreachable: 0 };
   },
+  /** The cluster agrees the daemon is down, so restart-p2p goes on to ask a human. */
+  async lookAgain() {
+    return { node: 'w1', state: 'p2p-down', detail: 'p2p refused; peers agree' };
+  },
 };
 
 /**
