@@ -13,7 +13,7 @@ import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
 /** The steps progress shows from the start. */
-const PLAN = ['check node', 'check cluster reachability', 'approve restart tailscale', 'look again', 'restart tailscale', 'verify tailscale online'] as const;
+const PLAN = ['check node', 'ask the cluster', 'check cluster reachability', 'approve restart tailscale', 'look again', 'restart tailscale', 'verify tailscale online'] as const;
 type Step = (typeof PLAN)[number] | TailscaleRestartStep;
 
 /**
@@ -34,6 +34,12 @@ export async function fixTailscale(input: RecoveryInput): Promise<ProcedureResul
     if (online === true || (online === undefined && guarded)) {
       if (online === undefined) run.note('check node', 'Tailscale status cannot be read: treating the node as online (its primary address answers)');
       return run.complete(`${node}: Tailscale already up (primary address answers); nothing changed`);
+    }
+    // The worker alone saw the Tailscale address dead: ask the cluster before anyone is asked to approve.
+    const confirmed = await lookAgain(run, 'ask the cluster', node, { needPrimary: true });
+    if (!confirmed.act) {
+      for (const step of ['check cluster reachability', 'approve restart tailscale', 'look again', 'restart tailscale', 'verify tailscale online'] as const) run.skip(step, 'nothing changed');
+      return run.complete(`${node}: ${confirmed.why}`);
     }
     await unreachableGuard(run, opts.unreachableFraction);
     // Primary dead: the fallback address carries a session that survives `tailscale down`.

@@ -32,6 +32,7 @@ export interface RecoverNodeInput extends RecoveryInput {
 const PLAN = [
   'check node',
   'check reachability from node',
+  'ask the cluster',
   'check cluster reachability',
   'look again',
   'approve restart systemd-networkd',
@@ -72,6 +73,12 @@ export async function recoverNode(input: RecoverNodeInput): Promise<ProcedureRes
       return run.complete(`${node} reaches the backbone and is part of the cluster; nothing restarted`);
     }
 
+    // The worker's look alone never asks a human for a restart: the cluster confirms first.
+    const confirmed = await lookAgain(run, 'ask the cluster', node);
+    if (!confirmed.act) {
+      for (const step of PLAN) if (run.progress.steps.find((x) => x.name === step)?.state === 'pending') run.skip(step, 'nothing changed');
+      return run.complete(`${node}: ${confirmed.why}`);
+    }
     await unreachableGuard(run, opts.unreachableFraction);
     // Each stage: approval first (no slot is held while a human decides), then, under a
     // blast-radius slot, a fresh look (§11: the approval may be minutes old), the change and its

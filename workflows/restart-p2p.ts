@@ -11,7 +11,7 @@ import { requireNode } from './runtime/require-node.js';
 import { runProcedure } from './runtime/run-procedure.js';
 
 /** The steps progress shows from the start. */
-const PLAN = ['check node', 'check cluster reachability', 'approve restart p2p', 'look again', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const;
+const PLAN = ['check node', 'ask the cluster', 'check cluster reachability', 'approve restart p2p', 'look again', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const;
 
 /** patched() id: the slot is held through "verify rejoined", not released at "healthy" (issue 11 item 3). */
 export const SLOT_THROUGH_REJOIN_PATCH = 'restart-p2p-slot-through-rejoin';
@@ -30,7 +30,7 @@ export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult>
       return run.complete(`${node}: P2P already healthy (leader ${look.status.leader_id}); nothing restarted`);
     }
     // The worker alone saw the daemon down: ask the cluster before anyone is asked to approve.
-    const confirmed = await lookAgain(run, 'look again', node);
+    const confirmed = await lookAgain(run, 'ask the cluster', node);
     if (!confirmed.act) return untouched(confirmed.why);
     await unreachableGuard(run, opts.unreachableFraction);
     await run.approve('restart p2p', 'low', `restart the P2P daemon on ${node} (§4.1)`);

@@ -15,7 +15,8 @@ import { useClusterHarness } from '../helpers/harness.js';
 import { startProcedure } from '../helpers/procedures.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import type { Progress } from '../../src/domain/progress.js';
-import { waitFor, waitForApproval } from '../helpers/wait.js';
+import type { ProcedureName } from '../../workflows/registry.js';
+import { waitFor, waitForApproval, waitForProgress } from '../helpers/wait.js';
 import { subnet } from '../helpers/subnets.js';
 import { uniqueId } from '../helpers/temporal-env.js';
 
@@ -92,6 +93,27 @@ describe('a node blind to the worker', () => {
     // Nobody was asked to approve a restart the cluster does not need.
     const p: Progress = await h.query(progressQuery);
     expect(p.steps.find((s) => s.name === 'approve restart p2p')?.state).toBe('skipped');
+  });
+
+  // fix-tailscale reads the node's own Tailscale status first (online here), so its first look
+  // decides; recover-node's first look (its SSH reach check) passes, so the cluster is asked.
+  it.each<[ProcedureName, string]>([
+    ['fix-tailscale', 'skipped'],
+    ['recover-node', 'done'],
+  ])('%s on it asks nobody to approve and changes nothing: the cluster sees it alive', async (procedure, asked) => {
+    const [blind] = workers();
+    sim.fault(blind!, 'blind-to-worker');
+    const before = sshMutations();
+    const h = await startProcedure(env, harness.taskQueue, procedure, { node: blind! });
+    // Ends by itself, or stops at a gate a human would be paged for: either way the test decides now.
+    const p = await waitForProgress(h, 'the run to end or ask for an approval', (x) => x.status !== 'running', { timeoutMs: 60_000 });
+    expect(p.status, `${procedure} on a node only the worker cannot see: ${JSON.stringify(p.steps)}`).toBe('completed');
+    const ask = p.steps.find((s) => s.name === 'ask the cluster');
+    expect(ask?.state).toBe(asked);
+    if (asked === 'done') expect(ask?.detail).toMatch(/only the worker cannot reach/);
+    // No gate opened, not even one the policy would auto-approve (a stricter policy pages for it).
+    expect(p.steps.filter((s) => s.name.startsWith('approve ')).map((s) => `${s.name}=${s.state}`).filter((x) => !x.endsWith('=skipped'))).toEqual([]);
+    expect(sshMutations()).toBe(before);
   });
 
   it('an incident for the whole cluster mutates nothing', async () => {

@@ -138,7 +138,7 @@ export function registerDevCommand(program: Command): void {
         console.log(`Temporal frontend: ${server.address}  task queue: ${TASK_QUEUE}`);
         console.log('try, in another terminal (commands default to this stack\'s cluster):');
         console.log('  npx runbook diagnose');
-        if (!opts.config) console.log('  npx runbook sim fault <node> p2p-down --dir .sim   then   npx runbook run restart-p2p --node <node>');
+        if (!opts.config) console.log('  npx runbook sim fault <node> p2p-down   then   npx runbook run restart-p2p --node <node>');
         if (alerting !== undefined && !opts.config) console.log('  (with --alerting, the fault fires ClusterConnectivityDegraded in Prometheus and Alertmanager posts it)');
         console.log('Ctrl-C stops the stack.');
         // The worker shuts down on SIGINT/SIGTERM by itself; then the rest is torn down below.

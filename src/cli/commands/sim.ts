@@ -1,6 +1,9 @@
 // `runbook sim start|fault|state` (DESIGN §7): the simulated cluster for tests, benchmarks and demos.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { SimState } from '../../sim/state-types.js';
+import { hostsFileFor } from '../context.js';
 import { UsageError } from '../errors.js';
 
 const DEFAULT_DIR = '.sim';
@@ -21,7 +24,20 @@ Faults (node-level unless marked cluster):
   flapping        the P2P daemon dies again --flap-after-ms after each start  fix: only --clear
   leader-lost     cluster: leader steps down           fix: POST /admin/trigger-election or a voter p2p restart (§4.3)
   election-stuck  cluster: elections never finish      fix: restart the daemon of every voter
-  sync-stalled    cluster: sync progress frozen        fix: force_full_sync on the coordinator (§4.4)`;
+  sync-stalled    cluster: sync progress frozen        fix: force_full_sync on the coordinator (§4.4)
+  admin-down      cluster: the admin API refuses connections  fix: only --clear`;
+
+const SIM_DIR_HELP = `simulator directory (default: the one holding $RUNBOOK_CONFIG or the running dev stack's hosts file, else ${DEFAULT_DIR})`;
+
+/**
+ * The simulator the other commands talk to: they follow $RUNBOOK_CONFIG or the running
+ * `runbook dev`, so injecting a fault needs no --dir that could name a different cluster.
+ */
+function simDirFor(flag: string | undefined): string {
+  if (flag !== undefined) return flag;
+  const dir = dirname(hostsFileFor());
+  return existsSync(join(dir, 'sim.json')) ? dir : DEFAULT_DIR;
+}
 
 function intOption(name: string, raw: string | undefined, lo: number, hi: number): number | undefined {
   if (raw === undefined) return undefined;
@@ -106,14 +122,14 @@ export function registerSimCommands(program: Command): void {
     .argument('<target>', 'node name, or "cluster" for cluster-level faults')
     .argument('<fault>', 'fault kind (see below)')
     .option('--clear', 'remove the fault instead of injecting it')
-    .option('--dir <dir>', 'simulator directory', DEFAULT_DIR)
+    .option('--dir <dir>', SIM_DIR_HELP)
     .addHelpText('after', FAULT_HELP)
-    .action(async (target: string, fault: string, opts: { clear?: boolean; dir: string }) => {
+    .action(async (target: string, fault: string, opts: { clear?: boolean; dir?: string }) => {
       const { FAULT_KINDS } = await import('../../sim/faults.js');
       if (!(FAULT_KINDS as readonly string[]).includes(fault)) {
         throw new UsageError(`unknown fault "${fault}" (expected one of: ${FAULT_KINDS.join(', ')})`);
       }
-      const { status, data } = await control(opts.dir, 'POST', '/fault', { target, kind: fault, clear: opts.clear === true });
+      const { status, data } = await control(simDirFor(opts.dir), 'POST', '/fault', { target, kind: fault, clear: opts.clear === true });
       const err = (data as { error?: string }).error;
       if (status === 400) throw new UsageError(err ?? 'rejected');
       if (status !== 200) throw new Error(`simulator answered ${status}: ${err ?? ''}`);
@@ -124,9 +140,9 @@ export function registerSimCommands(program: Command): void {
     .command('state')
     .description('print the simulator state: leader, voters alive (and the fewest seen), faults, nodes, sync, mutation log')
     .option('--json', 'print JSON: {leader_id, min_voters_alive, quorum_lost, cluster_faults, nodes, sync, mutations, …}')
-    .option('--dir <dir>', 'simulator directory', DEFAULT_DIR)
-    .action(async (opts: { json?: boolean; dir: string }) => {
-      const { data } = await control(opts.dir, 'GET', '/state');
+    .option('--dir <dir>', SIM_DIR_HELP)
+    .action(async (opts: { json?: boolean; dir?: string }) => {
+      const { data } = await control(simDirFor(opts.dir), 'GET', '/state');
       if (opts.json === true) {
         console.log(JSON.stringify(data, null, 2));
         return;
