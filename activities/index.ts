@@ -236,7 +236,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** §4.6 atomic write of the patched hosts file: validated before the rename, backup kept, mode kept. */
     async applyHostsPatch(input: { changes: AddressChange[]; expectedSha256: string }): Promise<PatchResult> {
-      // Loaded on use: the patch needs the `yaml` package, which the worker's start does not (issue 12).
+      // Loaded on use: the patch needs the `yaml` package, which the worker's start does not (faster start).
       const { applyPatch } = await import('./hosts-file.js');
       return applyPatch(hostsFile(), input.changes, input.expectedSha256, new Date());
     },

@@ -107,7 +107,7 @@ async function connect(s: Session): Promise<NodeSSH> {
   }
   let verdict: string | undefined;
   // Loaded on the first SSH step, not at worker start: ssh2's crypto and protocol modules cost
-  // more CPU than anything else of ours when the worker starts (issue 12, worker ready < 1 s).
+  // more CPU than anything else of ours when the worker starts (target: worker ready < 1 s).
   const { NodeSSH } = await import('node-ssh');
   const ssh = new NodeSSH();
   const onAbort = (): void => {

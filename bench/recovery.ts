@@ -1,4 +1,4 @@
-// Benchmark (issue 13 item 6): recovery throughput, from the alert's post to verified healthy
+// Benchmark: recovery throughput, from the alert's post to verified healthy
 // nodes, per fault kind, with 1, 10 and 100 nodes failing at once under the blast radius
 // (`max_nodes_remediated`, default 2). Prints a table fault × N → time to all healthy and per-node
 // p50/max. Approvals are automatic (the test policy's modes), so no human is in the loop.

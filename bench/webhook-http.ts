@@ -1,5 +1,5 @@
-// Benchmark: the webhook's HTTP layer alone, in CPU-ms per post (issue 13 item 5 follow-up,
-// bench/README.md "bench/alerts"). The app runs in its own process (bench/lib/webhook-http-server.ts)
+// Benchmark: the webhook's HTTP layer alone, in CPU-ms per post (what the alert storm's p99 leaves
+// once Temporal is out; bench/README.md "bench/alerts"). The app runs in its own process (bench/lib/webhook-http-server.ts)
 // with a fake intake, so no Temporal call is in the figure; the posts are the alert storm's
 // (100 occurrences on 16 nodes), sent closed-loop over --connections keep-alive connections.
 //   npx tsx bench/webhook-http.ts [--posts 3000] [--connections 32] [--log-every-post]

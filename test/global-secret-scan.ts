@@ -50,7 +50,7 @@ export default function setup(): () => Promise<void> {
         killLeftovers(left);
         failures.push(
           `left running: ${left.length} process(es) the test suite started were still running after it (now killed). ` +
-            `End every process you start on every path (test/helpers/process-group.ts, docs/testing.md):\n${describeLeftovers(left)}`,
+            `End every process you start on every path (test/helpers/process-group.ts, docs/contributing/processes-in-tests.md):\n${describeLeftovers(left)}`,
         );
       }
     } else {

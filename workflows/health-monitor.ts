@@ -156,7 +156,7 @@ export async function healthMonitor(input: MonitorInput = {}): Promise<Procedure
       const child = await startChild(type, {
         workflowId,
         args: [{ approval: cfg.approval, ...cfg.childInput, ...args, requestedBy: `${MONITOR_WORKFLOW_ID}: ${why}`, notify: false }],
-        // The Web UI says who started it and why (issue 15 item 2): user metadata, not a new command.
+        // The Web UI says who started it and why: user metadata, not a new command.
         staticSummary: `${type}${typeof args['node'] === 'string' ? ` on ${args['node']}` : ''}, started by the health monitor: ${why}`,
         staticDetails: startDetails({
           workflow: type,

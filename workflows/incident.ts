@@ -132,7 +132,7 @@ export async function connectivityIncident(input: IncidentInput): Promise<Proced
   const link = (id: string): string | undefined =>
     uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` : undefined;
 
-  /** A child's Web UI details: what it is, and this incident with its link (issue 15 item 2). */
+  /** A child's Web UI details: what it is, and this incident with its link, to find the parent. */
   const childDetails = (procedure: string, childNode: string | undefined): string => {
     const url = link(workflowId);
     return startDetails({

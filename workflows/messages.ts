@@ -28,7 +28,7 @@ export interface DecideResult {
 // The SDK's defineSignal/defineQuery/defineUpdate (in @temporalio/workflow) return exactly
 // `{ type, name }` (no options are used here). Built the same way here, the definitions cost the
 // CLI and the webhook nothing: importing @temporalio/workflow only for them cost `runbook status`
-// ~0.15 CPU-s of its start (issue 12). Workflows register handlers with the same objects.
+// ~0.15 CPU-s of its start. Workflows register handlers with the same objects.
 const defineSignal = <Args extends unknown[] = []>(name: string) => ({ type: 'signal', name }) as SignalDefinition<Args>;
 const defineQuery = <Ret, Args extends unknown[] = []>(name: string) => ({ type: 'query', name }) as QueryDefinition<Ret, Args>;
 const defineUpdate = <Ret, Args extends unknown[] = []>(name: string) => ({ type: 'update', name }) as UpdateDefinition<Ret, Args>;

@@ -13,7 +13,8 @@ import { runProcedure } from './runtime/run-procedure.js';
 /** The steps progress shows from the start. */
 const PLAN = ['check node', 'ask the cluster', 'check cluster reachability', 'approve restart p2p', 'look again', 'stop p2p daemon', 'start p2p daemon', 'wait until p2p healthy', 'verify rejoined'] as const;
 
-/** patched() id: the slot is held through "verify rejoined", not released at "healthy" (issue 11 item 3). */
+/** patched() id: the slot is held through "verify rejoined", not released at "healthy": a daemon
+ * reports running before it rejoins, and another voter change must not count it alive. */
 export const SLOT_THROUGH_REJOIN_PATCH = 'restart-p2p-slot-through-rejoin';
 
 export async function restartP2p(input: RecoveryInput): Promise<ProcedureResult> {

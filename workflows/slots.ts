@@ -90,7 +90,7 @@ const GRANTS_PER_RUN = 500;
 /** Longer than any single stage a holder runs under its slot; holders also renew while they change. */
 export const DEFAULT_LEASE_MS = 30 * 60_000;
 
-/** `patched()` id: per-node exclusion, voter serialization, and lease renewal (issue 11 items 3, 7, 11). */
+/** `patched()` id: per-node exclusion, voter serialization, and lease renewal (docs/explanation/blast-radius.md). */
 export const EXCLUSIVE_NODES_PATCH = 'slots-exclusive-nodes';
 /**
  * `patched()` id: requests without a secret key or with a limit outside 1..maxLimit are refused.

@@ -20,7 +20,8 @@ export async function updateHosts(input: RecoveryInput): Promise<ProcedureResult
   return runProcedure<Step>('update-hosts', input, PLAN, async (run) => {
     const detected = await run.step('detect address changes', () => quick.detectAddressChanges({}));
     // A device picks its own Tailscale HostName: when several claim a node, nobody can say which
-    // address is the node's, so a human decides (issue 11 item 4). Old histories have no conflicts.
+    // address is the node's (a rogue peer can name itself like an offline node), so a human decides.
+    // Old histories have no conflicts.
     const contested = (detected.conflicts ?? []).filter((c) => input.node === undefined || c.node === input.node);
     if (contested.length > 0) {
       run.note('detect address changes', `${contested.length} node(s) claimed by several tailnet devices`);

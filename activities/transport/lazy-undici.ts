@@ -1,6 +1,6 @@
 // undici loads on the first HTTP call, not when the worker starts: its index pulls in fetch,
 // WebSocket, the cache and the mocks (~110 modules, about a third of a second of CPU here), and
-// a worker that has not yet run an activity needs none of it (issue 12, worker ready < 1 s).
+// a worker that has not yet run an activity needs none of it (target: worker ready < 1 s).
 import type * as Undici from 'undici';
 import type { Agent, Dispatcher } from 'undici';
 

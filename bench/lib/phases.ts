@@ -10,7 +10,7 @@ const T = temporal.api.enums.v1.EventType;
 export interface Phase {
   name: string;
   ms: number;
-  /** What the span runs from and to, for the README's explanation. */
+  /** What the span runs from and to, for bench/README.md's explanation. */
   note: string;
 }
 

@@ -4,7 +4,7 @@
 // "Verified healthy" is the incident's own verdict: a node is healthy when the child that fixed
 // it (restart-p2p, fix-tailscale, recover-node, …) completed, which it does only after its own
 // verification; the incident is done when its re-diagnose finds nothing and it starts waiting
-// for Alertmanager's `resolved` (docs/alerts.md). NodeEvicted incidents are one per node, so
+// for Alertmanager's `resolved` (docs/reference/alert-routing.md). NodeEvicted incidents are one per node, so
 // there the node's time is its incident's. Read from the `progress` query, polled every second.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';

@@ -1,5 +1,5 @@
-// bench/recovery's fault kinds: the simulator fault (docs/simulator.md), the alert that reports it
-// in production and that the webhook routes (config/runbook.yaml `alerts:`, docs/alerts.md), and
+// bench/recovery's fault kinds: the simulator fault (docs/reference/simulator.md), the alert that reports it
+// in production and that the webhook routes (config/runbook.yaml `alerts:`, docs/reference/alert-routing.md), and
 // whether it takes one alert per failing node.
 
 export interface RecoveryFault {

@@ -82,7 +82,7 @@ function printTargets(rows: SizeResult[]): void {
     return;
   }
   const mark = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
-  // Issue 14: one probe timeout is the physical limit (a dead host costs its full timeout); 15 % over it.
+  // One probe timeout is the physical limit (a dead host costs its full timeout); the target is 15 % over it.
   const limit = 1.15 * PROBE_TIMEOUT_S;
   console.log(`\ntargets at 1,000 nodes, ${big.down} host-down (printed, not asserted):`);
   const ok = big.diagnose.error === undefined;

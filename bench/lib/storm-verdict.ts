@@ -1,4 +1,4 @@
-// What the alert storm must show (issue 13 item 5), from the answers and from Temporal's list:
+// What the alert storm must show (nothing lost, nothing doubled), from the answers and from Temporal's list:
 // every post answered, none 5xx, each occurrence started by exactly one post and joined by the
 // others under one workflow ID, and exactly one incident run per occurrence, nothing else.
 import type { PostResult } from './storm-client.js';

@@ -17,7 +17,7 @@ export function buildProgram(): Command {
   const program = new Command('runbook')
     .description(
       'Runbook automation on Temporal for the ClusterConnectivityDegraded runbook.\n' +
-        'Every procedure of the runbook runs as a durable workflow; see README.md.',
+        'Every procedure of the runbook runs as a durable workflow; see docs/README.md.',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -1,4 +1,4 @@
-// Who started a run, as `requestedBy` records it (issue 15 item 3): the audit trail in the
+// Who started a run, as `requestedBy` records it, so no run says "requested by cli:unknown": the audit trail in the
 // history, progress, the result and the Web UI's summary. Each starter names itself:
 //   CLI        `cli:<OS user>` or `cli:<--by>`       (here)
 //   webhook    `alertmanager:<alertname>/<fingerprint>` (src/webhook/server.ts)

@@ -3,7 +3,7 @@
 // package's document model does, for block and flow style and for quoted or odd keys alike.
 //
 // Needed only when a file is wrong, so the package (some 70 modules) is loaded then, not by every
-// command and worker that reads a valid config (issue 12: start-up time). It ships CommonJS for
+// command and worker that reads a valid config (it would add to every start-up). It ships CommonJS for
 // Node, so a synchronous require keeps the loader synchronous.
 import { createRequire } from 'node:module';
 import type * as YamlModuleNs from 'yaml';

@@ -64,7 +64,7 @@ export const CLUSTER_TARGET = 'cluster';
 /**
  * The workflow ID of "the open cluster incident": every cluster-targeted occurrence in remediate
  * mode is signal-with-started on it, so the server, not a query, decides atomically whether it
- * opens one or joins the one that is open (src/webhook/temporal-intake.ts, docs/alerts.md).
+ * opens one or joins the one that is open (src/webhook/temporal-intake.ts, docs/reference/alert-routing.md).
  */
 export const CLUSTER_INCIDENT_ID = 'incident-cluster';
 export type { RoutableProcedure };

@@ -50,7 +50,7 @@ export interface ProcedureResult<T = unknown> {
   dryRun: boolean;
   /** The input's `requestedBy`: who or what started the run. */
   requestedBy?: string;
-  /** Every approval and rejection, who and when (absent in results recorded before issue 15). */
+  /** Every approval and rejection, who and when (absent in results recorded before decisions were kept). */
   decisions?: DecisionRecord[];
   details?: T;
   escalation?: EscalationBundle;

@@ -33,7 +33,7 @@ export interface PendingApproval {
   approvals?: string[];
 }
 
-/** A human's approval or rejection of a gate: who, and when in workflow time (issue 15 item 3). */
+/** A human's approval or rejection of a gate: who, and when in workflow time (the audit trail). */
 export interface DecisionRecord {
   /** The gate, e.g. `approve restart p2p`. */
   step: string;

@@ -1,6 +1,7 @@
 // A workflow's static details (the Web UI's "Details" under its summary): what started it, and
 // the incident or monitor it belongs to, with a link when the Web UI's address is known
-// (issue 15 item 2). Pure: the client and the workflows that start children both use it.
+// (so the Web UI says why a run exists without opening payloads). Pure: the client and the workflows
+// that start children both use it.
 import { escapeMarkdown } from './node-text.js';
 
 export interface StartedBy {

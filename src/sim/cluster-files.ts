@@ -1,4 +1,4 @@
-// The files a running simulator writes into its directory (docs/simulator.md "Start it"):
+// The files a running simulator writes into its directory (docs/reference/simulator.md "Start it"):
 // the client key, known_hosts, the hosts file in our schema, and sim.json. The admin key is
 // deliberately written nowhere.
 import { appendFileSync, chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -230,7 +230,7 @@ export class SimCluster extends EventEmitter<ClusterEvents> {
       if (n.flapping) this.scheduleFlap(n);
       if (!n.slowRejoin) return this.joinMesh(n);
       // slow-rejoin: /status already says `running` (what "wait until p2p healthy" sees), the
-      // node counts nowhere until it rejoins (issue 11 item 3: a guard must not count it alive).
+      // node counts nowhere until it rejoins (a quorum guard that counted it alive could stop one voter too many).
       n.joining = true;
       this.appendLog(n, 'INFO p2p_backend: discovering peers');
       this.emit('daemon', n);

@@ -1,5 +1,5 @@
 // What setting or clearing each fault does to the cluster model. `--clear` removes a fault
-// without running its fix; the fixes themselves are the runbook's commands (docs/simulator.md).
+// without running its fix; the fixes themselves are the runbook's commands (docs/reference/simulator.md).
 import type { SimCluster } from './cluster.js';
 import type { ClusterFault, NodeFault } from './faults.js';
 import type { SimNode } from './state-types.js';

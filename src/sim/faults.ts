@@ -1,4 +1,4 @@
-// The faults the simulator can inject (docs/simulator.md "Faults"): per node or cluster-wide.
+// The faults the simulator can inject (docs/reference/simulator.md "Faults"): per node or cluster-wide.
 
 export const NODE_FAULTS = ['p2p-down', 'tailscale-down', 'partition', 'host-down', 'ip-changed', 'rogue-peer', 'slow-primary', 'ssh-stall', 'p2p-ignores-sigterm', 'slow-rejoin', 'blind-to-worker', 'flapping'] as const;
 export const CLUSTER_FAULTS = ['leader-lost', 'election-stuck', 'sync-stalled', 'admin-down'] as const;

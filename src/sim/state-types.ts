@@ -1,5 +1,5 @@
 // The simulated cluster's state: one node as the model holds it, what a node's daemon answers
-// on `/status`, and the `sim state --json` contract (docs/simulator.md).
+// on `/status`, and the `sim state --json` contract (docs/reference/simulator.md).
 import type { SyncStatusBody } from './data-sync.js';
 import type { ClusterFault, NodeFault } from './faults.js';
 import type { NodeLayout, SimProvider } from './topology.js';

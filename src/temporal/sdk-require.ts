@@ -2,7 +2,7 @@
 // CommonJS; an ES import of it makes Node first scan the source of the package's index and of
 // every module it re-exports (cjs-module-lexer) to find the named exports, then run them all the
 // same. For @temporalio/client that scan was about a fifth of `runbook status`'s CPU time
-// (issue 12); require() skips it. Same module instances (one cache), so `instanceof` still holds
+// on every command; require() skips it. Same module instances (one cache), so `instanceof` still holds
 // against classes imported the ordinary way elsewhere.
 import { createRequire } from 'node:module';
 import type * as TemporalClientNs from '@temporalio/client';

@@ -1,4 +1,4 @@
-// Coalescing of identical alert posts (issue 13 item 5; DESIGN §8). In an alert storm most posts
+// Coalescing of identical alert posts (DESIGN §8; bench/alerts measures it). In an alert storm most posts
 // repeat an occurrence (Alertmanager's repeats and retries, a second replica posting the same
 // group), and every signal-with-start for one workflow ID waits on the Temporal server's
 // per-workflow lock, so N identical calls answer one after the other. A post whose occurrence has

@@ -120,7 +120,7 @@ export function temporalIntake(client: Client, taskQueue: string): IncidentIntak
       },
       userMetadata: {
         summary: (await encodeToPayloads(converter, summary))?.[0] ?? null,
-        // What started it (the alert, as requestedBy), in the Web UI's details (issue 15 item 2).
+        // What started it (the alert, as requestedBy), in the Web UI's details, so the timeline says why it ran.
         details: (await encodeToPayloads(converter, incidentDetails(req)))?.[0] ?? null,
       },
     };

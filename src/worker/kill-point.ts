@@ -1,4 +1,4 @@
-// Test-only crash hook (issue 13, kill points): with RUNBOOK_TEST_KILL_POINT set, the worker
+// Test-only crash hook (kill points, docs/explanation/durability.md): with RUNBOOK_TEST_KILL_POINT set, the worker
 // SIGKILLs its own process at one exact activity boundary, so the kill-point suite crashes the
 // worker deterministically instead of racing a history poll against a running activity.
 // Unset (production), no interceptor is installed at all.

@@ -19,7 +19,7 @@ export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../../workflow-bundle
 
 /**
  * Test-only: a bundle the test suite built once from these very sources, so a suite that starts
- * dozens of worker processes (the kill points, issue 13) does not webpack at every start.
+ * dozens of worker processes (the kill points, docs/explanation/durability.md) does not webpack at every start.
  */
 export const TEST_BUNDLE_ENV = 'RUNBOOK_TEST_WORKFLOW_BUNDLE';
 

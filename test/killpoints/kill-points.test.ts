@@ -4,8 +4,8 @@
 // fresh worker finishes the run, which must end as the clean run did, leave the simulator
 // healthy, and apply no mutation twice (see RETRIED_MUTATIONS and ONE_SHOT below for the
 // exceptions and why). RUNBOOK_KILL_POINTS=all runs every point of every case,
-// RUNBOOK_KILL_POINTS=all:<case>[,<case>] one shard (slow: see README "Kill points"); the default
-// samples a few points that still cover each kind of boundary.
+// RUNBOOK_KILL_POINTS=all:<case>[,<case>] one shard (slow: see docs/explanation/durability.md);
+// the default samples a few points that still cover each kind of boundary.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 // Activity proxies with named option presets, declared once (STYLE §2). Types only from
 // activities/: a value import would pull Node I/O into the workflow bundle. Every call carries
-// a summary in the history naming the runbook section, the step and the node (issue 15 item 2).
+// a summary in the history naming the runbook section, the step and the node, so the Web UI's
+// timeline reads like the runbook instead of `sshRun`, `probeNodes`.
 import { type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RunbookActivities } from '../../activities/index.js';
 import { activitySummary } from '../../src/domain/activity-summary.js';
@@ -35,7 +36,8 @@ export const longRunning = summarized({
  * blindly; the procedure verifies the outcome and escalates instead. The timeout sits well
  * above the SSH command limit (120 s) plus connecting. The heartbeat (sshRun beats every second
  * while its command runs; the hosts-file write takes milliseconds) notices a dead worker in
- * 20 s instead of the 5 min timeout: the escalation comes at once (kill points, issue 13).
+ * 20 s instead of the 5 min timeout: the escalation comes at once (kill points,
+ * docs/explanation/durability.md).
  * Not a command change: old histories replay (activity options are not compared on replay).
  */
 export const mutate = summarized({

@@ -35,11 +35,13 @@ import { EscalationRequired, type ProcedureRun } from './procedure.js';
  * request ids from the run id, no voter look-up, no lease renewal.
  */
 export const SLOT_PATCHES = {
-  /** Request ids survive `runbook retry` (a reset) and continue-as-new (issue 11 item 2). */
+  /** Request ids survive `runbook retry` (a reset) and continue-as-new: an id from the run id
+   * never matched its replayed grant after a reset, and the run failed as nondeterministic. */
   stableRequestId: 'slot-request-id-first-run',
-  /** Look up whether the node is a voter, so the semaphore serializes voter changes (item 3). */
+  /** Look up whether the node is a voter, so the semaphore serializes voter changes: two procedures
+   * each counting 4 of 5 voters alive could both stop one and leave no majority. */
   voterAware: 'slot-voter-aware',
-  /** Renew the lease while the change runs, so it cannot run out under a slow stage (item 11). */
+  /** Renew the lease while the change runs, so it cannot run out under a slow stage. */
   leaseRenewal: 'slot-lease-renewal',
   /** Each request carries a secret key; only a grant with it counts (forged grants are ignored). */
   secretKey: 'slot-secret-key',

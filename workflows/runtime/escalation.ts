@@ -55,7 +55,7 @@ export async function gatherEscalation(reasons: string[], progress: Progress, no
   });
 }
 
-/** patched() id: the bundle gained `tailscale status` over SSH and the hosts-file changes (issue 10 item 3). */
+/** patched() id: the bundle gained `tailscale status` over SSH and the hosts-file changes (§6.2 complete). */
 export const ESCALATION_BUNDLE_COMPLETE = 'escalation-bundle-complete';
 /** patched() id: `tailscale status` over SSH only on reference nodes whose P2P status answered. */
 export const TAILSCALE_VIEWS_FROM_ANSWERING = 'tailscale-views-from-answering';

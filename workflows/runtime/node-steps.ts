@@ -7,9 +7,10 @@ import { longRunning, mutate, quick } from './activities.js';
 import { errorText } from './error-text.js';
 import { EscalationRequired, type ProcedureRun } from './procedure.js';
 
-/** patched() id: a p2p stop that did not verify escalates instead of starting (issue 11 item 9). */
+/** patched() id: a p2p stop that did not verify escalates instead of starting (a second daemon). */
 export const P2P_STOP_VERIFIED = 'p2p-stop-verified';
-/** patched() id: Tailscale down+up as one detached command, also over the fallback (issue 11 item 11). */
+/** patched() id: Tailscale down+up as one detached command, also over the fallback: as two
+ * sessions, a failed second one left Tailscale down. */
 export const TAILSCALE_RESTART_ONE_COMMAND = 'tailscale-restart-one-command';
 
 /**

@@ -1,5 +1,5 @@
 // `runbook rehearse`: a procedure, the alert path, the monitor, or everything (`--all`) on a twin
-// of the configured cluster (DESIGN §13, docs/rehearse.md). Progress goes to stderr, the
+// of the configured cluster (DESIGN §13, docs/how-to/rehearse.md). Progress goes to stderr, the
 // result (detail, table or JSON) to stdout. Exit 0 when every case ended as the runbook promises.
 import type { Command } from 'commander';
 import { ProcedureFailedError, UsageError } from '../errors.js';

@@ -1,4 +1,4 @@
-// The live view of a running procedure (issue 15 item 1), as pure functions of the `progress`
+// The live view of a running procedure (`run --wait`, `watch`), as pure functions of the `progress`
 // query: a frame redrawn in place on a terminal, or one line per change for pipes and CI.
 // No I/O and no clock here (the caller passes `now`), so every rendering is unit-tested.
 import { type Progress, STEP_LABEL, type StepProgress } from '../../domain/progress.js';

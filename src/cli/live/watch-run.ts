@@ -1,4 +1,4 @@
-// Follows a workflow until it closes, showing its steps as they happen (issue 15 item 1): polls
+// Follows a workflow until it closes, showing its steps as they happen (not silence, then one line): polls
 // the `progress` query, draws each poll through a sink (live-sink.ts), and returns how the run
 // settled. Ctrl-C stops watching and exits 130; it never cancels the workflow.
 import type { Client, WorkflowHandle } from '@temporalio/client';

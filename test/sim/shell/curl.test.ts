@@ -1,5 +1,5 @@
 // curl inside a node: options, what reaches the network, and curl's exit codes for each way
-// the simulated network answers (docs/simulator.md). The network is a stub here.
+// the simulated network answers (docs/reference/simulator.md). The network is a stub here.
 import { describe, expect, it } from 'vitest';
 import { TIME_SCALE, testShell } from './world.js';
 
