@@ -90,6 +90,7 @@ export const SUBNETS = {
   'workflows/vantage': sim(75),
   'workflows/slack-approvals': sim(78),
   'activities/approval-notify': raw(79),
+  'docs/tutorial': sim(30),
   'rehearse/twin-shape': sim(97),
   // Its twins inject ip-changed (update-hosts' fault), so they also take 127.148.
   'rehearse/rehearse': sim(98, IP_CHANGED),
