@@ -31,6 +31,13 @@ describe('runbook CLI', () => {
     }
   });
 
+  it('`dev --config` with a real hosts file and no admin key: exit 2 before anything starts, never the simulator\'s key', async () => {
+    const r = await runCli(['dev', '--config', 'config/distributed_hosts.yaml', '--port', '1', '--ui-port', '1'], { RUNBOOK_ADMIN_KEY: undefined });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--config names a real cluster: set \$RUNBOOK_ADMIN_KEY/);
+    expect(r.stdout).not.toMatch(/Temporal Web UI/);
+  });
+
   it('exits 2 on an unknown command, an unknown procedure and a missing required flag', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     const unknown = await runCli(['run', 'reboot-everything']);

@@ -65,7 +65,10 @@ export function registerDevCommand(program: Command): void {
       const policy = loadPolicy(opts.policy);
       if (opts.config) loadCluster(opts.config); // fail fast with the config error, exit 2
 
-      const adminKey = process.env['RUNBOOK_ADMIN_KEY'] ?? 'sim-admin-key';
+      // The simulator's well-known key is for the simulator only: a real cluster's admin API must
+      // never receive it, so --config needs the real key.
+      const adminKey = process.env['RUNBOOK_ADMIN_KEY'] ?? (opts.config ? undefined : 'sim-admin-key');
+      if (adminKey === undefined) throw new UsageError('--config names a real cluster: set $RUNBOOK_ADMIN_KEY to its admin API key (the simulator\'s default key is never sent to a real cluster)');
       const cleanups: Array<() => Promise<void>> = [];
       try {
         const server = await startDevServer({
