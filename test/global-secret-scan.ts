@@ -3,8 +3,8 @@
 // - no process the suite started may still run (test/helpers/leftovers.ts): the run fails naming
 //   each with its command line and the file that started it, and they are killed, so a leak
 //   never outlives the run that found it;
-// - the directory is scanned for secrets (issue 11: no admin key, SSH private key or token in any
-//   history or log); a secret anywhere fails the run and names the file and line.
+// - the directory is scanned for secrets (no admin key, SSH private key or token in any history or
+//   log: docs/explanation/safety.md); a secret anywhere fails the run and names the file and line.
 // A clean directory is removed (kept with RUNBOOK_KEEP_TEST_LOGS=1); a dirty one is kept to look at.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
-// Hostile node answers on the wire (issue 13 item 3): a node that cuts a body short, drips it a
-// byte at a time, streams without end, floods headers, speaks no HTTP or never answers. The
-// diagnose probe (real undici, real sockets) must turn each into a failed check with a short
-// reason within its deadline: never a hang, never an exception, never a result that grows.
+// Hostile node answers on the wire (a broken node must not hang or crash diagnose): a node that
+// cuts a body short, drips it a byte at a time, streams without end, floods headers, speaks no HTTP
+// or never answers. The diagnose probe (real undici, real sockets) must turn each into a failed
+// check with a short reason within its deadline: never a hang, never an exception, never a result
+// that grows.
 import { createServer, type Server, type Socket } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';

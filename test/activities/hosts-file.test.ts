@@ -122,7 +122,7 @@ describe('hosts file patch', () => {
   });
 });
 
-// Issue 11 items 4 and 11: the proposed address is data from the tailnet; the write is an attack surface.
+// The proposed address is data from the tailnet; the write is an attack surface.
 describe('hosts file patch safety', () => {
   const NEIGHBOURS = [
     '# tailnet hosts',

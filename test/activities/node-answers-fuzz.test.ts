@@ -1,8 +1,8 @@
-// Hostile node answers, generated (issue 13 item 3): what a broken or hostile node, tailscaled or
-// coordinator can send us — random JSON, wrong types, huge strings, markdown and HTML, cut-off
-// documents — parsed by the same functions the activities use. Each must become a finding or a
-// clear, short failure: never an unexpected exception, never a result that grows with the input
-// (results land in workflow history, whose payloads are capped at 2 MiB).
+// Hostile node answers, generated (docs/explanation/safety.md): what a broken or hostile node,
+// tailscaled or coordinator can send us — random JSON, wrong types, huge strings, markdown and
+// HTML, cut-off documents — parsed by the same functions the activities use. Each must become a
+// finding or a clear, short failure: never an unexpected exception, never a result that grows with
+// the input (results land in workflow history, whose payloads are capped at 2 MiB).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdminApiError, TailscaleUnavailableError } from '../../activities/errors.js';

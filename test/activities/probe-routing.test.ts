@@ -1,6 +1,6 @@
-// §3.4 routing checks ride along with the probe sweep (issue 14): a node still silent halfway
-// through its deadline gets its routing check while it waits out that deadline, not after the
-// sweep. Subnet 127.37.x.y, raw servers only.
+// §3.4 routing checks ride along with the probe sweep (docs/explanation/performance.md): a node
+// still silent halfway through its deadline gets its routing check while it waits out that
+// deadline, not after the sweep. Subnet 127.37.x.y, raw servers only.
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';

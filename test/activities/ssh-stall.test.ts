@@ -1,4 +1,4 @@
-// Issue 11 item 5: an SSH session that stalls without closing (what `networkd restart` or
+// An SSH session that stalls without closing (what `networkd restart` or
 // `tailscale down` do to a session) must not hang sshRun. Against the simulator's real SSH
 // servers with the `ssh-stall` fault: the login works, then nothing is ever answered.
 // Subnet 64.

@@ -106,7 +106,7 @@ describe.skipIf(!present && !inCi)('sshRun against OpenSSH sshd', () => {
     expect(result.stdout.trim()).toBe('OK');
   });
 
-  // Issue 11 item 9: sshd runs the command as `bash -c '<command>'`, so the runbook's
+  // sshd runs the command as `bash -c '<command>'`, so the runbook's
   // `pkill -f "p2p_daemon"` matched its own shell and every stop exited 143.
   it('p2p-stop through real sshd and bash stops a real p2p_daemon process and exits 0', async () => {
     const daemon = startDummyDaemon('python -m app.distributed.p2p_daemon');

@@ -180,7 +180,7 @@ describe('tailscaleStatus via the CLI', () => {
   });
 });
 
-// Issue 11 item 4: a tailnet device chooses its own HostName.
+// A tailnet device chooses its own HostName, so a name alone never identifies a node.
 describe('peer matching resists HostName spoofing', () => {
   const rogueKey = 'nodekey:0000000000000000000000000000000000000000000000000000000000000066';
   /** STATUS plus an online device calling itself `hostName`, listed first (Go sorts map keys). */

@@ -166,7 +166,7 @@ describe('waitForLeader', () => {
     expect(result.polls).toBeGreaterThan(1);
   });
 
-  it('does not take one node’s word: a leader only a minority names is no leader (issue 11)', async () => {
+  it('does not take one node’s word: a leader only a minority names is no leader', async () => {
     // The backbone answers first and names itself; the other source sees no leader.
     backboneView = p2pBody({ leader_id: 'bb' });
     nodeView = p2pBody({ leader_id: null });

@@ -1,9 +1,9 @@
-// The whole loop with nobody typing (issue 9): real Prometheus scrapes the simulated nodes,
-// evaluates the shipped alert rules (time-scaled), real Alertmanager posts to our webhook with the
-// bearer token, one connectivity-incident runs the fix as a child workflow on a real dev server
-// and worker, the simulator heals, Alertmanager sends `resolved`, and the incident finishes
-// `resolved`. For p2p-down (ClusterConnectivityDegraded → restart-p2p), partition (NodeEvicted →
-// recover-node) and leader-lost (LeaderElectionStalled → force-election).
+// The whole loop with nobody typing (docs/how-to/point-alertmanager.md): real Prometheus scrapes
+// the simulated nodes, evaluates the shipped alert rules (time-scaled), real Alertmanager posts to
+// our webhook with the bearer token, one connectivity-incident runs the fix as a child workflow on
+// a real dev server and worker, the simulator heals, Alertmanager sends `resolved`, and the
+// incident finishes `resolved`. For p2p-down (ClusterConnectivityDegraded → restart-p2p), partition
+// (NodeEvicted → recover-node) and leader-lost (LeaderElectionStalled → force-election).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_INCIDENT_ID, type IncidentDetails } from '../../src/domain/incident.js';

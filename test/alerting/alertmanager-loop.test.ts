@@ -1,8 +1,8 @@
-// The alerting loop with the real tools (issue 9 item 5, DESIGN §8): the simulator's nodes serve
-// /metrics, real Prometheus scrapes them with the rules `runbook config prometheus` writes, real
-// Alertmanager posts Alertmanager's v4 webhook payload with the bearer token to a plain node:http
-// receiver standing in for our webhook. A fault fires its alert with the right `node` label;
-// healing it brings a `resolved` notification. Subnet 121.
+// The alerting loop with the real tools (DESIGN §8, docs/reference/alerting-rules.md): the
+// simulator's nodes serve /metrics, real Prometheus scrapes them with the rules `runbook config
+// prometheus` writes, real Alertmanager posts Alertmanager's v4 webhook payload with the bearer
+// token to a plain node:http receiver standing in for our webhook. A fault fires its alert with the
+// right `node` label; healing it brings a `resolved` notification. Subnet 121.
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

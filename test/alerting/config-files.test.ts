@@ -1,6 +1,7 @@
-// `runbook config prometheus [--out DIR]` (issue 9 item 5): what it writes is accepted by the real
-// tools: `promtool check config`, `promtool check rules`, `promtool test rules` (our unit tests of
-// each alert rule, test/fixtures/alerting/runbook.rules.test.yml) and `amtool check-config`.
+// `runbook config prometheus [--out DIR]` (docs/reference/alerting-rules.md): what it writes is
+// accepted by the real tools: `promtool check config`, `promtool check rules`, `promtool test
+// rules` (our unit tests of each alert rule, test/fixtures/alerting/runbook.rules.test.yml) and
+// `amtool check-config`.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
-// `runbook dev --alerting` (issue 9 item 6): with Debian's prometheus and prometheus-alertmanager
-// installed, the stack also runs both against the simulated cluster and the given webhook URL, a
-// fault reaches the webhook as an Alertmanager post with the bearer token, and Ctrl-C leaves no
-// process behind; without them, a clear message and exit 2 before anything starts. Subnet 122.
+// `runbook dev --alerting` (docs/reference/alerting-rules.md): with Debian's prometheus and
+// prometheus-alertmanager installed, the stack also runs both against the simulated cluster and the
+// given webhook URL, a fault reaches the webhook as an Alertmanager post with the bearer token, and
+// Ctrl-C leaves no process behind; without them, a clear message and exit 2 before anything starts.
+// Subnet 122.
 // The stack runs in its own process group: whatever fails, the `finally` ends all of it.
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';

@@ -1,6 +1,6 @@
-// `runbook list` and `runbook status` against a real dev server, worker and simulator (issue 15
-// items 4-5): each filter, newest first, the header and columns, the --json shape of DESIGN §5,
-// bad values; status with decisions, escalation reasons and an incident's children.
+// `runbook list` and `runbook status` against a real dev server, worker and simulator
+// (docs/reference/cli.md): each filter, newest first, the header and columns, the --json shape of
+// DESIGN §5, bad values; status with decisions, escalation reasons and an incident's children.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ListFlags } from '../../src/cli/list-filters.js';

@@ -1,7 +1,8 @@
-// The live view end to end (issue 15 item 1): `runbook run --wait` in a pseudo-terminal (util-linux
-// `script`, no native module) shows the steps while the run waits for approval; Ctrl-C leaves the
-// workflow running; `runbook watch` through a pipe prints one plain line per change. Both run in
-// a process group of their own, ended whole on every path (test/helpers/process-group.ts).
+// The live view end to end (docs/reference/cli.md, "Live progress"): `runbook run --wait` in a
+// pseudo-terminal (util-linux `script`, no native module) shows the steps while the run waits for
+// approval; Ctrl-C leaves the workflow running; `runbook watch` through a pipe prints one plain
+// line per change. Both run in a process group of their own, ended whole on every path
+// (test/helpers/process-group.ts).
 import { type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

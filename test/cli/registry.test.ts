@@ -1,8 +1,9 @@
-// `runbook run` lists and starts procedures from the registry alone (issue 8 item 1): every
-// entry of workflows/registry.ts shows in `run --help` and in the unknown-procedure message, and
-// each starts as the workflow of that name through startWorkflow (search attributes and the
-// policy input recorded at start). No worker runs: the server records a start whatever the
-// workflow would then do, so each run is terminated once seen.
+// `runbook run` lists and starts procedures from the registry alone, so adding a procedure never
+// means editing the CLI (docs/how-to/add-a-procedure.md): every entry of workflows/registry.ts
+// shows in `run --help` and in the unknown-procedure message, and each starts as the workflow of
+// that name through startWorkflow (search attributes and the policy input recorded at start). No
+// worker runs: the server records a start whatever the workflow would then do, so each run is
+// terminated once seen.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,8 +1,8 @@
-// Hostile config, generated (issue 13 item 3): the shipped hosts and policy files mutated in
-// structure (wrong types, unicode, huge strings, unknown keys, missing fields, duplicated hosts)
-// and in text (truncated, spliced, lines duplicated or dropped). Every case must end as a valid
-// config or a ConfigError naming the file, the field and, when the field is in the file, its
-// line: never a stack trace, never an unbounded message.
+// Hostile config, generated (a hand-edited file must fail clearly, not crash): the shipped hosts
+// and policy files mutated in structure (wrong types, unicode, huge strings, unknown keys, missing
+// fields, duplicated hosts) and in text (truncated, spliced, lines duplicated or dropped). Every
+// case must end as a valid config or a ConfigError naming the file, the field and, when the field
+// is in the file, its line: never a stack trace, never an unbounded message.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,6 @@
-// One source for each default (issue 8 item 4, STYLE §17): src/domain/defaults.ts. The schema,
-// the workflows' fallbacks and the shipped config/runbook.yaml must all say the same.
+// One source for each default (STYLE §17): src/domain/defaults.ts. The schema, the workflows'
+// fallbacks and the shipped config/runbook.yaml must all say the same: once each kept its own copy,
+// and a default changed in one place silently disagreed with the others.
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, loadPolicy } from '../../src/config/loader.js';
 import { runbookPolicySchema } from '../../src/config/schema.js';

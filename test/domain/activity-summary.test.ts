@@ -1,5 +1,5 @@
-// The one-line history summaries of activities and the start details (issue 15 item 2), and the
-// CLI's requester (item 3): pure functions, no server.
+// The one-line history summaries of activities and the start details (so the history reads like
+// the runbook), and the CLI's requester (who did what): pure functions, no server.
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { cliRequester } from '../../src/cli/requester.js';

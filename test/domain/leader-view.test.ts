@@ -1,4 +1,5 @@
-// The majority leader view force-election relies on (issue 11): one node's word never decides.
+// The majority leader view force-election relies on: one node's word never decides, so a stale or
+// partitioned node cannot steer an election.
 import { describe, expect, it } from 'vitest';
 import { leaderByMajority, type NodeView } from '../../src/domain/leader-view.js';
 import type { P2pStatus } from '../../src/domain/probes.js';

@@ -1,4 +1,5 @@
-// Capping and escaping of node-supplied text (issue 11): pure functions, no servers.
+// Capping and escaping of node-supplied text (a hostile node must not bloat history or inject
+// markup into the Web UI): pure functions, no servers.
 import { describe, expect, it } from 'vitest';
 import { capNodeText, capNullable, escapeMarkdown, MAX_NODE_TEXT } from '../../src/domain/node-text.js';
 

@@ -1,5 +1,6 @@
-// Progress as the Web UI shows it, and steps in the order they ran (issue 8 item 2): pure
-// functions of src/domain/progress.ts, tested without a workflow.
+// Progress as the Web UI shows it, and steps in the order they ran (fix-tailscale once listed
+// "tailscale up" after the check that followed it): pure functions of src/domain/progress.ts,
+// tested without a workflow.
 import { describe, expect, it } from 'vitest';
 import { moveToRunOrder, type Progress, renderProgress, type StepProgress, stepEntry } from '../../src/domain/progress.js';
 

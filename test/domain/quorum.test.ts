@@ -1,5 +1,5 @@
 // §9 "Election Quorum", the one check restart-p2p, recover-node and force-election's rolling
-// restart share before stopping a voter's daemon (issue 8 item 4).
+// restart share before stopping a voter's daemon (one copy, so the procedures cannot disagree).
 import { describe, expect, it } from 'vitest';
 import { quorumShortfall, quorumSize } from '../../src/domain/cluster-spec.js';
 

@@ -1,11 +1,12 @@
-// Kill points (issue 13 item 1): every procedure, diagnose and the connectivity-incident run
-// against the simulator with a real `runbook worker` process that SIGKILLs itself at an activity
-// boundary (start:N, done:N) or in the middle of a long activity or a mutation (mid:N:MS); a
-// fresh worker finishes the run, which must end as the clean run did, leave the simulator
-// healthy, and apply no mutation twice (see RETRIED_MUTATIONS and ONE_SHOT below for the
-// exceptions and why). RUNBOOK_KILL_POINTS=all runs every point of every case,
-// RUNBOOK_KILL_POINTS=all:<case>[,<case>] one shard (slow: see docs/explanation/durability.md);
-// the default samples a few points that still cover each kind of boundary.
+// Kill points (a worker may die at any moment; the run must still finish, once): every procedure,
+// diagnose and the connectivity-incident run against the simulator with a real `runbook worker`
+// process that SIGKILLs itself at an activity boundary (start:N, done:N) or in the middle of a long
+// activity or a mutation (mid:N:MS); a fresh worker finishes the run, which must end as the clean
+// run did, leave the simulator healthy, and apply no mutation twice (see RETRIED_MUTATIONS and
+// ONE_SHOT below for the exceptions and why). RUNBOOK_KILL_POINTS=all runs every point of every
+// case, RUNBOOK_KILL_POINTS=all:<case>[,<case>] one shard (slow: see
+// docs/explanation/durability.md); the default samples a few points that still cover each kind of
+// boundary.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

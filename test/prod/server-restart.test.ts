@@ -1,6 +1,6 @@
-// The Temporal server itself goes away (issue 13 item 2): a dev server with a SQLite file is
-// stopped in the middle of a recovery that waits on a human's approval, and in the middle of one
-// that runs a long activity (the §4.4 sync watch), then started again on the same file. Both
+// The Temporal server itself goes away (docs/explanation/durability.md): a dev server with a SQLite
+// file is stopped in the middle of a recovery that waits on a human's approval, and in the middle
+// of one that runs a long activity (the §4.4 sync watch), then started again on the same file. Both
 // recoveries finish as they would have; an approval sent while no worker runs still counts.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

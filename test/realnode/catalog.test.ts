@@ -1,5 +1,6 @@
 // Every command of the SSH catalog (src/domain/ssh-catalog.ts) executed on one real node:
-// OpenSSH sshd, the user's bash, real pkill/nohup/ps/ss/curl/python, a real daemon (issue 17).
+// OpenSSH sshd, the user's bash, real pkill/nohup/ps/ss/curl/python, a real daemon: the simulator
+// only emulates the shell bugs we thought of (docs/contributing/real-node-suite.md).
 // A catalog step without a case in CASES fails here, so a new command cannot ship unproven.
 // Simulated cluster: subnet 83; real node 127.86.0.2 (fallback 127.86.1.2), user rrnode86a.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -96,7 +97,7 @@ describe.skipIf(unavailable !== undefined && !inCi)('the SSH catalog on a real n
       },
       check: async (r) => {
         try {
-          // Issue 11 item 9: `pkill -f "p2p_daemon"` matched its own `bash -c` and died (143/128).
+          // `pkill -f "p2p_daemon"` once matched its own `bash -c` and died (143/128).
           expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: '' });
           await waitFor('the daemon to die after p2p-stop', 10_000, () => (node.daemonPids().length === 0 ? true : undefined));
           expect(decoy?.exitCode, "the other user's process is left alone").toBeNull();

@@ -1,6 +1,7 @@
-// The procedures against one real node (issue 17): restart-p2p and recover-node run by a real
-// worker on the dev server, their SSH steps reaching real sshd, bash, pkill, nohup and a real
-// daemon. Simulated cluster: subnet 84; real node 127.86.2.2 (fallback 127.86.3.2), user rrnode86b.
+// The procedures against one real node (docs/contributing/real-node-suite.md): restart-p2p and
+// recover-node run by a real worker on the dev server, their SSH steps reaching real sshd, bash,
+// pkill, nohup and a real daemon. Simulated cluster: subnet 84; real node 127.86.2.2 (fallback
+// 127.86.3.2), user rrnode86b.
 import { describe, expect, it } from 'vitest';
 import { useRealNodeHarness } from '../helpers/real-node-harness.js';
 import { realNodeUnavailable, waitFor } from '../helpers/real-node.js';

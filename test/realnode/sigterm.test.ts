@@ -1,7 +1,7 @@
-// A daemon that ignores SIGTERM (issue 17, issue 11 item 9): the stop must verify that the
-// daemon is gone and escalate (to SIGKILL, or to a human) — never start a second daemon next to
-// a live one. With the old unverified stop, p2p-start ran while the old daemon still lived and
-// the second daemon's start was recorded.
+// A daemon that ignores SIGTERM (docs/explanation/safety.md, "Mutations run once and are
+// verified"): the stop must verify that the daemon is gone and escalate (to SIGKILL, or to a human)
+// — never start a second daemon next to a live one. With the old unverified stop, p2p-start ran
+// while the old daemon still lived and the second daemon's start was recorded.
 // Simulated cluster: subnet 85; real node 127.86.4.2 (fallback 127.86.5.2), user rrnode86c.
 import { describe, expect, it } from 'vitest';
 import { useRealNodeHarness } from '../helpers/real-node-harness.js';

@@ -1,5 +1,5 @@
-// GET :8770/metrics on simulated nodes (issue 9 item 5): Prometheus text that `promtool check
-// metrics` accepts, whose values follow the faults the alert rules watch.
+// GET :8770/metrics on simulated nodes (docs/reference/metrics.md): Prometheus text that `promtool
+// check metrics` accepts, whose values follow the faults the alert rules watch.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';

@@ -1,4 +1,4 @@
-// `sim fault <node> rogue-peer` (issue 11 item 10): another online tailnet device whose
+// `sim fault <node> rogue-peer` (docs/reference/simulator.md): another online tailnet device whose
 // self-chosen HostName is the node's name, on its own address. The LocalAPI and `tailscale
 // status` over SSH show it; update-hosts' detection must not take its address. Subnet 71.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// The simulator's tools for untrusted answers (issue 11): /status overrides (a stale or hostile
-// daemon) through the control API, and the slow-primary fault. Subnet 74.
+// The simulator's tools for untrusted answers (docs/reference/simulator.md): /status overrides (a
+// stale or hostile daemon) through the control API, and the slow-primary fault. Subnet 74.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { getJson } from './helpers.js';

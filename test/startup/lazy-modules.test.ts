@@ -1,6 +1,6 @@
-// Start-up time (issue 12): packages needed only on an error path, or only once the worker runs an
-// activity, stay unloaded on the common path. Checked in a fresh Node process, where the module
-// cache shows what a command really loads.
+// Start-up time (docs/explanation/performance.md, "Start-up"): packages needed only on an error
+// path, or only once the worker runs an activity, stay unloaded on the common path. Checked in a
+// fresh Node process, where the module cache shows what a command really loads.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

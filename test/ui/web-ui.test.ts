@@ -80,7 +80,7 @@ describe.skipIf(!haveChromium)('Temporal Web UI', () => {
     await page.getByText('User Metadata').click();
     expect(await currentDetails(page, new RegExp(`fix-tailscale on ${node}: completed`))).toMatch(/approved by ui-test/);
     // The event history tells the story without opening payloads: each activity's summary
-    // names the runbook section, the step and the node (issue 15 item 2).
+    // names the runbook section, the step and the node, so an operator need not decode payloads.
     await page.getByText('Event History').first().click();
     await page.getByText(`§4.2 restart tailscale on ${node}`).first().waitFor({ timeout: 30_000 });
     // The list shows 100 events a page, newest first; the run's first steps are on the last page

@@ -1,8 +1,8 @@
-// From an alert to a healed cluster with nobody typing (issue 9): hand-built Alertmanager v4
-// notifications posted over real HTTP to the running webhook, a real Temporal dev server and
-// worker, the simulator. One incident per alert occurrence (one for the whole cluster while a
-// cluster alert's incident is open); it runs the fix as a child workflow, waits for
-// Alertmanager's `resolved`, verifies and finishes.
+// From an alert to a healed cluster with nobody typing (docs/how-to/point-alertmanager.md):
+// hand-built Alertmanager v4 notifications posted over real HTTP to the running webhook, a real
+// Temporal dev server and worker, the simulator. One incident per alert occurrence (one for the
+// whole cluster while a cluster alert's incident is open); it runs the fix as a child workflow,
+// waits for Alertmanager's `resolved`, verifies and finishes.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentDetails } from '../../src/domain/incident.js';
@@ -81,7 +81,8 @@ describe('connectivity-incident from Alertmanager notifications', () => {
       expect.objectContaining({ procedure: 'restart-p2p', node, status: 'completed' }),
     ]);
     expect(sim.state().nodes.find((n) => n.name === node)!.faults).toEqual([]);
-    // Who did what (issue 15 item 3): the alert started the incident, the incident its child.
+    // Who did what, so an operator can tell an alert's run from a person's: the alert started the
+    // incident, the incident its child.
     const incident = await env.client.workflow.getHandle(id).describe();
     expect(await incident.staticDetails()).toMatch(/requested by alertmanager:ClusterConnectivityDegraded\/[0-9a-f]+/);
     const child = result.details!.children.find((c) => c.procedure === 'restart-p2p')!;

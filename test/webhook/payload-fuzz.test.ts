@@ -1,9 +1,9 @@
-// Hostile Alertmanager payloads, generated (issue 13 item 3): valid v4 notifications mutated in
-// types, sizes, unicode and shape (missing fields, duplicated alerts, labels full of shell and
-// path syntax), and raw bodies that are not JSON at all, against the webhook app in process
-// (hono's app.request) with a recording intake beside the real-HTTP suites. Every case must be
-// answered below 500, never throw, and never start anything for an alert that is invalid or
-// routes to no configured node.
+// Hostile Alertmanager payloads, generated (anyone who reaches the webhook can post anything):
+// valid v4 notifications mutated in types, sizes, unicode and shape (missing fields, duplicated
+// alerts, labels full of shell and path syntax), and raw bodies that are not JSON at all, against
+// the webhook app in process (hono's app.request) with a recording intake beside the real-HTTP
+// suites. Every case must be answered below 500, never throw, and never start anything for an alert
+// that is invalid or routes to no configured node.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../src/config/loader.js';

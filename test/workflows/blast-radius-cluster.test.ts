@@ -1,9 +1,9 @@
 // The blast radius end to end against a real dev server, worker and simulated cluster: two
-// procedures racing on two voters keep a voter majority alive (issue 11 item 3), also when the
-// restarted daemons report `running` before they rejoin (sim fault slow-rejoin), two procedures
-// on one node never change it at the same time (item 7), and `runbook retry` of a run that
-// failed after its slot was granted completes (item 2); a retried run that had given its slot
-// back asks for it again before it changes the node.
+// procedures racing on two voters keep a voter majority alive, also when the restarted daemons
+// report `running` before they rejoin (sim fault slow-rejoin), two procedures on one node never
+// change it at the same time, and `runbook retry` of a run that failed after its slot was granted
+// completes; a retried run that had given its slot back asks for it again before it changes the
+// node (docs/explanation/blast-radius.md).
 //
 // To make the races happen every time rather than by luck, the worker's SSH activity holds the
 // first `p2p-stop` of a test until a second one arrives (the race: both passed their checks) or

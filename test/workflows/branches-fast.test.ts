@@ -1,9 +1,9 @@
-// Branch logic at the fast speed (issue 8 item 6): the real workflows on the time-skipping test
-// server, with fake activities describing a cluster in a few lines instead of a simulator. The
-// end-to-end suites (procedures, force-election, approvals, safety…) prove the same branches on
-// the simulator; these run in seconds, skip approval deadlines at once, and fail naming the
-// branch. Covered: the quorum skip of the rolling voter restart, the approval deadline, a
-// stalled sync forcing a resync, and a dry run that mutates nothing.
+// Branch logic at the fast speed (CONTRIBUTING.md, "How the tests are organised"): the real
+// workflows on the time-skipping test server, with fake activities describing a cluster in a few
+// lines instead of a simulator. The end-to-end suites (procedures, force-election, approvals,
+// safety…) prove the same branches on the simulator; these run in seconds, skip approval deadlines
+// at once, and fail naming the branch. Covered: the quorum skip of the rolling voter restart, the
+// approval deadline, a stalled sync forcing a resync, and a dry run that mutates nothing.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

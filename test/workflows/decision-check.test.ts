@@ -1,4 +1,5 @@
-// The type rule behind the `decide` update validator and the approve/reject signals (issue 11, item 8).
+// The type rule behind the `decide` update validator and the approve/reject signals: a hand-typed
+// payload such as "approve": "false" must be refused, never read as a decision.
 import { describe, expect, it } from 'vitest';
 import { decisionProblem } from '../../workflows/runtime/decision-check.js';
 

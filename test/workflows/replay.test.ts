@@ -28,8 +28,9 @@ describe('replay of recorded recoveries', () => {
     );
   });
 
-  // The recorders' simulated clusters used ADMIN_KEY and a fresh SSH key each; the key files are
-  // gone, so look for the admin key and for any private key's armour line (issue 11).
+  // Secrets never reach history. The recorders' simulated clusters used ADMIN_KEY and a fresh SSH
+  // key each; the key files are gone, so look for the admin key and for any private key's armour
+  // line.
   it.each(fixtures)('%s holds no admin key and no private key', (f) => {
     expectNoSecrets(load(f), { 'admin key': ADMIN_KEY, 'private key armour': 'PRIVATE KEY-----' }, f);
   });
@@ -62,7 +63,7 @@ describe('replay of recorded recoveries', () => {
     ).rejects.toThrow(DeterminismViolationError);
   });
 
-  // Quiet by default (issue 8 item 7): the verdict, not webpack's bundle report or the worker's states.
+  // Quiet by default: the verdict, not webpack's bundle report or the worker's states (--verbose).
   const LOG_LINE = /asset workflow-bundle|webpack|Workflow bundle created|Worker state changed|Failing workflow task|\b(INFO|WARN)\b/;
 
   it('`runbook replay <history.json>` exits 0 on a clean replay and prints only the verdict', async () => {

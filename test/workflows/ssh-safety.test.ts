@@ -1,4 +1,4 @@
-// Issue 11 items 9 and 11 end to end: a P2P stop that does not verify never leads to a start,
+// Unsafe SSH sequences end to end: a P2P stop that does not verify never leads to a start,
 // and Tailscale down+up is one detached command, so `up` runs even when SSH to the node dies
 // right after `down`. Subnet 63.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -1,6 +1,7 @@
-// Input the procedures cannot trust, against a real dev server and the simulator (issue 11):
-// a hand-typed `decide` payload, a slow primary that tempts a client into repeating a POST,
-// a partitioned node naming a stale leader, and nodes answering /status with hostile strings.
+// Input the procedures cannot trust, against a real dev server and the simulator
+// (docs/explanation/safety.md): a hand-typed `decide` payload, a slow primary that tempts a client
+// into repeating a POST, a partitioned node naming a stale leader, and nodes answering /status with
+// hostile strings.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ async function resultWithin<T>(p: Promise<T>, what: string, ms = 120_000): Promi
 
 const triggers = (from: number) => sim.state().mutations.slice(from).filter((m) => m.command.includes('trigger-election'));
 
-describe('decide update (item 8)', () => {
+describe('decide update', () => {
   it('refuses "approve": "false" and other mistyped fields with a message naming the field; the step keeps waiting', async () => {
     const node = sim.state().nodes.find((n) => n.role === 'worker')!.name;
     sim.fault(node, 'tailscale-down');
@@ -71,7 +72,7 @@ describe('decide update (item 8)', () => {
   });
 });
 
-describe('force-election (item 11)', () => {
+describe('force-election', () => {
   it('sends POST /admin/trigger-election once, even when the primary is slow and the fallback works', async () => {
     const backbone = sim.state().coordinator;
     sim.fault(backbone, 'slow-primary');
@@ -108,7 +109,7 @@ describe('force-election (item 11)', () => {
   });
 });
 
-describe('node-supplied strings (item 11)', () => {
+describe('node-supplied strings', () => {
   it('caps hostile /status strings in the result and history, escapes them in the Web UI markdown', async () => {
     const nodes = sim.state().nodes.map((n) => n.name);
     const huge = nodes[nodes.length - 1]!;

@@ -1,6 +1,6 @@
-// update-hosts against a tailnet with an impostor (issue 11 item 4), through a real worker and
-// dev server against the simulator: a device that calls itself by a node's name never gets its
-// address into the hosts file; the procedure escalates and says which devices. Subnet 70.
+// update-hosts against a tailnet with an impostor (a device picks its own HostName), through a real
+// worker and dev server against the simulator: a device that calls itself by a node's name never
+// gets its address into the hosts file; the procedure escalates and says which devices. Subnet 70.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -1,4 +1,4 @@
-// Issue 15 items 2–3 through a real dev server and simulated cluster: the history reads like the
+// Who did what, through a real dev server and simulated cluster: the history reads like the
 // runbook (every scheduled activity's summary names a § and the node), and who did what is
 // recorded: requestedBy from the CLI's OS user or --by, approvals and rejections with who and
 // when in progress, the Web UI details and the result.
