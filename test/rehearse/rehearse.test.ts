@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCluster } from '../../src/config/loader.js';
@@ -17,9 +17,8 @@ import { rehearse, type RehearsalReport } from '../../src/rehearse/rehearse.js';
 import { ALL_SCENARIOS, MAJORITY_DOWN, scenario } from '../../src/rehearse/scenarios.js';
 import { WORKFLOWS_PATH } from '../../src/worker/worker.js';
 import { subnet } from '../helpers/subnets.js';
-
-// Worker lifecycle chatter (a worker per case) would bury the failures.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Worker lifecycle chatter (a worker per case) goes to this file's log, not the console.
+import '../helpers/test-runtime.js';
 
 const SEED_HOSTS = 'config/distributed_hosts.yaml';
 const POLICY = 'config/runbook.yaml';
