@@ -74,8 +74,8 @@ export function logLine(line: string): void {
  * What a failed test printed to its file's log: the lines after byte `from` (where the test
  * started), the last `lines` of them, each cut at `width`, under a header naming the whole log.
  */
-export function describeLogTail(file: string, from: number, o: { lines?: number; width?: number } = {}): string | undefined {
-  const { lines = 60, width = 400 } = o;
+export function describeLogTail(file: string, from: number, o: { lines?: number; width?: number; of?: string } = {}): string | undefined {
+  const { lines = 60, width = 400, of = 'this test' } = o;
   let text: string;
   try {
     text = readFileSync(file).subarray(from).toString('utf8');
@@ -87,7 +87,7 @@ export function describeLogTail(file: string, from: number, o: { lines?: number;
   const shown = all.slice(-lines).map((l) => (l.length > width ? `${l.slice(0, width)} …` : l));
   const skipped = all.length - shown.length;
   return (
-    `worker, activity and server log of this test (${skipped > 0 ? `last ${shown.length} of ${all.length} lines` : `${all.length} lines`}; ` +
+    `worker, activity and server log of ${of} (${skipped > 0 ? `last ${shown.length} of ${all.length} lines` : `${all.length} lines`}; ` +
     `whole file: ${file}):\n${shown.join('\n')}`
   );
 }

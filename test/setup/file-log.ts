@@ -11,7 +11,6 @@ import { describeLogTail, FAILED_SUBDIR, FILE_LOG_ENV, fileLogPath, safeName, TE
 const root = process.env[TEST_LOG_DIR_ENV];
 const testPath = expect.getState().testPath;
 const log = root && testPath ? fileLogPath(root, testPath) : undefined;
-let printed = false;
 
 function sizeOf(file: string): number {
   try {
@@ -42,15 +41,14 @@ if (log) {
     ctx.onTestFailed(() => {
       markFailed(ctx.task.name);
       const tail = describeLogTail(log, from);
-      printed = true;
       if (tail) console.error(tail);
     });
   });
 
   afterAll((file) => {
-    if (printed || !hookFailed(file)) return;
+    if (!hookFailed(file)) return;
     markFailed('a hook failed');
-    const tail = describeLogTail(log, 0);
+    const tail = describeLogTail(log, 0, { of: 'this test file (a hook failed)' });
     if (tail) console.error(tail);
   });
 }
