@@ -14,10 +14,13 @@ function safeJson(v: unknown): string {
   }
 }
 
+/** The test file's log as an SDK logger (also for bundleWorkflowCode, whose default prints webpack's report). */
+export const testLogger = new DefaultLogger('INFO', (entry) => {
+  const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  logLine(`${at} [${entry.level}] ${entry.message}${entry.meta ? ` ${safeJson(entry.meta)}` : ''}`);
+});
+
 Runtime.install({
-  logger: new DefaultLogger('INFO', (entry) => {
-    const at = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
-    logLine(`${at} [${entry.level}] ${entry.message}${entry.meta ? ` ${safeJson(entry.meta)}` : ''}`);
-  }),
+  logger: testLogger,
   telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
 });

@@ -17,8 +17,8 @@ import { rehearse, type RehearsalReport } from '../../src/rehearse/rehearse.js';
 import { ALL_SCENARIOS, MAJORITY_DOWN, scenario } from '../../src/rehearse/scenarios.js';
 import { WORKFLOWS_PATH } from '../../src/worker/worker.js';
 import { subnet } from '../helpers/subnets.js';
-// Worker lifecycle chatter (a worker per case) goes to this file's log, not the console.
-import '../helpers/test-runtime.js';
+// Worker lifecycle chatter (a worker per case) and the bundler's report go to this file's log.
+import { testLogger } from '../helpers/test-runtime.js';
 
 const SEED_HOSTS = 'config/distributed_hosts.yaml';
 const POLICY = 'config/runbook.yaml';
@@ -61,7 +61,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'rehearse-test-'));
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 let workflowBundle: { code: string };
 beforeAll(async () => {
-  workflowBundle = { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code };
+  workflowBundle = { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: testLogger })).code };
 }, 180_000);
 
 /** 20 nodes of three providers (by their §9 address ranges), 5 voters, backbone ≠ coordinator. */
