@@ -5,13 +5,14 @@
 //   never outlives the run that found it;
 // - the directory is scanned for secrets (no admin key, SSH private key or token in any history or
 //   log: docs/explanation/safety.md); a secret anywhere fails the run and names the file and line.
-// A clean directory is removed (kept with RUNBOOK_KEEP_TEST_LOGS=1); a dirty one is kept to look at.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// A clean directory of a green run is removed (kept with RUNBOOK_KEEP_TEST_LOGS=1); a dirty one,
+// or one with a failed test (its per-file logs, test/setup/file-log.ts), is kept to look at.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canCheckLeftovers, describeLeftovers, findLeftovers, killLeftovers, type Leftover } from './helpers/leftovers.js';
 import { describeFindings, scanForSecrets } from './helpers/secret-scan.js';
-import { SECRETS_SUBDIR, TEST_LOG_DIR_ENV } from './helpers/test-logs.js';
+import { FAILED_SUBDIR, SECRETS_SUBDIR, TEST_LOG_DIR_ENV } from './helpers/test-logs.js';
 
 function registeredSecrets(root: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -65,7 +66,8 @@ export default function setup(): () => Promise<void> {
     const found = scanForSecrets(root, secrets, join(root, SECRETS_SUBDIR));
     if (found.length > 0) failures.push(`secret scan: secrets in the test logs under ${root}:\n${describeFindings(found)}`);
     if (failures.length > 0) throw new Error(failures.join('\n\n'));
-    if (process.env['RUNBOOK_KEEP_TEST_LOGS'] === '1') console.log(`test logs kept in ${root}`);
+    if (existsSync(join(root, FAILED_SUBDIR))) console.log(`a test failed: its worker, activity and server logs are kept in ${root}/files`);
+    else if (process.env['RUNBOOK_KEEP_TEST_LOGS'] === '1') console.log(`test logs kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
   };
 }

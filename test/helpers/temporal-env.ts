@@ -1,32 +1,18 @@
 // One real Temporal server per test file (STYLE §11): the dev server from the resolved
 // `temporal` binary, or the time-skipping test server; the project's search attributes set.
+// Worker, activity and server output goes to the test file's log, not the console
+// (test/helpers/test-runtime.ts, test/helpers/quiet-server.ts).
+import './test-runtime.js';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalBinary } from '../../src/temporal/binaries.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
 import { WORKFLOWS_PATH } from '../../src/worker/worker.js';
+import { quietServer } from './quiet-server.js';
 import { historyText } from './secrets.js';
-import { appendLog, recordLog } from './test-logs.js';
-
-// Worker state chatter would bury test output: warnings and errors show, and everything from
-// INFO up goes to the shared test log, which the secret scan reads (test/global-secret-scan.ts).
-const WARN_OR_WORSE = new Set(['WARN', 'ERROR']);
-Runtime.install({
-  logger: new DefaultLogger('INFO', (entry) => {
-    const line = `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${safeJson(entry.meta)}` : ''}`;
-    appendLog('worker', line);
-    if (WARN_OR_WORSE.has(entry.level)) console.error(line);
-  }),
-});
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
-  } catch {
-    return String(v);
-  }
-}
+import { recordLog } from './test-logs.js';
+import { refuseInUnitTier } from './unit-guard.js';
 
 /**
  * Before the server goes away, every workflow it ran is written to the shared test log with its
@@ -50,10 +36,11 @@ function keepHistoriesOnTeardown(env: TestWorkflowEnvironment): TestWorkflowEnvi
 }
 
 export async function startDevEnv(opts: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+  refuseInUnitTier('a Temporal dev server');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       // The resolved binary, or the SDK's own download when RUNBOOK_ALLOW_SDK_DOWNLOAD=1 (DESIGN §2).
-      executable: resolveTemporalBinary('cli'),
+      executable: quietServer(resolveTemporalBinary('cli')),
       ip: '127.0.0.1',
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       extraArgs: ['--log-level', 'error'],
@@ -69,7 +56,8 @@ const INDEXED_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValueType>
 };
 
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: resolveTemporalBinary('testServer') } });
+  refuseInUnitTier('the time-skipping Temporal test server');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: quietServer(resolveTemporalBinary('testServer')) } });
   // The test server has no start-up flag for search attributes; the operator API registers them.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',

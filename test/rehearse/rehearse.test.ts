@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCluster } from '../../src/config/loader.js';
@@ -17,9 +17,8 @@ import { rehearse, type RehearsalReport } from '../../src/rehearse/rehearse.js';
 import { ALL_SCENARIOS, MAJORITY_DOWN, scenario } from '../../src/rehearse/scenarios.js';
 import { WORKFLOWS_PATH } from '../../src/worker/worker.js';
 import { subnet } from '../helpers/subnets.js';
-
-// Worker lifecycle chatter (a worker per case) would bury the failures.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Worker lifecycle chatter (a worker per case) and the bundler's report go to this file's log.
+import { testLogger } from '../helpers/test-runtime.js';
 
 const SEED_HOSTS = 'config/distributed_hosts.yaml';
 const POLICY = 'config/runbook.yaml';
@@ -62,7 +61,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'rehearse-test-'));
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 let workflowBundle: { code: string };
 beforeAll(async () => {
-  workflowBundle = { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH })).code };
+  workflowBundle = { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: testLogger })).code };
 }, 180_000);
 
 /** 20 nodes of three providers (by their §9 address ranges), 5 voters, backbone ≠ coordinator. */

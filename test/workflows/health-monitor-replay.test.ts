@@ -7,6 +7,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MONITOR_WORKFLOW_ID } from '../../src/domain/monitor.js';
+// The replay worker's state lines go to this file's log, not the console.
+import '../helpers/test-runtime.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'monitor-histories');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
