@@ -1,4 +1,4 @@
-// Generated-input harness (issue 13): every property runs FUZZ_RUNS cases (5,000 by default, the
+// Generated-input harness (hostile input: docs/explanation/safety.md): every property runs FUZZ_RUNS cases (5,000 by default, the
 // CI floor), replays the counterexamples saved by earlier failures first, and saves a new failure's
 // shrunk counterexample beside them so it stays a regression test forever after.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

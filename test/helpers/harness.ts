@@ -1,6 +1,6 @@
 // One dev server, one simulated cluster and one running worker per test file, set up and torn
-// down by vitest hooks (issue 8 item 6: the end-to-end suites share this one harness). Faults are
-// cleared after each test so every test starts healthy. Options cover what some files need
+// down by vitest hooks (every end-to-end suite shares this one harness rather than its own set-up).
+// Faults are cleared after each test so every test starts healthy. Options cover what some files need
 // besides: simulator settings, a local receiver (a stand-in for PagerDuty or Slack) started with
 // the rest, a worker with its own policy or wrapped activities, or no shared worker at all for
 // files whose tests each run their own (`harness.createWorker`), the time-skipping server instead

@@ -1,4 +1,4 @@
-// Kill-point harness (issue 13 item 1): one procedure run against the simulator with a real
+// Kill-point harness (docs/explanation/durability.md): one procedure run against the simulator with a real
 // `runbook worker` process that SIGKILLs itself at a chosen activity boundary (the
 // RUNBOOK_TEST_KILL_POINT hook, src/worker/kill-point.ts), then a fresh worker finishes it.
 // The incident workflow runs its procedures as children on the same worker: its activities are

@@ -1,4 +1,4 @@
-// One real node for the tests (issue 17): OpenSSH sshd on its own loopback address, a real
+// One real node for the tests (docs/contributing/real-node-suite.md): OpenSSH sshd on its own loopback address, a real
 // unprivileged user with bash as its shell and the simulated cluster's key authorized, and a
 // real P2P daemon (test/helpers/real-node/p2p_daemon.py) installed in that user's
 // ~/ringrift/ai-service and started the runbook's way (§4.1). `sudo`, `systemctl` and

@@ -1,4 +1,4 @@
-// One registry of the loopback subnets tests use (issue 8 item 6), so two files that may run at
+// One registry of the loopback subnets tests use, so two files that may run at
 // the same time never share an address. A simulated cluster on subnet S takes three /16s:
 // 127.S (primary), 127.S+100 (fallback, §5.4) and 127.S+50 (where `ip-changed` moves a node).
 // Tests that bind raw addresses (activity servers) take only their own 127.S.

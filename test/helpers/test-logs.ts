@@ -1,4 +1,4 @@
-// The shared test log directory (issue 11 "Done when": a secret scan over every recorded
+// The shared test log directory (a secret scan over every recorded
 // history and test log). Helpers write what a run left behind into it: each dev server's
 // workflow histories (payloads decoded) before teardown, CLI output, worker process output and
 // the in-process worker's log. The secrets the helpers hand out are registered beside them;
