@@ -18,6 +18,8 @@ export const UNIT_TEST_FILES = [
   'test/config/config-fuzz.test.ts',
   'test/config/defaults.test.ts',
   'test/config/loader.test.ts',
+  'test/docs/doc-steps.test.ts',
+  'test/docs/links.test.ts',
   'test/domain/*.test.ts',
   'test/helpers/secret-scan.test.ts',
   'test/helpers/secrets.test.ts',
