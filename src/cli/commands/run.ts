@@ -31,7 +31,7 @@ export function registerRunCommands(program: Command): void {
   program
     .command('diagnose')
     .description('run the diagnose workflow (§3) and print the report; exit 1 when it says escalate')
-    .option('--json', 'print the report as JSON (DESIGN §6)')
+    .option('--json', 'print the report as JSON (docs/reference/findings.md)')
     .option('--policy <file>', 'runbook policy (default config/runbook.yaml)')
     .option('--by <who>', 'who asks, recorded as requestedBy (default: the OS user)')
     .action(async (flags: { json?: boolean; policy?: string; by?: string }) => {

@@ -26,7 +26,7 @@ export function registerWebhookCommand(program: Command): void {
     .command('webhook')
     .description(
       'receive Alertmanager notifications on POST /alerts/alertmanager and start or join one\n' +
-        `connectivity-incident per alert (DESIGN §8). Auth: "Authorization: Bearer $${TOKEN_ENV}".\n` +
+        `connectivity-incident per alert (docs/reference/alert-routing.md). Auth: "Authorization: Bearer $${TOKEN_ENV}".\n` +
         'Also GET /healthz and GET /metrics. Temporal connection as for `runbook worker`.',
     )
     .option('--config <file>', 'hosts file (node labels must name one of its nodes)')
