@@ -9,6 +9,7 @@ export const UNIT_TEST_FILES = [
   'test/activities/known-hosts.test.ts',
   'test/activities/node-answers-fuzz.test.ts',
   'test/activities/shared-in-flight.test.ts',
+  'test/alerting/notification.test.ts',
   'test/bench/bench-lib.test.ts',
   'test/cli/list-status-format.test.ts',
   'test/cli/live-render.test.ts',

@@ -8,6 +8,7 @@
 // there the node's time is its incident's. Read from the `progress` query, polled every second.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { alertmanagerNotification } from '../../src/alerting/notification.js';
 import type { Progress } from '../../src/domain/progress.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { spread } from './even-spread.js';
@@ -28,24 +29,16 @@ export interface CellResult {
 const POLL_MS = 1000;
 
 function alertBody(alertname: string, status: 'firing' | 'resolved', startsAt: string, nodes: Array<string | undefined>, fingerprints: string[]): string {
-  return JSON.stringify({
-    version: '4',
-    groupKey: `{}:{alertname="${alertname}"}`,
-    truncatedAlerts: 0,
+  return alertmanagerNotification({
+    alertname,
     status,
     receiver: 'runbook',
-    groupLabels: { alertname },
-    commonLabels: { alertname },
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.bench',
+    site: 'bench',
     alerts: nodes.map((node, i) => ({
-      status,
       labels: { alertname, severity: 'critical', ...(node !== undefined && { node }) },
-      annotations: { summary: `${alertname} (bench)` },
       startsAt,
-      endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus.bench/graph',
       fingerprint: fingerprints[i]!,
+      summary: `${alertname} (bench)`,
     })),
   });
 }

@@ -3,6 +3,7 @@
 // planned time whether or not earlier answers came back, so a slow webhook shows up as latency
 // instead of silently slowing the sender down (no coordinated omission).
 import { Pool } from 'undici';
+import { alertmanagerNotification } from '../../src/alerting/notification.js';
 import type { Occurrence, StormPlan } from './alert-storm.js';
 
 export interface PostResult {
@@ -22,27 +23,13 @@ export interface PostResult {
 export const STORM_ALERTNAME = 'NodeEvicted';
 
 export function notificationFor(o: Occurrence): string {
-  return JSON.stringify({
-    version: '4',
-    groupKey: `{}:{alertname="${STORM_ALERTNAME}"}`,
-    truncatedAlerts: 0,
+  return alertmanagerNotification({
+    alertname: STORM_ALERTNAME,
     status: 'firing',
     receiver: 'runbook',
-    groupLabels: { alertname: STORM_ALERTNAME },
+    site: 'bench',
     commonLabels: { alertname: STORM_ALERTNAME, node: o.node },
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.bench',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { alertname: STORM_ALERTNAME, severity: 'critical', node: o.node },
-        annotations: { summary: `${o.node} evicted (bench)` },
-        startsAt: o.startsAt,
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus.bench/graph',
-        fingerprint: o.fingerprint,
-      },
-    ],
+    alerts: [{ labels: { alertname: STORM_ALERTNAME, severity: 'critical', node: o.node }, startsAt: o.startsAt, fingerprint: o.fingerprint, summary: `${o.node} evicted (bench)` }],
   });
 }
 

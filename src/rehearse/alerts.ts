@@ -1,7 +1,8 @@
 // The Alertmanager notifications a rehearsal of the alert path posts to the webhook's own app:
-// the v4 webhook payload (DESIGN §8), firing and then resolved once the twin is healthy, as
+// the v4 webhook payload, firing and then resolved once the twin is healthy, as
 // Alertmanager would send them. Pure.
 import { randomBytes } from 'node:crypto';
+import { alertmanagerNotification } from '../alerting/notification.js';
 
 export interface AlertOccurrence {
   alertname: string;
@@ -20,26 +21,14 @@ export function newOccurrence(alertname: string, node: string | undefined, nodeL
 }
 
 export function notificationBody(a: AlertOccurrence, status: 'firing' | 'resolved'): string {
-  return JSON.stringify({
-    version: '4',
-    groupKey: `{}:{alertname="${a.alertname}"}`,
-    truncatedAlerts: 0,
+  const summary = `${a.alertname} (rehearsal on a twin)`;
+  return alertmanagerNotification({
+    alertname: a.alertname,
     status,
     receiver: 'runbook-rehearse',
-    groupLabels: { alertname: a.alertname },
+    site: 'rehearse.invalid',
     commonLabels: a.labels,
-    commonAnnotations: { summary: `${a.alertname} (rehearsal on a twin)` },
-    externalURL: 'http://alertmanager.rehearse.invalid',
-    alerts: [
-      {
-        status,
-        labels: a.labels,
-        annotations: { summary: `${a.alertname} (rehearsal on a twin)` },
-        startsAt: a.startsAt,
-        endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus.rehearse.invalid/graph',
-        fingerprint: a.fingerprint,
-      },
-    ],
+    commonSummary: summary,
+    alerts: [{ labels: a.labels, startsAt: a.startsAt, fingerprint: a.fingerprint, summary }],
   });
 }
