@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/domain/progress.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import { RECOVERY_DEFAULTS } from '../../workflows/recovery-input.js';
-import { acquireSlotSignal, type PublicSlotsState as SlotsState, releaseSlotSignal, slotGrantedSignal, slotsStateQuery } from '../../workflows/slots.js';
+import { acquireSlotSignal, type PublicSlotsState as SlotsState, releaseSlotSignal, type SlotGrant, slotGrantedSignal, slotsStateQuery } from '../../workflows/slots.js';
 import { finishSignal, type slotHolder, type SlotHolderInput } from '../fixtures/slot-workflows.js';
 import { startTimeSkippingEnv, uniqueId } from '../helpers/temporal-env.js';
 import { StopWaiting, waitFor } from '../helpers/wait.js';
@@ -262,40 +262,35 @@ describe('blast-radius semaphore', () => {
       for (const h of [first[1]!, third]) await h.signal(finishSignal);
     }));
 
-  it('a stale grant (another request id) never lets a waiting procedure start its change', () =>
+  /**
+   * w2 waits behind w1; the two grants `forge` makes from w2's waiting request id are sent to it.
+   * Neither may let it start: it is still waiting, and changes only once w1 gives the slot back.
+   */
+  const grantsIgnored = (forge: (requestId: string) => [SlotGrant, SlotGrant]) => () =>
     withWorker(async (t) => {
       const a = await t.hold('w1', { limit: 1 });
       await t.until('w1 held', (s) => s.held.length === 1);
       const b = await t.hold('w2', { limit: 1 });
       await b.signal(finishSignal); // so b ends `changed` at once if anything lets it start
       await t.until('w2 asked', asked(2));
-      const mine = (await t.state()).queue[0]!.requestId;
-      await b.signal(slotGrantedSignal, { requestId: mine.replace(/^[^:]+/, 'an-earlier-run') });
-      await b.signal(slotGrantedSignal, { requestId: mine.replace(/#\d+$/, '#99') });
+      for (const grant of forge((await t.state()).queue[0]!.requestId)) await b.signal(slotGrantedSignal, grant);
       await handled(b, 'slot-granted', 2);
       expect((await b.describe()).status.name).toBe('RUNNING');
       expect(waiting(await t.state())).toEqual([b.workflowId]);
       await a.signal(finishSignal);
       expect(await b.result()).toBe('changed');
-    }));
+    });
+
+  it(
+    'a stale grant (another request id) never lets a waiting procedure start its change',
+    grantsIgnored((mine) => [{ requestId: mine.replace(/^[^:]+/, 'an-earlier-run') }, { requestId: mine.replace(/#\d+$/, '#99') }]),
+  );
 
   // The slot messages are plumbing: what a client or the Web UI can send must not move a slot.
-  it('a forged grant (the waiting request id, without its secret key) never lets a procedure start its change', () =>
-    withWorker(async (t) => {
-      const a = await t.hold('w1', { limit: 1 });
-      await t.until('w1 held', (s) => s.held.length === 1);
-      const b = await t.hold('w2', { limit: 1 });
-      await b.signal(finishSignal); // so b ends `changed` at once if anything lets it start
-      await t.until('w2 asked', asked(2));
-      const requestId = (await t.state()).queue[0]!.requestId;
-      await b.signal(slotGrantedSignal, { requestId });
-      await b.signal(slotGrantedSignal, { requestId, key: '00000000-0000-4000-8000-000000000000', leaseMs: 1_000 });
-      await handled(b, 'slot-granted', 2);
-      expect((await b.describe()).status.name).toBe('RUNNING');
-      expect(waiting(await t.state())).toEqual([b.workflowId]);
-      await a.signal(finishSignal);
-      expect(await b.result()).toBe('changed');
-    }));
+  it(
+    'a forged grant (the waiting request id, without its secret key) never lets a procedure start its change',
+    grantsIgnored((requestId) => [{ requestId }, { requestId, key: '00000000-0000-4000-8000-000000000000', leaseMs: 1_000 }]),
+  );
 
   it('a forged release or renewal (the held request id, without its key) frees nothing', () =>
     withWorker(async (t) => {
