@@ -8,7 +8,7 @@
 // out: TEMPORAL_ADDRESS and RUNBOOK_CONFIG point the commands at it, and the page's default
 // webhook address (127.0.0.1:8780) is replaced by the stack's. Nothing else of a block changes.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,7 @@ describe('the tutorial', () => {
       }, stackOutput);
     } finally {
       await dev.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
